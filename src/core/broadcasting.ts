@@ -1,0 +1,24 @@
+/**
+ * Undoing broadcasting: the one engine helper that sums a (co)tangent computed at a broadcast output
+ * shape back down to an input's shape. Rules never sum axes themselves; the transforms call this on
+ * every cotangent a rule returns, so a rule may return `ct * y` at the output's shape for an input
+ * that was broadcast.
+ *
+ * @since 0.1.0
+ */
+import { sameShape, type Shape } from './shape.js';
+import type { Tensor } from './Tensor.js';
+import { sum } from '../rules/reduction.js';
+import { reshape } from '../rules/structure.js';
+
+/** Sums `ct` over the axes along which `shape` was broadcast to reach `ct.shape`. */
+export function unbroadcast(ct: Tensor, shape: Shape): Tensor {
+  if (sameShape(ct.shape, shape)) return ct;
+  const lead = ct.ndim - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < ct.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && ct.shape[i] !== 1)) axes.push(i);
+  }
+  const summed = axes.length === 0 ? ct : sum(ct, { axis: axes, keepdims: true });
+  return reshape(summed, shape);
+}

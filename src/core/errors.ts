@@ -1,0 +1,95 @@
+/**
+ * Typed errors. Every programmer error the library detects is thrown as one of these classes, with a
+ * stable `code` that callers can switch on and a message that names the op (and, under a transform,
+ * the transform), the offending shapes or arguments, and what to do instead. Nothing returns a silent
+ * NaN, `undefined` or a partial result in their place.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * The stable error codes. They never change meaning; new ones may be added.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type ErrorCode =
+  | 'BROADCAST_INCOMPATIBLE'
+  | 'SHAPE_MISMATCH'
+  | 'MATMUL_INNER_MISMATCH'
+  | 'RESHAPE_SIZE_MISMATCH'
+  | 'INVALID_DIMENSION'
+  | 'AXIS_OUT_OF_RANGE'
+  | 'INDEX_OUT_OF_RANGE'
+  | 'RAGGED_ARRAY'
+  | 'NOT_NUMERIC'
+  | 'NOT_SIZE_ONE'
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_DTYPE'
+  | 'NON_SCALAR_OUTPUT'
+  | 'ARGNUMS_OUT_OF_RANGE'
+  | 'TREE_MISMATCH'
+  | 'LEAKED_TRACER'
+  | 'CONCRETIZATION'
+  | 'MISSING_RULE'
+  | 'GRAD_CHECK_FAILED';
+
+/**
+ * Base class of every error the library throws on purpose.
+ *
+ * @example
+ * import { reshape, zeros, AdjointError } from 'adjoint'
+ * try { reshape(zeros([2, 3]), [4]) } catch (e) {
+ *   assert(e instanceof AdjointError && e.code === 'RESHAPE_SIZE_MISMATCH')
+ * }
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class AdjointError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** The op (or transform) that detected the problem. */
+  readonly op: string;
+  constructor(code: ErrorCode, op: string, message: string) {
+    super(`${op}: ${message}`);
+    this.code = code;
+    this.op = op;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Shapes that do not fit together: broadcasting, matmul, reshape, concat, ragged arrays, pytrees.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ShapeError extends AdjointError {}
+
+/**
+ * An axis outside `[-ndim, ndim)`, or repeated.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class AxisError extends AdjointError {}
+
+/**
+ * An index outside the dimension it indexes (`take`, `slice` bounds are clamped like NumPy and do not throw).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class IndexError extends AdjointError {}
+
+/**
+ * A value of the wrong kind: a non-numeric leaf, an unknown dtype, a bad option.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ArgumentError extends AdjointError {}
+
+/** Formats a shape the way messages print it: `[2, 3]`, `[]` for a scalar. */
+export const formatShape = (shape: ReadonlyArray<number>): string => `[${shape.join(', ')}]`;

@@ -1,0 +1,171 @@
+/**
+ * Loops over buffers: elementwise maps with NumPy broadcasting, reductions, and strided copies (the
+ * one loop behind transpose, broadcastTo and slice). Rules call these from their `impl`; nothing here
+ * knows about tracers or derivatives. Each loop writes only the fresh output buffer it allocates.
+ *
+ * Fast paths first: equal shapes and scalar operands are flat loops, 0-d results never allocate a
+ * buffer. The general broadcasting path walks the output once with per-operand strides (0 on
+ * broadcast dimensions).
+ *
+ * @since 0.1.0
+ */
+import { type Shape, sameShape, sizeOf, stridesOf } from './shape.js';
+import { allocate, dataOf, type DType, type FloatArray, fromData, makeScalar, scalarOf, type Tensor } from './Tensor.js';
+
+/** Strides of `shape` seen from an output of rank `ndim`, 0 where the operand is broadcast. */
+function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const ndim = outShape.length;
+  const strides = stridesOf(shape);
+  const out = new Array<number>(ndim).fill(0);
+  for (let i = 0; i < shape.length; i++) {
+    const j = ndim - shape.length + i;
+    out[j] = shape[i] === 1 && outShape[j] !== 1 ? 0 : strides[i]!;
+  }
+  return out;
+}
+
+/**
+ * Copies a strided view of `src` into a fresh row-major buffer of `outShape`: element `idx` of the
+ * output is `src[offset + sum(idx[i] * strides[i])]`.
+ */
+export function stridedCopy(src: FloatArray, offset: number, strides: ReadonlyArray<number>, outShape: Shape, out: FloatArray): void {
+  const ndim = outShape.length;
+  const size = out.length;
+  if (size === 0) return;
+  if (ndim === 0) {
+    out[0] = src[offset]!;
+    return;
+  }
+  const inner = outShape[ndim - 1]!;
+  const innerStride = strides[ndim - 1]!;
+  const idx = new Array<number>(ndim).fill(0);
+  let base = offset;
+  for (let o = 0; o < size; o += inner) {
+    if (innerStride === 1) for (let i = 0; i < inner; i++) out[o + i] = src[base + i]!;
+    else if (innerStride === 0) out.fill(src[base]!, o, o + inner);
+    else for (let i = 0, s = base; i < inner; i++, s += innerStride) out[o + i] = src[s]!;
+    // advance the outer multi-index (odometer), keeping `base` in step
+    for (let d = ndim - 2; d >= 0; d--) {
+      idx[d]!++;
+      base += strides[d]!;
+      if (idx[d]! < outShape[d]!) break;
+      base -= idx[d]! * strides[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+/** `x` materialised at `outShape` (NumPy broadcasting). Returns `x` itself when shapes agree. */
+export function broadcastData(x: Tensor, outShape: Shape): FloatArray {
+  if (sameShape(x.shape, outShape)) return dataOf(x);
+  const out = allocate(x.dtype, sizeOf(outShape));
+  stridedCopy(dataOf(x), 0, broadcastStrides(x.shape, outShape), outShape, out);
+  return out;
+}
+
+/** Applies `f` to every element. */
+export function mapUnary(x: Tensor, dtype: DType, f: (v: number) => number): Tensor {
+  if (x.ndim === 0) return makeScalar(f(scalarOf(x)), dtype);
+  const src = dataOf(x);
+  const n = src.length;
+  const out = allocate(dtype, n);
+  for (let i = 0; i < n; i++) out[i] = f(src[i]!);
+  return fromData(x.shape, dtype, out);
+}
+
+/** Applies `f` elementwise with NumPy broadcasting to `outShape`. */
+export function mapBinary(a: Tensor, b: Tensor, outShape: Shape, dtype: DType, f: (x: number, y: number) => number): Tensor {
+  if (outShape.length === 0) return makeScalar(f(scalarOf(a), scalarOf(b)), dtype);
+  const n = sizeOf(outShape);
+  const out = allocate(dtype, n);
+  if (a.size === n && b.size === n) {
+    // equal sizes at the output's size means equal shapes here: no broadcasting to undo
+    const x = dataOf(a);
+    const y = dataOf(b);
+    for (let i = 0; i < n; i++) out[i] = f(x[i]!, y[i]!);
+  } else if (b.size === 1 && a.size === n) {
+    const x = dataOf(a);
+    const s = scalarOf(b);
+    for (let i = 0; i < n; i++) out[i] = f(x[i]!, s);
+  } else if (a.size === 1 && b.size === n) {
+    const s = scalarOf(a);
+    const y = dataOf(b);
+    for (let i = 0; i < n; i++) out[i] = f(s, y[i]!);
+  } else if (n > 0) {
+    const x = broadcastData(a, outShape);
+    const y = broadcastData(b, outShape);
+    for (let i = 0; i < n; i++) out[i] = f(x[i]!, y[i]!);
+  }
+  return fromData(outShape, dtype, out);
+}
+
+/** Applies `f` elementwise to three broadcast operands (used by `where`). */
+export function mapTernary(
+  a: Tensor,
+  b: Tensor,
+  c: Tensor,
+  outShape: Shape,
+  dtype: DType,
+  f: (x: number, y: number, z: number) => number,
+): Tensor {
+  if (outShape.length === 0) return makeScalar(f(scalarOf(a), scalarOf(b), scalarOf(c)), dtype);
+  const n = sizeOf(outShape);
+  const out = allocate(dtype, n);
+  const x = broadcastData(a, outShape);
+  const y = broadcastData(b, outShape);
+  const z = broadcastData(c, outShape);
+  for (let i = 0; i < n; i++) out[i] = f(x[i]!, y[i]!, z[i]!);
+  return fromData(outShape, dtype, out);
+}
+
+/** How a reduction folds elements: start value, and the fold. */
+export interface Reducer {
+  readonly init: number;
+  readonly step: (acc: number, v: number) => number;
+}
+
+/**
+ * Folds `x` over `axes` (sorted, distinct) with `reducer`, giving a tensor of `outShape` (the
+ * reduced shape, with or without kept dims: the element order is the same).
+ */
+export function reduce(x: Tensor, axes: ReadonlyArray<number>, outShape: Shape, dtype: DType, reducer: Reducer): Tensor {
+  const shape = x.shape;
+  const ndim = shape.length;
+  const src = dataOf(x);
+  const outSize = sizeOf(outShape);
+  const acc = new Float64Array(outSize).fill(reducer.init);
+  const step = reducer.step;
+  if (src.length > 0) {
+    // output strides seen from the input: 0 along reduced axes
+    const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    const keptStrides = stridesOf(kept);
+    const strides = shape.map((_, i) => (axes.includes(i) ? 0 : keptStrides[i]!));
+    const inner = ndim === 0 ? 1 : shape[ndim - 1]!;
+    const innerStride = ndim === 0 ? 0 : strides[ndim - 1]!;
+    const idx = new Array<number>(ndim).fill(0);
+    let base = 0;
+    for (let o = 0; o < src.length; o += inner) {
+      if (innerStride === 0) {
+        let a = acc[base]!;
+        for (let i = 0; i < inner; i++) a = step(a, src[o + i]!);
+        acc[base] = a;
+      } else {
+        for (let i = 0; i < inner; i++) acc[base + i] = step(acc[base + i]!, src[o + i]!);
+      }
+      for (let d = ndim - 2; d >= 0; d--) {
+        idx[d]!++;
+        base += strides[d]!;
+        if (idx[d]! < shape[d]!) break;
+        base -= idx[d]! * strides[d]!;
+        idx[d] = 0;
+      }
+    }
+  }
+  if (outShape.length === 0) return makeScalar(acc[0]!, dtype);
+  return fromData(outShape, dtype, dtype === 'float64' ? acc : Float32Array.from(acc));
+}
+
+/** The dtype two operands promote to: equal dtypes stay, mixed ones become float64. */
+export function promote(a: DType, b: DType): DType {
+  return a === b ? a : 'float64';
+}

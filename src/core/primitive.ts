@@ -1,0 +1,66 @@
+/**
+ * Primitives and `bind`, the single entry point every op goes through. A primitive is one spec
+ * object (see `src/rules`): a shape rule (abstract evaluation), a kernel, and its forward and reverse
+ * derivative rules. Public ops only normalise their arguments and call `bind`; `bind` hands the call
+ * to the innermost active transform when an argument is a tracer, and otherwise runs the shape rule
+ * and the kernel. That indirection is what lets transforms nest without special cases.
+ *
+ * @since 0.1.0
+ */
+import type { Shape } from './shape.js';
+import type { DType, Tensor } from './Tensor.js';
+
+/**
+ * What a shape rule knows about a value: its shape and dtype, no numbers. Tensors and tracers are
+ * both abstract values, so shape rules take them directly.
+ *
+ * @category internals
+ * @since 0.1.0
+ */
+export interface AbstractValue {
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+/**
+ * The spec of one primitive. `shape` throws a typed error on bad input before any kernel runs;
+ * `impl` receives arguments that passed it, with the output's abstract value already computed.
+ *
+ * @category internals
+ * @since 0.1.0
+ */
+export interface Primitive<P = unknown> {
+  readonly name: string;
+  readonly shape: (args: ReadonlyArray<AbstractValue>, params: P) => AbstractValue;
+  readonly impl: (args: ReadonlyArray<Tensor>, params: P, out: AbstractValue) => Tensor;
+}
+
+/**
+ * The interpreter hook: transforms install one so that `bind` can route traced arguments to them.
+ * Without transforms, every call evaluates.
+ */
+export interface Interpreter {
+  bind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor;
+}
+
+let current: Interpreter | undefined;
+
+/** @internal Installed by the trace machinery (`Trace.ts`). */
+export function setInterpreter(interpreter: Interpreter | undefined): void {
+  current = interpreter;
+}
+
+/** Runs the primitive on concrete arguments. */
+export function evaluate<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
+  return prim.impl(args, params, prim.shape(args, params));
+}
+
+/**
+ * Applies a primitive: the one call every op makes.
+ *
+ * @category internals
+ * @since 0.1.0
+ */
+export function bind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
+  return current === undefined ? prim.impl(args, params, prim.shape(args, params)) : current.bind(prim, args, params);
+}

@@ -1,0 +1,60 @@
+/**
+ * adjoint: automatic differentiation for pure-functional TypeScript. This module only re-exports the
+ * public surface; internals (tracers, traces, tapes, kernels) are not exported.
+ *
+ * @since 0.1.0
+ */
+export { AdjointError, ArgumentError, AxisError, type ErrorCode, IndexError, ShapeError } from './core/errors.js';
+export type { Shape } from './core/shape.js';
+export { type DType, item, type NestedArray, Tensor, toArray, toTypedArray } from './core/Tensor.js';
+export {
+  arange,
+  eye,
+  full,
+  linspace,
+  ones,
+  onesLike,
+  scalar,
+  tensor,
+  type TensorLike,
+  type TensorOptions,
+  zeros,
+  zerosLike,
+} from './core/creation.js';
+export * as random from './core/random.js';
+export {
+  abs,
+  add,
+  type BinaryOp,
+  cos,
+  div,
+  equal,
+  exp,
+  expm1,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  log,
+  log1p,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  notEqual,
+  type Operand,
+  pow,
+  relu,
+  sigmoid,
+  sign,
+  sin,
+  sqrt,
+  square,
+  sub,
+  tan,
+  tanh,
+  where,
+} from './rules/elementwise.js';
+export { logSoftmax, logsumexp, max, mean, min, type ReduceOptions, softmax, sum } from './rules/reduction.js';
+export { dot, matmul, outer } from './rules/linalg.js';
+export { broadcastTo, concat, expandDims, pad, reshape, slice, squeeze, stack, take, transpose } from './rules/structure.js';

@@ -1,0 +1,127 @@
+/**
+ * Combinators that build primitive rows, so that most rows in the rules tables are one line:
+ * unary-from-derivative, binary-from-partials, linear, and zero-derivative. Derivative rules are
+ * written with the library's own ops, so under an outer transform they are recorded too: that is the
+ * whole mechanism behind grad-of-grad.
+ *
+ * Chain-rule products use `mulStrongZero`: a cotangent or tangent entry that is exactly 0 contributes
+ * 0 even when the local derivative is NaN or infinite there. That is what makes
+ * `grad(x => where(greater(x, 0), sqrt(x), 0))` at -1 equal 0 instead of NaN: `where` sends a 0
+ * cotangent into the unselected branch, and 0 · sqrt'(-1) is taken as 0.
+ *
+ * @since 0.1.0
+ */
+import { broadcastShapes, sameShape } from '../core/shape.js';
+import type { AbstractValue, Primitive } from '../core/primitive.js';
+import { mapBinary, mapUnary, promote } from '../core/kernels.js';
+import type { Tensor } from '../core/Tensor.js';
+import { type Tangent, Zero, isZero } from '../core/zero.js';
+import { add, mulStrongZero, neg } from './elementwise.js';
+
+/**
+ * A primitive with its derivative rules. `jvp` maps input tangents (some possibly `Zero`, never all)
+ * to the output tangent; `vjp` maps the output cotangent to one cotangent per input, and is asked only
+ * for the inputs in `wants` (others may be returned as `Zero`). Results may have broadcast shapes:
+ * the engine sums or broadcasts them to the right shape.
+ */
+export interface Rule<P = unknown> extends Primitive<P> {
+  readonly jvp: (primals: ReadonlyArray<Tensor>, tangents: ReadonlyArray<Tangent>, ans: Tensor, params: P) => Tangent;
+  readonly vjp: (ct: Tensor, primals: ReadonlyArray<Tensor>, ans: Tensor, params: P, wants: ReadonlyArray<boolean>) => ReadonlyArray<Tangent>;
+}
+
+/** Sum of tangents where `Zero` is the identity. */
+export function addTangents(a: Tangent, b: Tangent): Tangent {
+  if (isZero(a)) return b;
+  if (isZero(b)) return a;
+  return add(a, b);
+}
+
+// A function declaration, not a const: rules files and this one import each other, and hoisting
+// keeps the rows valid whichever module loads first.
+function sameShapeRule(args: ReadonlyArray<AbstractValue>): AbstractValue {
+  return args[0]!;
+}
+
+/**
+ * A unary elementwise primitive from its kernel and its derivative `d(x, ans)` (written with ops; use
+ * `ans` when the derivative reuses the output, as for exp and tanh).
+ */
+export function unary(name: string, f: (v: number) => number, derivative: (x: Tensor, ans: Tensor) => Tensor): Rule<void> {
+  return {
+    name,
+    shape: sameShapeRule,
+    impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
+    jvp: (primals, tangents, ans) => mulStrongZero(tangents[0] as Tensor, derivative(primals[0]!, ans)),
+    vjp: (ct, primals, ans) => [mulStrongZero(ct, derivative(primals[0]!, ans))],
+  };
+}
+
+/** A unary elementwise primitive that is linear: its jvp and vjp are the op itself (e.g. `neg`). */
+export function unaryLinear(name: string, f: (v: number) => number, self: (x: Tensor) => Tensor): Rule<void> {
+  return {
+    name,
+    shape: sameShapeRule,
+    impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
+    jvp: (_primals, tangents) => self(tangents[0] as Tensor),
+    vjp: (ct) => [self(ct)],
+  };
+}
+
+/** A unary elementwise primitive whose derivative is zero everywhere it exists (e.g. `sign`). */
+export function unaryZero(name: string, f: (v: number) => number): Rule<void> {
+  return {
+    name,
+    shape: sameShapeRule,
+    impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
+    jvp: () => Zero,
+    vjp: () => [Zero],
+  };
+}
+
+/** Shape rule of every broadcasting binary elementwise op; the fast path skips broadcasting. */
+export function binaryShape(name: string): (args: ReadonlyArray<AbstractValue>) => AbstractValue {
+  return (args) => {
+    const a = args[0]!;
+    const b = args[1]!;
+    if (a.dtype === b.dtype && sameShape(a.shape, b.shape)) return a;
+    return { shape: broadcastShapes(name, a.shape, b.shape), dtype: promote(a.dtype, b.dtype) };
+  };
+}
+
+/** The partial derivatives of a binary op, each evaluated only when needed. */
+export type Partials = readonly [(x: Tensor, y: Tensor, ans: Tensor) => Tensor, (x: Tensor, y: Tensor, ans: Tensor) => Tensor];
+
+/** A broadcasting binary elementwise primitive from its kernel and partial derivatives. */
+export function binary(name: string, f: (x: number, y: number) => number, partials: Partials): Rule<void> {
+  const [dx, dy] = partials;
+  return {
+    name,
+    shape: binaryShape(name),
+    impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, f),
+    jvp: ([x, y], [xDot, yDot], ans) =>
+      addTangents(
+        isZero(xDot) ? Zero : mulStrongZero(xDot!, dx(x!, y!, ans)),
+        isZero(yDot) ? Zero : mulStrongZero(yDot!, dy(x!, y!, ans)),
+      ),
+    vjp: (ct, [x, y], ans, _p, wants) => [
+      wants[0] ? mulStrongZero(ct, dx(x!, y!, ans)) : Zero,
+      wants[1] ? mulStrongZero(ct, dy(x!, y!, ans)) : Zero,
+    ],
+  };
+}
+
+/** A binary comparison: a 0/1 mask with zero derivative. */
+export function comparison(name: string, f: (x: number, y: number) => boolean): Rule<void> {
+  return {
+    name,
+    shape: binaryShape(name),
+    impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => (f(x, y) ? 1 : 0)),
+    jvp: () => Zero,
+    vjp: () => [Zero, Zero],
+  };
+}
+
+/** Negation of a cotangent that may be `Zero`. */
+export function negTangent(t: Tangent): Tangent {
+  return isZero(t) ? Zero : neg(t);
+}

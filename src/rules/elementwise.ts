@@ -1,0 +1,409 @@
+/**
+ * Elementwise primitives: one row each (kernel, derivative), then the public wrappers. Binary ops
+ * broadcast like NumPy. A plain number operand is weakly typed, as in JAX: next to a float32 tensor
+ * it is a float32 constant, so `mul(x32, 0.5)` stays float32; two tensors of different dtypes promote
+ * to float64.
+ *
+ * Conventions at kinks: `relu'(0) = 0`, `abs'(0) = 0`, `sign' = 0`, `maximum`/`minimum` split ties
+ * evenly, `sqrt'(0) = +Infinity`.
+ *
+ * @since 0.1.0
+ */
+import { asTensor, zerosLike } from '../core/creation.js';
+import { broadcastShapes } from '../core/shape.js';
+import { bind } from '../core/primitive.js';
+import { Tensor } from '../core/Tensor.js';
+import { binary, binaryShape, comparison, type Rule, unary, unaryLinear, unaryZero } from './combinators.js';
+import { mapBinary, mapTernary, promote } from '../core/kernels.js';
+import { isZero, type Tangent, Zero } from '../core/zero.js';
+
+/**
+ * What ops accept: a tensor, or a number (a 0-d constant).
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type Operand = Tensor | number;
+
+/**
+ * A binary op that can be called directly, `mul(x, y)`, or data-last in a pipe, `pipe(x, mul(y))`.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface BinaryOp {
+  (x: Operand, y: Operand): Tensor;
+  (y: Operand): (x: Operand) => Tensor;
+}
+
+const sigmoidKernel = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
+
+// ---- rows --------------------------------------------------------------------------------------
+
+export const negP = unaryLinear('neg', (v) => -v, (x) => neg(x));
+export const squareP = unary('square', (v) => v * v, (x) => mul(2, x)); // d x² = 2x
+export const sqrtP = unary('sqrt', Math.sqrt, (_x, ans) => div(0.5, ans)); // d √x = 1 / (2√x); +Infinity at 0
+export const expP = unary('exp', Math.exp, (_x, ans) => ans); // d eˣ = eˣ
+export const logP = unary('log', Math.log, (x) => div(1, x)); // d log x = 1 / x
+export const log1pP = unary('log1p', Math.log1p, (x) => div(1, add(1, x))); // d log(1 + x) = 1 / (1 + x)
+export const expm1P = unary('expm1', Math.expm1, (_x, ans) => add(ans, 1)); // d (eˣ - 1) = eˣ
+export const sinP = unary('sin', Math.sin, (x) => cos(x)); // d sin = cos
+export const cosP = unary('cos', Math.cos, (x) => neg(sin(x))); // d cos = -sin
+export const tanP = unary('tan', Math.tan, (_x, ans) => add(1, square(ans))); // d tan = 1 + tan²
+export const tanhP = unary('tanh', Math.tanh, (_x, ans) => sub(1, square(ans))); // d tanh = 1 - tanh²
+export const sigmoidP = unary('sigmoid', sigmoidKernel, (_x, ans) => mul(ans, sub(1, ans))); // d σ = σ(1 - σ)
+export const reluP = unary('relu', (v) => (v < 0 ? 0 : v), (x) => greater(x, 0)); // relu'(0) = 0
+export const absP = unary('abs', Math.abs, (x) => sign(x)); // abs'(0) = sign(0) = 0
+export const signP = unaryZero('sign', Math.sign); // sign' = 0 (undefined at 0, taken as 0)
+
+export const addP: Rule<void> = {
+  name: 'add',
+  shape: binaryShape('add'),
+  impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => x + y),
+  jvp: (_primals, [xDot, yDot]) => (isZero(xDot) ? yDot! : isZero(yDot) ? xDot! : add(xDot!, yDot!)),
+  vjp: (ct) => [ct, ct], // d (x + y) = dx + dy
+};
+export const subP: Rule<void> = {
+  name: 'sub',
+  shape: binaryShape('sub'),
+  impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => x - y),
+  jvp: (_primals, [xDot, yDot]) => (isZero(yDot) ? xDot! : isZero(xDot) ? neg(yDot!) : sub(xDot!, yDot!)),
+  vjp: (ct, _primals, _ans, _p, wants) => [ct, wants[1] ? neg(ct) : Zero], // d (x - y) = dx - dy
+};
+export const mulP = binary('mul', (x, y) => x * y, [(_x, y) => y, (x) => x]); // d (xy) = y dx + x dy
+export const divP = binary('div', (x, y) => x / y, [(_x, y) => div(1, y), (_x, y, ans) => neg(div(ans, y))]); // d (x/y) = dx/y - (x/y²) dy
+// d xʸ = y xʸ⁻¹ dx + xʸ log x dy; the second term is taken as 0 where x = 0 (its limit for y > 0)
+export const powP = binary('pow', Math.pow, [
+  (x, y) => mul(y, pow(x, sub(y, 1))),
+  (x, _y, ans) => where(equal(x, 0), 0, mul(ans, log(x))),
+]);
+// ties split evenly: at x = y each side gets half
+export const maximumP = binary('maximum', (x, y) => (x > y || x !== x ? x : y), [
+  (x, y) => add(greater(x, y), mul(0.5, equal(x, y))),
+  (x, y) => add(less(x, y), mul(0.5, equal(x, y))),
+]);
+export const minimumP = binary('minimum', (x, y) => (x < y || x !== x ? x : y), [
+  (x, y) => add(less(x, y), mul(0.5, equal(x, y))),
+  (x, y) => add(greater(x, y), mul(0.5, equal(x, y))),
+]);
+// 0 · anything = 0: the product used by chain-rule applications (see combinators.ts)
+export const mulStrongZeroP = binary('mulStrongZero', (x, y) => (x === 0 || y === 0 ? 0 : x * y), [
+  (_x, y) => y,
+  (x) => x,
+]);
+
+export const greaterP = comparison('greater', (x, y) => x > y);
+export const greaterEqualP = comparison('greaterEqual', (x, y) => x >= y);
+export const lessP = comparison('less', (x, y) => x < y);
+export const lessEqualP = comparison('lessEqual', (x, y) => x <= y);
+export const equalP = comparison('equal', (x, y) => x === y);
+export const notEqualP = comparison('notEqual', (x, y) => x !== y);
+
+// ---- wrappers ----------------------------------------------------------------------------------
+
+/** @internal Converts two operands; a bare number takes the other operand's dtype (weak typing). */
+export function binaryOperands(op: string, x: Operand, y: Operand): [Tensor, Tensor] {
+  if (x instanceof Tensor) return [x, y instanceof Tensor ? y : asTensor(op, y, x.dtype)];
+  if (y instanceof Tensor) return [asTensor(op, x, y.dtype), y];
+  return [asTensor(op, x), asTensor(op, y)];
+}
+
+function binaryOp(prim: Rule<void>): BinaryOp {
+  const apply = (x: Operand, y: Operand): Tensor => bind(prim, binaryOperands(prim.name, x, y), undefined);
+  return function op(x: Operand, y?: Operand): Tensor | ((x: Operand) => Tensor) {
+    // one argument: the data-last form for pipe
+    if (arguments.length === 1) return (first: Operand) => apply(first, x);
+    return apply(x, y as Operand);
+  } as BinaryOp;
+}
+
+function unaryOp(prim: Rule<void>): (x: Operand) => Tensor {
+  return (x) => bind(prim, [asTensor(prim.name, x)], undefined);
+}
+
+/**
+ * Elementwise sum with broadcasting.
+ * @example
+ * import { add, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(add(tensor([1, 2]), 10)), [11, 12])
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const add: BinaryOp = binaryOp(addP);
+/**
+ * Elementwise difference with broadcasting.
+ * @example
+ * import { sub, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(sub(tensor([5, 7]), tensor([1, 2]))), [4, 5])
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const sub: BinaryOp = binaryOp(subP);
+/**
+ * Elementwise product with broadcasting; `pipe(x, mul(2))` is the data-last form.
+ * @example
+ * import { mul, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(mul(tensor([[1], [2]]), tensor([3, 4]))), [[3, 4], [6, 8]])
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const mul: BinaryOp = binaryOp(mulP);
+/**
+ * Elementwise quotient (IEEE: 1/0 = Infinity, 0/0 = NaN).
+ * @example
+ * import { div, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(div(tensor([1, 3]), 2)), [0.5, 1.5])
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const div: BinaryOp = binaryOp(divP);
+/**
+ * Elementwise power `x ** y`.
+ * @example
+ * import { pow, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(pow(tensor([2, 3]), 2)), [4, 9])
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const pow: BinaryOp = binaryOp(powP);
+/**
+ * Elementwise maximum (NaN propagates); the gradient splits ties evenly.
+ * @example
+ * import { maximum, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(maximum(tensor([1, 5]), 3)), [3, 5])
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const maximum: BinaryOp = binaryOp(maximumP);
+/**
+ * Elementwise minimum (NaN propagates); the gradient splits ties evenly.
+ * @example
+ * import { minimum, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(minimum(tensor([1, 5]), 3)), [1, 3])
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const minimum: BinaryOp = binaryOp(minimumP);
+/** @internal The strong-zero product used by derivative rules. */
+export const mulStrongZero: BinaryOp = binaryOp(mulStrongZeroP);
+
+/**
+ * 1 where `x > y`, else 0.
+ * @example
+ * import { greater, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(greater(tensor([1, 2, 3]), 2)), [0, 0, 1])
+ * @category comparison
+ * @since 0.1.0
+ */
+export const greater: BinaryOp = binaryOp(greaterP);
+/**
+ * 1 where `x >= y`, else 0.
+ * @example
+ * import { greaterEqual, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(greaterEqual(tensor([1, 2, 3]), 2)), [0, 1, 1])
+ * @category comparison
+ * @since 0.1.0
+ */
+export const greaterEqual: BinaryOp = binaryOp(greaterEqualP);
+/**
+ * 1 where `x < y`, else 0.
+ * @example
+ * import { less, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(less(tensor([1, 2, 3]), 2)), [1, 0, 0])
+ * @category comparison
+ * @since 0.1.0
+ */
+export const less: BinaryOp = binaryOp(lessP);
+/**
+ * 1 where `x <= y`, else 0.
+ * @example
+ * import { lessEqual, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(lessEqual(tensor([1, 2, 3]), 2)), [1, 1, 0])
+ * @category comparison
+ * @since 0.1.0
+ */
+export const lessEqual: BinaryOp = binaryOp(lessEqualP);
+/**
+ * 1 where `x === y`, else 0 (NaN equals nothing).
+ * @example
+ * import { equal, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(equal(tensor([1, 2, 3]), 2)), [0, 1, 0])
+ * @category comparison
+ * @since 0.1.0
+ */
+export const equal: BinaryOp = binaryOp(equalP);
+/**
+ * 1 where `x !== y`, else 0.
+ * @example
+ * import { notEqual, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(notEqual(tensor([1, 2, 3]), 2)), [1, 0, 1])
+ * @category comparison
+ * @since 0.1.0
+ */
+export const notEqual: BinaryOp = binaryOp(notEqualP);
+
+/**
+ * `-x`.
+ * @example
+ * import { neg, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(neg(tensor([1, -2]))), [-1, 2])
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const neg = unaryOp(negP);
+/**
+ * `x²`.
+ * @example
+ * import { square, toArray } from 'adjoint'
+ * assert.equal(toArray(square(3)), 9)
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const square = unaryOp(squareP);
+/**
+ * `√x` (NaN below 0).
+ * @example
+ * import { sqrt, toArray } from 'adjoint'
+ * assert.equal(toArray(sqrt(9)), 3)
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const sqrt = unaryOp(sqrtP);
+/**
+ * `eˣ`.
+ * @example
+ * import { exp, toArray } from 'adjoint'
+ * assert.equal(toArray(exp(0)), 1)
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const exp = unaryOp(expP);
+/**
+ * Natural logarithm (-Infinity at 0, NaN below).
+ * @example
+ * import { log, toArray } from 'adjoint'
+ * assert.equal(toArray(log(1)), 0)
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const log = unaryOp(logP);
+/**
+ * `log(1 + x)`, accurate near 0.
+ * @example
+ * import { log1p, toArray } from 'adjoint'
+ * assert.equal(toArray(log1p(0)), 0)
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const log1p = unaryOp(log1pP);
+/**
+ * `eˣ - 1`, accurate near 0.
+ * @example
+ * import { expm1, toArray } from 'adjoint'
+ * assert.equal(toArray(expm1(0)), 0)
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const expm1 = unaryOp(expm1P);
+/**
+ * Sine.
+ * @example
+ * import { sin, toArray } from 'adjoint'
+ * assert.equal(toArray(sin(0)), 0)
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const sin = unaryOp(sinP);
+/**
+ * Cosine.
+ * @example
+ * import { cos, toArray } from 'adjoint'
+ * assert.equal(toArray(cos(0)), 1)
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const cos = unaryOp(cosP);
+/**
+ * Tangent.
+ * @example
+ * import { tan, toArray } from 'adjoint'
+ * assert.equal(toArray(tan(0)), 0)
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const tan = unaryOp(tanP);
+/**
+ * Hyperbolic tangent.
+ * @example
+ * import { tanh, toArray } from 'adjoint'
+ * assert.equal(toArray(tanh(0)), 0)
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const tanh = unaryOp(tanhP);
+/**
+ * Logistic sigmoid `1 / (1 + e⁻ˣ)`, computed without overflow.
+ * @example
+ * import { sigmoid, toArray } from 'adjoint'
+ * assert.equal(toArray(sigmoid(0)), 0.5)
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const sigmoid = unaryOp(sigmoidP);
+/**
+ * `max(x, 0)`; its derivative at 0 is 0.
+ * @example
+ * import { relu, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(relu(tensor([-1, 2]))), [0, 2])
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const relu = unaryOp(reluP);
+/**
+ * `|x|`; its derivative at 0 is 0.
+ * @example
+ * import { abs, toArray } from 'adjoint'
+ * assert.equal(toArray(abs(-3)), 3)
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const abs = unaryOp(absP);
+/**
+ * -1, 0 or 1 (NaN stays NaN); zero derivative.
+ * @example
+ * import { sign, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(sign(tensor([-2, 0, 5]))), [-1, 0, 1])
+ * @category elementwise
+ * @since 0.1.0
+ */
+export const sign = unaryOp(signP);
+
+// ---- where ---------------------------------------------------------------------------------------
+
+
+const asTensorOr = (t: Tangent, like: Tensor): Tensor => (isZero(t) ? zerosLike(like) : t);
+
+// d where(c, a, b) = where(c, da, db); the condition is not differentiable. The cotangent of the
+// unselected branch is an exact 0, which the strong-zero chain rule keeps 0 even through NaN.
+export const whereP: Rule<void> = {
+  name: 'where',
+  shape: ([c, a, b]) => ({ shape: broadcastShapes('where', c!.shape, a!.shape, b!.shape), dtype: promote(a!.dtype, b!.dtype) }),
+  impl: ([c, a, b], _p, out) => mapTernary(c!, a!, b!, out.shape, out.dtype, (cv, av, bv) => (cv !== 0 ? av : bv)),
+  jvp: ([c, a, b], [, aDot, bDot]) => where(c!, asTensorOr(aDot!, a!), asTensorOr(bDot!, b!)),
+  vjp: (ct, [c], _ans, _p, wants) => [Zero, wants[1] ? where(c!, ct, 0) : Zero, wants[2] ? where(c!, 0, ct) : Zero],
+};
+
+/**
+ * Elementwise select: `a` where `cond` is non-zero, else `b`, with broadcasting. Its gradient sends 0
+ * (never NaN) into the branch that was not selected.
+ * @example
+ * import { where, greater, tensor, toArray } from 'adjoint'
+ * const x = tensor([-1, 2])
+ * assert.deepEqual(toArray(where(greater(x, 0), x, 0)), [0, 2])
+ * @category elementwise
+ * @since 0.1.0
+ */
+export function where(cond: Operand, a: Operand, b: Operand): Tensor {
+  const [x, y] = binaryOperands('where', a, b);
+  return bind(whereP, [asTensor('where', cond, x.dtype), x, y], undefined);
+}

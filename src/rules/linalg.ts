@@ -1,0 +1,158 @@
+/**
+ * Linear algebra: `matmul` with NumPy semantics (1-d operands get a dimension added and removed,
+ * leading batch dimensions broadcast), `dot` and `outer`. The primitive takes transpose flags so the
+ * reverse rule multiplies by transposed operands through strides, without copying them: a matmul's
+ * backward pass costs two matmuls and nothing else.
+ *
+ * @since 0.1.0
+ */
+import { asTensor } from '../core/creation.js';
+import { formatShape, ShapeError } from '../core/errors.js';
+import { promote } from '../core/kernels.js';
+import { gemm } from '../core/matmul.js';
+import { bind } from '../core/primitive.js';
+import { broadcastShapes, type Shape, sizeOf, stridesOf } from '../core/shape.js';
+import { allocate, dataOf, fromData, type Tensor } from '../core/Tensor.js';
+import { isZero, Zero } from '../core/zero.js';
+import { addTangents, type Rule } from './combinators.js';
+import { mul, type Operand } from './elementwise.js';
+import { reshape } from './structure.js';
+
+/** `transposeA` reads A's last two axes swapped (and likewise B). */
+export interface MatmulParams {
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+}
+
+const matrixDims = (s: Shape, transposed: boolean): [number, number] => {
+  const r = s[s.length - 2]!;
+  const c = s[s.length - 1]!;
+  return transposed ? [c, r] : [r, c];
+};
+
+export const matmulP: Rule<MatmulParams> = {
+  name: 'matmul',
+  shape: ([a, b], p) => {
+    const [m, k] = matrixDims(a!.shape, p.transposeA);
+    const [k2, n] = matrixDims(b!.shape, p.transposeB);
+    if (k !== k2) {
+      throw new ShapeError(
+        'MATMUL_INNER_MISMATCH',
+        'matmul',
+        `inner dimensions differ: ${formatShape(a!.shape)} @ ${formatShape(b!.shape)} contracts ${k} with ${k2}; ` +
+          'the last axis of the first operand must equal the second-to-last of the second (transpose one of them?)',
+      );
+    }
+    const batch = broadcastShapes('matmul', a!.shape.slice(0, -2), b!.shape.slice(0, -2));
+    return { shape: Object.freeze([...batch, m, n]), dtype: promote(a!.dtype, b!.dtype) };
+  },
+  impl: ([a, b], p, out) => matmulKernel(a!, b!, p, out.shape, out.dtype),
+  // d (AB) = dA B + A dB
+  jvp: ([a, b], [aDot, bDot], _ans, p) =>
+    addTangents(isZero(aDot) ? Zero : bind(matmulP, [aDot!, b!], p), isZero(bDot) ? Zero : bind(matmulP, [a!, bDot!], p)),
+  // Ā = C̄ Bᵀ, B̄ = Aᵀ C̄, with the flags folded in so no operand is copied
+  vjp: (ct, [a, b], _ans, { transposeA: tA, transposeB: tB }, wants) => [
+    !wants[0] ? Zero : tA ? bind(matmulP, [b!, ct], { transposeA: tB, transposeB: true }) : bind(matmulP, [ct, b!], { transposeA: false, transposeB: !tB }),
+    !wants[1] ? Zero : tB ? bind(matmulP, [ct, a!], { transposeA: true, transposeB: tA }) : bind(matmulP, [a!, ct], { transposeA: !tA, transposeB: false }),
+  ],
+};
+
+function matmulKernel(a: Tensor, b: Tensor, p: MatmulParams, outShape: Shape, dtype: Tensor['dtype']): Tensor {
+  const [m, k] = matrixDims(a.shape, p.transposeA);
+  const n = outShape[outShape.length - 1]!;
+  const batchShape = outShape.slice(0, -2);
+  const batches = sizeOf(batchShape);
+  const out = allocate(dtype, sizeOf(outShape));
+  if (out.length === 0) return fromData(outShape, dtype, out);
+  const aData = dataOf(a);
+  const bData = dataOf(b);
+  const aRows = a.shape[a.ndim - 2]!;
+  const aCols = a.shape[a.ndim - 1]!;
+  const bRows = b.shape[b.ndim - 2]!;
+  const bCols = b.shape[b.ndim - 1]!;
+  // strides of each operand's batch axes as seen from the output batch (0 where broadcast)
+  const batchStrides = (s: Shape, matrixSize: number): number[] => {
+    const own = s.slice(0, -2);
+    const st = stridesOf(own).map((v) => v * matrixSize);
+    return batchShape.map((d, i) => {
+      const j = i - (batchShape.length - own.length);
+      return j < 0 || own[j] === 1 ? 0 : st[j]!;
+    });
+  };
+  const aBatch = batchStrides(a.shape, aRows * aCols);
+  const bBatch = batchStrides(b.shape, bRows * bCols);
+  const outBatch = stridesOf(batchShape);
+  const [aRow, aCol] = p.transposeA ? [1, aCols] : [aCols, 1];
+  const [bRow, bCol] = p.transposeB ? [1, bCols] : [bCols, 1];
+  for (let t = 0; t < batches; t++) {
+    let aOff = 0;
+    let bOff = 0;
+    let rem = t;
+    for (let d = 0; d < batchShape.length; d++) {
+      const i = Math.floor(rem / outBatch[d]!);
+      rem -= i * outBatch[d]!;
+      aOff += i * aBatch[d]!;
+      bOff += i * bBatch[d]!;
+    }
+    gemm(m, n, k, aData, aOff, aRow, aCol, bData, bOff, bRow, bCol, out, t * m * n);
+  }
+  return fromData(outShape, dtype, out);
+}
+
+/**
+ * Matrix product with NumPy semantics: 1-d operands are treated as a row (first) or column (second)
+ * vector and that dimension is removed from the result; leading batch dimensions broadcast.
+ * @example
+ * import { matmul, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(matmul(tensor([[1, 2], [3, 4]]), tensor([[5], [6]]))), [[17], [39]])
+ * assert.equal(toArray(matmul(tensor([1, 2]), tensor([3, 4]))), 11)
+ * @category linear algebra
+ * @since 0.1.0
+ */
+export function matmul(x: Operand, y: Operand): Tensor {
+  const a = asTensor('matmul', x);
+  const b = asTensor('matmul', y);
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(
+      'SHAPE_MISMATCH',
+      'matmul',
+      `operands of shape ${formatShape(a.shape)} and ${formatShape(b.shape)}: matmul needs at least 1-d operands; use mul to scale by a scalar`,
+    );
+  }
+  const a2 = a.ndim === 1 ? reshape(a, [1, a.shape[0]!]) : a;
+  const b2 = b.ndim === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
+  if (a.ndim === 1 && b.ndim === 1 && a.shape[0] !== b.shape[0]) {
+    throw new ShapeError('MATMUL_INNER_MISMATCH', 'matmul', `vectors of shape ${formatShape(a.shape)} and ${formatShape(b.shape)} have different lengths; an inner product needs equal lengths`);
+  }
+  const c = bind(matmulP, [a2, b2], { transposeA: false, transposeB: false });
+  if (a.ndim > 1 && b.ndim > 1) return c;
+  const shape = c.shape.slice();
+  if (b.ndim === 1) shape.pop();
+  if (a.ndim === 1) shape.splice(shape.length - 1, 1);
+  return reshape(c, shape);
+}
+
+/**
+ * Inner product of two vectors (for matrices, the same as `matmul`).
+ * @example
+ * import { dot, tensor, toArray } from 'adjoint'
+ * assert.equal(toArray(dot(tensor([1, 2, 3]), tensor([4, 5, 6]))), 32)
+ * @category linear algebra
+ * @since 0.1.0
+ */
+export function dot(x: Operand, y: Operand): Tensor {
+  return matmul(x, y);
+}
+
+/**
+ * Outer product of two vectors (inputs are flattened): `out[i, j] = x[i] * y[j]`.
+ * @example
+ * import { outer, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(outer(tensor([1, 2]), tensor([3, 4]))), [[3, 4], [6, 8]])
+ * @category linear algebra
+ * @since 0.1.0
+ */
+export function outer(x: Operand, y: Operand): Tensor {
+  return mul(reshape(x, [-1, 1]), reshape(y, [1, -1]));
+}
+

@@ -1,0 +1,212 @@
+/**
+ * Reductions over `axis?: number | number[]` with `keepdims?` (omitting `axis` reduces every axis),
+ * and the softmax family built on `logsumexp`. `mean`, `softmax` and `logSoftmax` are compositions
+ * of primitives, so their derivatives come for free.
+ *
+ * Conventions: `max`/`min` send the cotangent to every element equal to the extremum, split evenly;
+ * `max` of an empty axis is -Infinity (`min`: +Infinity), the identities of the fold, as in JAX.
+ *
+ * @since 0.1.0
+ */
+import { asTensor } from '../core/creation.js';
+import { broadcastData, reduce, type Reducer } from '../core/kernels.js';
+import { type AbstractValue, bind } from '../core/primitive.js';
+import { normalizeAxes, reducedShape, type Shape, sizeOf } from '../core/shape.js';
+import { allocate, dataOf, fromData, makeScalar, type Tensor } from '../core/Tensor.js';
+import type { Rule } from './combinators.js';
+import { div, equal, exp, mul, type Operand, sub } from './elementwise.js';
+import { broadcastTo, reshape } from './structure.js';
+
+/** Static parameters of a reduction: normalised axes (sorted, distinct) and `keepdims`. */
+export interface ReduceParams {
+  readonly axes: ReadonlyArray<number>;
+  readonly keepdims: boolean;
+}
+
+/**
+ * Options of the reductions.
+ *
+ * @category reductions
+ * @since 0.1.0
+ */
+export interface ReduceOptions {
+  /** Axis or axes to reduce; all of them when omitted. Negative axes count from the end. */
+  readonly axis?: number | ReadonlyArray<number>;
+  /** Keep reduced axes as size-1 dimensions. */
+  readonly keepdims?: boolean;
+}
+
+const SUM: Reducer = { init: 0, step: (a, v) => a + v };
+const MAX: Reducer = { init: -Infinity, step: (a, v) => (v > a || v !== v ? v : a) };
+const MIN: Reducer = { init: Infinity, step: (a, v) => (v < a || v !== v ? v : a) };
+
+function reduceShapeRule(name: string) {
+  return (args: ReadonlyArray<AbstractValue>, p: ReduceParams): AbstractValue => {
+    const x = args[0]!;
+    return { shape: reducedShape(x.shape, normalizeAxes(name, p.axes, x.shape.length), p.keepdims), dtype: x.dtype };
+  };
+}
+
+/** The shape `x` has after reducing `axes` with keepdims. */
+function keptShape(xShape: Shape, axes: ReadonlyArray<number>): Shape {
+  return xShape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/** A reduced value (or cotangent) reshaped so it broadcasts against the unreduced input. */
+function keep(t: Tensor, xShape: Shape, p: ReduceParams): Tensor {
+  return p.keepdims ? t : reshape(t, keptShape(xShape, p.axes));
+}
+
+/** Extremum rule: mask of the elements equal to the result, each weighted 1/count (ties split). */
+function extremumWeights(x: Tensor, ans: Tensor, p: ReduceParams): Tensor {
+  const mask = equal(x, keep(ans, x.shape, p));
+  return div(mask, sum(mask, { axis: p.axes, keepdims: true }));
+}
+
+function extremum(name: string, reducer: Reducer): Rule<ReduceParams> {
+  return {
+    name,
+    shape: reduceShapeRule(name),
+    impl: ([x], p, out) => reduce(x!, p.axes, out.shape, out.dtype, reducer),
+    jvp: ([x], [xDot], ans, p) => sum(mul(xDot as Tensor, extremumWeights(x!, ans, p)), { axis: p.axes, keepdims: p.keepdims }),
+    vjp: (ct, [x], ans, p) => [mul(keep(ct, x!.shape, p), extremumWeights(x!, ans, p))],
+  };
+}
+
+export const sumP: Rule<ReduceParams> = {
+  name: 'sum',
+  shape: reduceShapeRule('sum'),
+  impl: ([x], p, out) => reduce(x!, p.axes, out.shape, out.dtype, SUM),
+  jvp: (_primals, [xDot], _ans, p) => sum(xDot as Tensor, { axis: p.axes, keepdims: p.keepdims }), // linear
+  vjp: (ct, [x], _ans, p) => [broadcastTo(keep(ct, x!.shape, p), x!.shape)],
+};
+export const maxP = extremum('max', MAX);
+export const minP = extremum('min', MIN);
+
+// d logsumexp = Σ softmax(x) dx; the output is reused: softmax = exp(x - ans)
+export const logsumexpP: Rule<ReduceParams> = {
+  name: 'logsumexp',
+  shape: reduceShapeRule('logsumexp'),
+  impl: ([x], p, out) => logsumexpKernel(x!, p, out.shape, out.dtype),
+  jvp: ([x], [xDot], ans, p) =>
+    sum(mul(xDot as Tensor, exp(sub(x!, keep(ans, x!.shape, p)))), { axis: p.axes, keepdims: p.keepdims }),
+  vjp: (ct, [x], ans, p) => [mul(keep(ct, x!.shape, p), exp(sub(x!, keep(ans, x!.shape, p))))],
+};
+
+/** Stable log-sum-exp: shift by the (finite) maximum of each group before exponentiating. */
+function logsumexpKernel(x: Tensor, p: ReduceParams, outShape: Shape, dtype: Tensor['dtype']): Tensor {
+  const kept = keptShape(x.shape, p.axes);
+  const m = reduce(x, p.axes, kept, 'float64', MAX);
+  const shift = broadcastData(m, x.shape);
+  const src = dataOf(x);
+  const e = new Float64Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const s = shift[i]!;
+    e[i] = Math.exp(src[i]! - (Number.isFinite(s) ? s : 0));
+  }
+  const total = dataOf(reduce(fromData(x.shape, 'float64', e), p.axes, kept, 'float64', SUM));
+  const mData = dataOf(m);
+  const out = allocate(dtype, sizeOf(outShape));
+  for (let i = 0; i < out.length; i++) {
+    const s = mData[i]!;
+    out[i] = Math.log(total[i]!) + (Number.isFinite(s) ? s : 0);
+  }
+  return outShape.length === 0 ? makeScalar(out[0]!, dtype) : fromData(outShape, dtype, out);
+}
+
+function reduction(prim: Rule<ReduceParams>, x: Operand, options: ReduceOptions): Tensor {
+  const t = asTensor(prim.name, x);
+  const params: ReduceParams = { axes: normalizeAxes(prim.name, options.axis, t.ndim), keepdims: options.keepdims ?? false };
+  return bind(prim, [t], params);
+}
+
+/**
+ * Sum over `axis` (all axes by default).
+ * @example
+ * import { sum, tensor, toArray } from 'adjoint'
+ * assert.equal(toArray(sum(tensor([[1, 2], [3, 4]]))), 10)
+ * assert.deepEqual(toArray(sum(tensor([[1, 2], [3, 4]]), { axis: 0 })), [4, 6])
+ * @category reductions
+ * @since 0.1.0
+ */
+export function sum(x: Operand, options: ReduceOptions = {}): Tensor {
+  return reduction(sumP, x, options);
+}
+
+/**
+ * Maximum over `axis`; NaN propagates.
+ * @example
+ * import { max, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(max(tensor([[1, 5], [3, 4]]), { axis: 1 })), [5, 4])
+ * @category reductions
+ * @since 0.1.0
+ */
+export function max(x: Operand, options: ReduceOptions = {}): Tensor {
+  return reduction(maxP, x, options);
+}
+
+/**
+ * Minimum over `axis`; NaN propagates.
+ * @example
+ * import { min, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(min(tensor([[1, 5], [3, 4]]), { axis: 1 })), [1, 3])
+ * @category reductions
+ * @since 0.1.0
+ */
+export function min(x: Operand, options: ReduceOptions = {}): Tensor {
+  return reduction(minP, x, options);
+}
+
+/**
+ * `log(sum(exp(x)))` over `axis`, computed without overflow.
+ * @example
+ * import { logsumexp, tensor, toArray } from 'adjoint'
+ * assert.equal(toArray(logsumexp(tensor([1000, 1000]))), 1000 + Math.log(2))
+ * @category reductions
+ * @since 0.1.0
+ */
+export function logsumexp(x: Operand, options: ReduceOptions = {}): Tensor {
+  return reduction(logsumexpP, x, options);
+}
+
+/**
+ * Arithmetic mean over `axis` (NaN for an empty axis, as 0/0).
+ * @example
+ * import { mean, tensor, toArray } from 'adjoint'
+ * assert.equal(toArray(mean(tensor([1, 2, 3, 4]))), 2.5)
+ * @category reductions
+ * @since 0.1.0
+ */
+export function mean(x: Operand, options: ReduceOptions = {}): Tensor {
+  const t = asTensor('mean', x);
+  const axes = normalizeAxes('mean', options.axis, t.ndim);
+  let count = 1;
+  for (const a of axes) count *= t.shape[a]!;
+  return div(sum(t, { axis: axes, keepdims: options.keepdims ?? false }), count);
+}
+
+/**
+ * `exp(x) / sum(exp(x))` along `axis` (default: the last), stable for large inputs.
+ * @example
+ * import { softmax, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(softmax(tensor([0, 0]))), [0.5, 0.5])
+ * @category reductions
+ * @since 0.1.0
+ */
+export function softmax(x: Operand, axis = -1): Tensor {
+  const t = asTensor('softmax', x);
+  return exp(sub(t, logsumexp(t, { axis, keepdims: true })));
+}
+
+/**
+ * `x - logsumexp(x)` along `axis` (default: the last).
+ * @example
+ * import { logSoftmax, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(logSoftmax(tensor([0, 0]))), [-Math.log(2), -Math.log(2)])
+ * @category reductions
+ * @since 0.1.0
+ */
+export function logSoftmax(x: Operand, axis = -1): Tensor {
+  const t = asTensor('logSoftmax', x);
+  return sub(t, logsumexp(t, { axis, keepdims: true }));
+}

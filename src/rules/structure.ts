@@ -1,0 +1,464 @@
+/**
+ * Structural primitives: they move, copy or select elements without arithmetic, so every one of them
+ * is linear and its transpose is another structural op (reshape ↔ reshape, slice ↔ pad, take ↔
+ * scatterAdd, broadcastTo ↔ sum). `reshape` shares the buffer (tensors never change, so sharing is
+ * safe); the others copy through one strided loop.
+ *
+ * @since 0.1.0
+ */
+import { asTensor, zerosLike } from '../core/creation.js';
+import { AxisError, formatShape, IndexError, ShapeError, ArgumentError } from '../core/errors.js';
+import { broadcastData, promote, stridedCopy } from '../core/kernels.js';
+import { type AbstractValue, bind } from '../core/primitive.js';
+import { broadcastShapes, checkShape, normalizeAxis, SCALAR_SHAPE, sameShape, type Shape, sizeOf, stridesOf } from '../core/shape.js';
+import { allocate, dataOf, type DType, fromData, makeScalar, scalarOf, type Tensor } from '../core/Tensor.js';
+import { isZero, type Tangent, Zero } from '../core/zero.js';
+import { unbroadcast } from '../core/broadcasting.js';
+import type { Rule } from './combinators.js';
+import type { Operand } from './elementwise.js';
+
+const freeze = (s: ReadonlyArray<number>): Shape => (s.length === 0 ? SCALAR_SHAPE : Object.freeze([...s]));
+
+const materialize = (t: Tangent, like: Tensor): Tensor => (isZero(t) ? zerosLike(like) : t);
+
+// ---- reshape ---------------------------------------------------------------------------------------
+
+export interface ReshapeParams {
+  readonly shape: Shape;
+}
+export const reshapeP: Rule<ReshapeParams> = {
+  name: 'reshape',
+  shape: ([x], p) => {
+    if (sizeOf(p.shape) !== sizeOf(x!.shape)) throw reshapeError(x!.shape, p.shape);
+    return { shape: p.shape, dtype: x!.dtype };
+  },
+  impl: ([x], p, out) => (out.shape.length === 0 ? makeScalar(scalarOf(x!), out.dtype) : fromData(out.shape, out.dtype, dataOf(x!))),
+  jvp: (_primals, [xDot], _ans, p) => reshape(xDot as Tensor, p.shape),
+  vjp: (ct, [x]) => [reshape(ct, x!.shape)],
+};
+
+function reshapeError(from: Shape, to: ReadonlyArray<number>): ShapeError {
+  return new ShapeError(
+    'RESHAPE_SIZE_MISMATCH',
+    'reshape',
+    `cannot reshape a tensor of shape ${formatShape(from)} (${sizeOf(from)} elements) to ${formatShape(to)}; ` +
+      'the new shape must have the same number of elements (one dimension may be -1 to infer it)',
+  );
+}
+
+/**
+ * Same elements, new shape; one dimension may be `-1` (inferred).
+ * @example
+ * import { reshape, arange, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(reshape(arange(6), [2, -1])), [[0, 1, 2], [3, 4, 5]])
+ * @category structure
+ * @since 0.1.0
+ */
+export function reshape(x: Operand, shape: ReadonlyArray<number>): Tensor {
+  const t = asTensor('reshape', x);
+  const inferred = shape.indexOf(-1);
+  let target = shape;
+  if (inferred >= 0) {
+    if (shape.indexOf(-1, inferred + 1) >= 0) {
+      throw new ShapeError('INVALID_DIMENSION', 'reshape', `shape ${formatShape(shape)} has more than one -1; at most one dimension can be inferred`);
+    }
+    const rest = shape.filter((_, i) => i !== inferred);
+    checkShape('reshape', rest);
+    const known = sizeOf(rest);
+    if (known === 0 || t.size % known !== 0) throw reshapeError(t.shape, shape);
+    target = shape.map((d) => (d === -1 ? t.size / known : d));
+  } else checkShape('reshape', shape);
+  if (sameShape(target, t.shape)) return t;
+  return bind(reshapeP, [t], { shape: freeze(target) });
+}
+
+/**
+ * Inserts a size-1 dimension at `axis` (in `[-ndim - 1, ndim]`).
+ * @example
+ * import { expandDims, tensor } from 'adjoint'
+ * assert.deepEqual(expandDims(tensor([1, 2]), 0).shape, [1, 2])
+ * @category structure
+ * @since 0.1.0
+ */
+export function expandDims(x: Operand, axis: number): Tensor {
+  const t = asTensor('expandDims', x);
+  const a = normalizeAxis('expandDims', axis, t.ndim + 1);
+  const shape = [...t.shape];
+  shape.splice(a, 0, 1);
+  return reshape(t, shape);
+}
+
+/**
+ * Removes size-1 dimensions: the given `axis` (which must have size 1), or all of them.
+ * @example
+ * import { squeeze, zeros } from 'adjoint'
+ * assert.deepEqual(squeeze(zeros([1, 3, 1])).shape, [3])
+ * @category structure
+ * @since 0.1.0
+ */
+export function squeeze(x: Operand, axis?: number | ReadonlyArray<number>): Tensor {
+  const t = asTensor('squeeze', x);
+  const axes =
+    axis === undefined
+      ? t.shape.flatMap((d, i) => (d === 1 ? [i] : []))
+      : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis('squeeze', a, t.ndim));
+  for (const a of axes) {
+    if (t.shape[a] !== 1) {
+      throw new ShapeError('SHAPE_MISMATCH', 'squeeze', `axis ${a} of shape ${formatShape(t.shape)} has size ${t.shape[a]}, not 1; only size-1 axes can be squeezed`);
+    }
+  }
+  return reshape(t, t.shape.filter((_, i) => !axes.includes(i)));
+}
+
+// ---- transpose -------------------------------------------------------------------------------------
+
+export interface TransposeParams {
+  readonly perm: ReadonlyArray<number>;
+}
+export const transposeP: Rule<TransposeParams> = {
+  name: 'transpose',
+  shape: ([x], p) => ({ shape: freeze(p.perm.map((a) => x!.shape[a]!)), dtype: x!.dtype }),
+  impl: ([x], p, out) => {
+    const strides = stridesOf(x!.shape);
+    const data = allocate(out.dtype, x!.size);
+    stridedCopy(dataOf(x!), 0, p.perm.map((a) => strides[a]!), out.shape, data);
+    return out.shape.length === 0 ? makeScalar(data[0]!, out.dtype) : fromData(out.shape, out.dtype, data);
+  },
+  jvp: (_primals, [xDot], _ans, p) => transpose(xDot as Tensor, p.perm),
+  vjp: (ct, _primals, _ans, p) => [transpose(ct, inversePermutation(p.perm))],
+};
+
+function inversePermutation(perm: ReadonlyArray<number>): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((a, i) => (inv[a] = i));
+  return inv;
+}
+
+/**
+ * Permutes the axes (default: reverses them).
+ * @example
+ * import { transpose, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(transpose(tensor([[1, 2], [3, 4]]))), [[1, 3], [2, 4]])
+ * @category structure
+ * @since 0.1.0
+ */
+export function transpose(x: Operand, perm?: ReadonlyArray<number>): Tensor {
+  const t = asTensor('transpose', x);
+  const p = perm === undefined ? t.shape.map((_, i) => t.ndim - 1 - i) : perm.map((a) => normalizeAxis('transpose', a, t.ndim));
+  if (p.length !== t.ndim || new Set(p).size !== p.length) {
+    throw new AxisError(
+      'AXIS_OUT_OF_RANGE',
+      'transpose',
+      `perm [${(perm ?? []).join(', ')}] is not a permutation of the ${t.ndim} axes of shape ${formatShape(t.shape)}; list each axis exactly once`,
+    );
+  }
+  if (p.every((a, i) => a === i)) return t;
+  return bind(transposeP, [t], { perm: Object.freeze(p) });
+}
+
+// ---- broadcastTo -----------------------------------------------------------------------------------
+
+export const broadcastToP: Rule<ReshapeParams> = {
+  name: 'broadcastTo',
+  shape: ([x], p) => {
+    const s = broadcastShapes('broadcastTo', x!.shape, p.shape);
+    if (!sameShape(s, p.shape)) {
+      throw new ShapeError('BROADCAST_INCOMPATIBLE', 'broadcastTo', `shape ${formatShape(x!.shape)} cannot be broadcast to ${formatShape(p.shape)}; the target must contain the input's shape on the right`);
+    }
+    return { shape: p.shape, dtype: x!.dtype };
+  },
+  impl: ([x], _p, out) => (out.shape.length === 0 ? x! : fromData(out.shape, out.dtype, broadcastData(x!, out.shape).slice(0))),
+  jvp: (_primals, [xDot], _ans, p) => broadcastTo(xDot as Tensor, p.shape),
+  vjp: (ct, [x]) => [unbroadcast(ct, x!.shape)],
+};
+
+/**
+ * Repeats `x` along broadcast dimensions to reach `shape` (NumPy rules).
+ * @example
+ * import { broadcastTo, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(broadcastTo(tensor([1, 2]), [2, 2])), [[1, 2], [1, 2]])
+ * @category structure
+ * @since 0.1.0
+ */
+export function broadcastTo(x: Operand, shape: ReadonlyArray<number>): Tensor {
+  const t = asTensor('broadcastTo', x);
+  checkShape('broadcastTo', shape);
+  if (sameShape(t.shape, shape)) return t;
+  return bind(broadcastToP, [t], { shape: freeze(shape) });
+}
+
+// ---- slice and pad ---------------------------------------------------------------------------------
+
+export interface SliceParams {
+  readonly start: ReadonlyArray<number>;
+  readonly end: ReadonlyArray<number>;
+}
+export const sliceP: Rule<SliceParams> = {
+  name: 'slice',
+  shape: ([x], p) => ({ shape: freeze(p.start.map((s, i) => p.end[i]! - s)), dtype: x!.dtype }),
+  impl: ([x], p, out) => {
+    const strides = stridesOf(x!.shape);
+    let offset = 0;
+    p.start.forEach((s, i) => (offset += s * strides[i]!));
+    const data = allocate(out.dtype, sizeOf(out.shape));
+    stridedCopy(dataOf(x!), offset, strides, out.shape, data);
+    return fromData(out.shape, out.dtype, data);
+  },
+  jvp: (_primals, [xDot], _ans, p) => bind(sliceP, [xDot as Tensor], p),
+  vjp: (ct, [x], _ans, p) => [bind(padP, [ct], { widths: p.start.map((s, i) => [s, x!.shape[i]! - p.end[i]!] as const), value: 0 })],
+};
+
+/**
+ * `x[start[0]:end[0], start[1]:end[1], ...]`: omitted axes are taken whole; negative indices count
+ * from the end and bounds are clamped, as in NumPy.
+ * @example
+ * import { slice, arange, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(slice(arange(5), [1], [-1])), [1, 2, 3])
+ * @category structure
+ * @since 0.1.0
+ */
+export function slice(x: Operand, start: ReadonlyArray<number>, end?: ReadonlyArray<number>): Tensor {
+  const t = asTensor('slice', x);
+  if (start.length > t.ndim || (end !== undefined && end.length > t.ndim)) {
+    throw new AxisError('AXIS_OUT_OF_RANGE', 'slice', `got bounds for ${Math.max(start.length, end?.length ?? 0)} axes but shape ${formatShape(t.shape)} has ${t.ndim}`);
+  }
+  const clamp = (v: number, d: number): number => {
+    if (!Number.isInteger(v)) throw new ArgumentError('INVALID_ARGUMENT', 'slice', `bound ${v} is not an integer`);
+    return Math.min(Math.max(v < 0 ? v + d : v, 0), d);
+  };
+  const s = t.shape.map((d, i) => clamp(start[i] ?? 0, d));
+  const e = t.shape.map((d, i) => Math.max(clamp(end?.[i] ?? d, d), s[i]!));
+  if (s.every((v) => v === 0) && e.every((v, i) => v === t.shape[i])) return t;
+  return bind(sliceP, [t], { start: Object.freeze(s), end: Object.freeze(e) });
+}
+
+export interface PadParams {
+  readonly widths: ReadonlyArray<readonly [number, number]>;
+  readonly value: number;
+}
+export const padP: Rule<PadParams> = {
+  name: 'pad',
+  shape: ([x], p) => ({ shape: freeze(x!.shape.map((d, i) => d + p.widths[i]![0] + p.widths[i]![1])), dtype: x!.dtype }),
+  impl: ([x], p, out) => {
+    const data = allocate(out.dtype, sizeOf(out.shape));
+    if (p.value !== 0) data.fill(p.value);
+    if (x!.size > 0) {
+      const outStrides = stridesOf(out.shape);
+      let offset = 0;
+      p.widths.forEach(([before], i) => (offset += before * outStrides[i]!));
+      // scatter x into the interior: walk x row-major, write through the output's strides
+      const src = x!.ndim === 0 ? [scalarOf(x!)] : dataOf(x!);
+      const shape = x!.shape;
+      const idx = new Array<number>(shape.length).fill(0);
+      for (let i = 0; i < src.length; i++) {
+        let o = offset;
+        for (let d = 0; d < shape.length; d++) o += idx[d]! * outStrides[d]!;
+        data[o] = src[i]!;
+        for (let d = shape.length - 1; d >= 0; d--) {
+          if (++idx[d]! < shape[d]!) break;
+          idx[d] = 0;
+        }
+      }
+    }
+    return out.shape.length === 0 ? makeScalar(data[0]!, out.dtype) : fromData(out.shape, out.dtype, data);
+  },
+  jvp: (_primals, [xDot], _ans, p) => bind(padP, [xDot as Tensor], { widths: p.widths, value: 0 }),
+  vjp: (ct, [x], _ans, p) =>
+    [bind(sliceP, [ct], { start: p.widths.map(([b]) => b), end: p.widths.map(([b], i) => b + x!.shape[i]!) })],
+};
+
+/**
+ * Pads each axis with `widths[i] = [before, after]` copies of `value` (default 0).
+ * @example
+ * import { pad, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(pad(tensor([1, 2]), [[1, 2]])), [0, 1, 2, 0, 0])
+ * @category structure
+ * @since 0.1.0
+ */
+export function pad(x: Operand, widths: ReadonlyArray<readonly [number, number]>, value = 0): Tensor {
+  const t = asTensor('pad', x);
+  if (widths.length !== t.ndim) {
+    throw new AxisError('AXIS_OUT_OF_RANGE', 'pad', `got ${widths.length} [before, after] pairs for shape ${formatShape(t.shape)} of rank ${t.ndim}; give one pair per axis`);
+  }
+  for (const w of widths) checkShape('pad', w);
+  return bind(padP, [t], { widths: Object.freeze(widths.map(([b, a]) => [b, a] as const)), value });
+}
+
+// ---- concat and stack ------------------------------------------------------------------------------
+
+export interface AxisParams {
+  readonly axis: number;
+}
+export const concatP: Rule<AxisParams> = {
+  name: 'concat',
+  shape: (xs, p) => {
+    const first = xs[0]!;
+    let total = 0;
+    let dtype: DType = first.dtype;
+    for (const x of xs) {
+      const ok = x.shape.length === first.shape.length && x.shape.every((d, i) => i === p.axis || d === first.shape[i]);
+      if (!ok) {
+        throw new ShapeError(
+          'SHAPE_MISMATCH',
+          'concat',
+          `shapes ${xs.map((t) => formatShape(t.shape)).join(', ')} differ outside axis ${p.axis}; all inputs must have the same rank and sizes except along the concatenation axis`,
+        );
+      }
+      total += x.shape[p.axis]!;
+      dtype = promote(dtype, x.dtype);
+    }
+    return { shape: freeze(first.shape.map((d, i) => (i === p.axis ? total : d))), dtype };
+  },
+  impl: (xs, p, out) => {
+    const data = allocate(out.dtype, sizeOf(out.shape));
+    const outer = sizeOf(out.shape.slice(0, p.axis));
+    const rowOut = sizeOf(out.shape.slice(p.axis));
+    let col = 0;
+    for (const x of xs) {
+      const row = sizeOf(x.shape.slice(p.axis));
+      const src = x.size === 0 ? new Float64Array(0) : dataOf(x);
+      for (let o = 0; o < outer; o++) for (let i = 0; i < row; i++) data[o * rowOut + col + i] = src[o * row + i]!;
+      col += row;
+    }
+    return fromData(out.shape, out.dtype, data);
+  },
+  jvp: (primals, tangents, _ans, p) => bind(concatP, tangents.map((t, i) => materialize(t, primals[i]!)), p),
+  vjp: (ct, primals, _ans, p, wants) => {
+    let at = 0;
+    return primals.map((x, i) => {
+      const from = at;
+      at += x.shape[p.axis]!;
+      if (!wants[i]) return Zero;
+      return bind(sliceP, [ct], { start: ct.shape.map((_, a) => (a === p.axis ? from : 0)), end: ct.shape.map((d, a) => (a === p.axis ? at : d)) });
+    });
+  },
+};
+
+/**
+ * Joins tensors along an existing `axis` (default 0).
+ * @example
+ * import { concat, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(concat([tensor([1]), tensor([2, 3])])), [1, 2, 3])
+ * @category structure
+ * @since 0.1.0
+ */
+export function concat(xs: ReadonlyArray<Operand>, axis = 0): Tensor {
+  if (xs.length === 0) throw new ArgumentError('INVALID_ARGUMENT', 'concat', 'needs at least one tensor');
+  const ts = xs.map((x) => asTensor('concat', x));
+  const a = normalizeAxis('concat', axis, ts[0]!.ndim);
+  if (ts.length === 1) return ts[0]!;
+  return bind(concatP, ts, { axis: a });
+}
+
+/**
+ * Joins same-shaped tensors along a new `axis` (default 0).
+ * @example
+ * import { stack, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(stack([tensor([1, 2]), tensor([3, 4])])), [[1, 2], [3, 4]])
+ * @category structure
+ * @since 0.1.0
+ */
+export function stack(xs: ReadonlyArray<Operand>, axis = 0): Tensor {
+  if (xs.length === 0) throw new ArgumentError('INVALID_ARGUMENT', 'stack', 'needs at least one tensor');
+  const ts = xs.map((x) => asTensor('stack', x));
+  const first = ts[0]!;
+  for (const t of ts) {
+    if (!sameShape(t.shape, first.shape)) {
+      throw new ShapeError('SHAPE_MISMATCH', 'stack', `shapes ${ts.map((u) => formatShape(u.shape)).join(', ')} differ; stack needs equal shapes (use concat to join along an existing axis)`);
+    }
+  }
+  const a = normalizeAxis('stack', axis, first.ndim + 1);
+  const expanded = ts.map((t) => expandDims(t, a));
+  return expanded.length === 1 ? expanded[0]! : bind(concatP, expanded, { axis: a });
+}
+
+// ---- take and its transpose ------------------------------------------------------------------------
+
+/** Validated integer indices, negatives wrapped, as a plain Int32Array. */
+function indexValues(op: string, indices: Tensor, dim: number, axis: number, xShape: Shape): Int32Array {
+  const src = indices.ndim === 0 ? [scalarOf(indices)] : dataOf(indices);
+  const out = new Int32Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i]!;
+    if (!Number.isInteger(v)) throw new ArgumentError('INVALID_ARGUMENT', op, `index ${v} at position ${i} is not an integer`);
+    if (v < -dim || v >= dim) {
+      throw new IndexError(
+        'INDEX_OUT_OF_RANGE',
+        op,
+        `index ${v} at position ${i} is out of range for axis ${axis} of size ${dim} (shape ${formatShape(xShape)}); valid indices are ${-dim}..${dim - 1}`,
+      );
+    }
+    out[i] = v < 0 ? v + dim : v;
+  }
+  return out;
+}
+
+export const takeP: Rule<AxisParams> = {
+  name: 'take',
+  shape: ([x, ind], p) => ({ shape: freeze([...x!.shape.slice(0, p.axis), ...ind!.shape, ...x!.shape.slice(p.axis + 1)]), dtype: x!.dtype }),
+  impl: ([x, ind], p, out) => {
+    const dim = x!.shape[p.axis]!;
+    const idx = indexValues('take', ind!, dim, p.axis, x!.shape);
+    const outer = sizeOf(x!.shape.slice(0, p.axis));
+    const inner = sizeOf(x!.shape.slice(p.axis + 1));
+    const src = x!.size === 0 ? new Float64Array(0) : dataOf(x!);
+    const data = allocate(out.dtype, sizeOf(out.shape));
+    let o = 0;
+    for (let a = 0; a < outer; a++) {
+      for (let j = 0; j < idx.length; j++) {
+        const base = (a * dim + idx[j]!) * inner;
+        for (let i = 0; i < inner; i++) data[o++] = src[base + i]!;
+      }
+    }
+    return out.shape.length === 0 ? makeScalar(data[0]!, out.dtype) : fromData(out.shape, out.dtype, data);
+  },
+  jvp: ([, ind], [xDot], _ans, p) => bind(takeP, [xDot as Tensor, ind!], p),
+  vjp: (ct, [x, ind], _ans, p) => [bind(scatterAddP, [ct, ind!], { axis: p.axis, size: x!.shape[p.axis]! }), Zero],
+};
+
+export interface ScatterParams {
+  readonly axis: number;
+  readonly size: number;
+}
+// The transpose of take: sums rows of `x` into the slots named by `indices` (repeats accumulate).
+export const scatterAddP: Rule<ScatterParams> = {
+  name: 'scatterAdd',
+  shape: ([x, ind], p) => ({
+    shape: freeze([...x!.shape.slice(0, p.axis), p.size, ...x!.shape.slice(p.axis + ind!.shape.length)]),
+    dtype: x!.dtype,
+  }),
+  impl: ([x, ind], p, out) => {
+    const idx = indexValues('scatterAdd', ind!, p.size, p.axis, out.shape);
+    const outer = sizeOf(out.shape.slice(0, p.axis));
+    const inner = sizeOf(out.shape.slice(p.axis + 1));
+    const src = x!.size === 0 ? new Float64Array(0) : dataOf(x!);
+    const data = allocate(out.dtype, sizeOf(out.shape));
+    let s = 0;
+    for (let a = 0; a < outer; a++) {
+      for (let j = 0; j < idx.length; j++) {
+        const base = (a * p.size + idx[j]!) * inner;
+        for (let i = 0; i < inner; i++) data[base + i] = data[base + i]! + src[s++]!;
+      }
+    }
+    return out.shape.length === 0 ? makeScalar(data[0]!, out.dtype) : fromData(out.shape, out.dtype, data);
+  },
+  jvp: ([, ind], [xDot], _ans, p) => bind(scatterAddP, [xDot as Tensor, ind!], p),
+  vjp: (ct, [, ind], _ans, p) => [bind(takeP, [ct, ind!], { axis: p.axis }), Zero],
+};
+
+/**
+ * Selects entries along `axis` (default 0) by integer `indices` (negative ones count from the end).
+ * The result's shape is `x.shape[:axis] + indices.shape + x.shape[axis+1:]`.
+ * @example
+ * import { take, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(take(tensor([10, 20, 30]), [2, 0])), [30, 10])
+ * @category structure
+ * @since 0.1.0
+ */
+export function take(x: Operand, indices: Tensor | number | ReadonlyArray<number>, axis = 0): Tensor {
+  const t = asTensor('take', x);
+  const a = normalizeAxis('take', axis, t.ndim);
+  const ind = Array.isArray(indices) ? fromData(freeze([indices.length]), 'float64', Float64Array.from(indices)) : asTensor('take', indices as Tensor | number);
+  return bind(takeP, [t, ind], { axis: a });
+}
+
