@@ -58,3 +58,19 @@ export {
 export { logSoftmax, logsumexp, max, mean, min, type ReduceOptions, softmax, sum } from './rules/reduction.js';
 export { dot, matmul, outer } from './rules/linalg.js';
 export { broadcastTo, concat, expandDims, pad, reshape, slice, squeeze, stack, take, transpose } from './rules/structure.js';
+export { GradCheckError } from './core/errors.js';
+export type { Leaf, Tree } from './core/Tree.js';
+export {
+  grad,
+  type GradOptions,
+  hessian,
+  hvp,
+  jacfwd,
+  jacrev,
+  jvp,
+  stopGradient,
+  valueAndGrad,
+  vjp,
+} from './core/transforms.js';
+export { checkGrads, type CheckGradsOptions, type CheckGradsReport } from './core/checkGrads.js';
+export { printTape } from './core/printTape.js';

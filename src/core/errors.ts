@@ -93,3 +93,20 @@ export class ArgumentError extends AdjointError {}
 
 /** Formats a shape the way messages print it: `[2, 3]`, `[]` for a scalar. */
 export const formatShape = (shape: ReadonlyArray<number>): string => `[${shape.join(', ')}]`;
+
+/**
+ * `checkGrads` found derivatives that disagree: `discrepancy` is the largest relative error, `where`
+ * says which check, order, leaf and element.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class GradCheckError extends AdjointError {
+  constructor(
+    message: string,
+    readonly discrepancy: number,
+    readonly where: string,
+  ) {
+    super('GRAD_CHECK_FAILED', 'checkGrads', message);
+  }
+}

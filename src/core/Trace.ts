@@ -1,0 +1,227 @@
+/**
+ * Levels, tracers and the two interpreters behind every transform.
+ *
+ * Each transform call opens a trace with a fresh level and wraps its inputs in tracers of that level.
+ * `bind` (see `primitive.ts`) hands an op to the trace of the highest-level tracer among its
+ * arguments; values of lower levels are constants to it. A trace computes the primal by binding the
+ * same primitive on its tracers' primal values, which routes the work one level down: nested
+ * transforms compose without special cases, and perturbations of different levels never mix.
+ *
+ * - `ReverseTrace` records a Wengert list (tape): the primitive, its argument values (which hold the
+ *   primal values the rule reads) and its output. `backward` seeds output adjoints and walks the tape
+ *   in reverse, applying each rule's `vjp` and summing adjoints (`+=`) where a value is used twice.
+ * - `JvpTrace` carries (primal, tangent) pairs and applies each rule's `jvp` as it goes.
+ *
+ * A trace is active only while its transform runs the user's function (entered and left in
+ * `try/finally`); a tracer that escapes and is used afterwards raises `LEAKED_TRACER`.
+ *
+ * @since 0.1.0
+ */
+import { unbroadcast } from './broadcasting.js';
+import { AdjointError, formatShape } from './errors.js';
+import { type Interpreter, type Primitive, setInterpreter } from './primitive.js';
+import { sameShape } from './shape.js';
+import { abstractTensorArgs, setTracerReadError, Tensor } from './Tensor.js';
+import { isZero, type Tangent, Zero } from './zero.js';
+import type { Rule } from '../rules/combinators.js';
+import { add } from '../rules/elementwise.js';
+import { broadcastTo } from '../rules/structure.js';
+
+/** A value under a transform: its primal (one level down) and, in forward mode, its tangent. */
+export class Tracer extends Tensor {
+  constructor(
+    readonly trace: Trace,
+    readonly primal: Tensor,
+    /** Position in the reverse trace's adjoint table; -1 in forward mode. */
+    readonly slot: number,
+    readonly tangent: Tangent,
+  ) {
+    super(...abstractTensorArgs(primal.shape, primal.dtype));
+  }
+}
+
+/** One transform invocation. */
+export abstract class Trace {
+  active = true;
+  constructor(
+    readonly level: number,
+    /** The public transform's name, for error messages. */
+    readonly transform: string,
+  ) {}
+  abstract process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor;
+
+  /** The primal of `x` as this trace sees it: its own tracers are unwrapped, anything else is a constant. */
+  primalOf(x: Tensor): Tensor {
+    return x instanceof Tracer && x.trace === this ? x.primal : x;
+  }
+}
+
+// ---- dispatch ----------------------------------------------------------------------------------------
+
+let nextLevel = 1;
+let activeCount = 0;
+
+function leakedError(t: Tracer): AdjointError {
+  return new AdjointError(
+    'LEAKED_TRACER',
+    t.trace.transform,
+    `a traced value of shape ${formatShape(t.shape)} (${t.dtype}) from a ${t.trace.transform} call that has already returned was used; ` +
+      'a value computed inside a transformed function must be returned from it, not stored in an outer variable',
+  );
+}
+
+const dispatcher: Interpreter = {
+  bind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
+    let top: Trace | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a instanceof Tracer) {
+        const t = a.trace;
+        if (!t.active) throw leakedError(a);
+        if (top === undefined || t.level > top.level) top = t;
+      }
+    }
+    if (top === undefined) return prim.impl(args, params, prim.shape(args, params));
+    return top.process(prim as Rule<unknown>, args, params);
+  },
+};
+
+setTracerReadError((t) => {
+  if (t instanceof Tracer && !t.trace.active) return leakedError(t);
+  const where = t instanceof Tracer ? `${t.trace.transform} (level ${t.trace.level})` : 'a transform';
+  return new AdjointError(
+    'CONCRETIZATION',
+    where,
+    `cannot read the numbers of a traced value of shape ${formatShape(t.shape)} (${t.dtype}) inside ${where}; ` +
+      'write the computation with adjoint ops, use observe(x) in a Program to branch on a value, or stopGradient(x) for a constant',
+  );
+});
+
+/** Reading the numbers of a tracer whose transform returned is a leak, not a concretization. */
+export function checkNotLeaked(t: Tensor): void {
+  if (t instanceof Tracer && !t.trace.active) throw leakedError(t);
+}
+
+/** Runs `body` with `trace` active; the trace is closed however `body` exits. */
+export function withTrace<T>(trace: Trace, body: () => T): T {
+  if (activeCount++ === 0) setInterpreter(dispatcher);
+  try {
+    return body();
+  } finally {
+    trace.active = false;
+    if (--activeCount === 0) setInterpreter(undefined);
+  }
+}
+
+/** A fresh level, higher than every level opened before. */
+export function newLevel(): number {
+  return nextLevel++;
+}
+
+// ---- reverse mode --------------------------------------------------------------------------------------
+
+/** The recorded forward pass: equation `e` is `outs[e] = prims[e](args[e]; params[e])`. */
+export class ReverseTrace extends Trace {
+  readonly prims: Array<Rule<unknown>> = [];
+  readonly args: Array<ReadonlyArray<Tensor>> = [];
+  readonly params: unknown[] = [];
+  readonly outs: Tracer[] = [];
+  /** Input tracers, in the order they were created. */
+  readonly inputs: Tracer[] = [];
+  private slots = 0;
+
+  /** Wraps an input leaf. */
+  input(x: Tensor): Tracer {
+    const t = new Tracer(this, x, this.slots++, Zero);
+    this.inputs.push(t);
+    return t;
+  }
+
+  process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
+    const n = args.length;
+    const primals = new Array<Tensor>(n);
+    for (let i = 0; i < n; i++) primals[i] = this.primalOf(args[i]!);
+    const ans = dispatchOrEvaluate(prim, primals, params);
+    const out = new Tracer(this, ans, this.slots++, Zero);
+    this.prims.push(prim);
+    this.args.push(args);
+    this.params.push(params);
+    this.outs.push(out);
+    return out;
+  }
+
+  /**
+   * The reverse pass: `seeds` pairs output tracers with their cotangents. Returns the adjoint table
+   * indexed by slot (`undefined` is a symbolic zero). With `keepAll` false, intermediate adjoints are
+   * dropped as soon as they have been propagated.
+   */
+  backward(seeds: ReadonlyArray<readonly [Tracer, Tensor]>, keepAll = false): Array<Tensor | undefined> {
+    const adj = new Array<Tensor | undefined>(this.slots);
+    for (const [t, ct] of seeds) accumulate(adj, t, ct);
+    for (let e = this.outs.length - 1; e >= 0; e--) {
+      const out = this.outs[e]!;
+      const ct = adj[out.slot];
+      if (ct === undefined) continue;
+      if (!keepAll) adj[out.slot] = undefined;
+      const args = this.args[e]!;
+      const n = args.length;
+      const primals = new Array<Tensor>(n);
+      const wants = new Array<boolean>(n);
+      for (let i = 0; i < n; i++) {
+        const a = args[i]!;
+        const own = a instanceof Tracer && a.trace === this;
+        wants[i] = own;
+        primals[i] = own ? (a as Tracer).primal : a;
+      }
+      const cts = this.prims[e]!.vjp(ct, primals, out.primal, this.params[e], wants);
+      for (let i = 0; i < n; i++) {
+        const c = cts[i];
+        if (!wants[i] || c === undefined || isZero(c)) continue;
+        accumulate(adj, args[i] as Tracer, unbroadcast(c, primals[i]!.shape));
+      }
+    }
+    return adj;
+  }
+}
+
+function accumulate(adj: Array<Tensor | undefined>, t: Tracer, ct: Tensor): void {
+  const prev = adj[t.slot];
+  adj[t.slot] = prev === undefined ? ct : add(prev, ct);
+}
+
+// ---- forward mode --------------------------------------------------------------------------------------
+
+/** Carries a tangent alongside each primal; the rule's `jvp` advances it. */
+export class JvpTrace extends Trace {
+  input(x: Tensor, tangent: Tangent): Tracer {
+    return new Tracer(this, x, -1, tangent);
+  }
+
+  process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
+    const n = args.length;
+    const primals = new Array<Tensor>(n);
+    const tangents = new Array<Tangent>(n);
+    let live = false;
+    for (let i = 0; i < n; i++) {
+      const a = args[i]!;
+      if (a instanceof Tracer && a.trace === this) {
+        primals[i] = a.primal;
+        tangents[i] = a.tangent;
+        if (!isZero(a.tangent)) live = true;
+      } else {
+        primals[i] = a;
+        tangents[i] = Zero;
+      }
+    }
+    const ans = dispatchOrEvaluate(prim, primals, params);
+    if (!live) return ans;
+    let tangent = prim.jvp(primals, tangents, ans, params);
+    if (!isZero(tangent) && !sameShape(tangent.shape, ans.shape)) tangent = broadcastTo(tangent, ans.shape);
+    return new Tracer(this, ans, -1, tangent);
+  }
+}
+
+/** Binds one level down: to a lower trace if a primal is a tracer, else evaluates. */
+function dispatchOrEvaluate(prim: Rule<unknown>, primals: ReadonlyArray<Tensor>, params: unknown): Tensor {
+  return dispatcher.bind(prim, primals, params);
+}
