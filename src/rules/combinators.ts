@@ -25,8 +25,49 @@ import { add, mulStrongZero, neg } from './elementwise.js';
  * the engine sums or broadcasts them to the right shape.
  */
 export interface Rule<P = unknown> extends Primitive<P> {
+  /** Sample inputs for the registry-driven test suite: every row carries its own, so a new
+   * primitive is checked without editing a test file. */
+  readonly examples: ReadonlyArray<Example<P>>;
   readonly jvp: (primals: ReadonlyArray<Tensor>, tangents: ReadonlyArray<Tangent>, ans: Tensor, params: P) => Tangent;
   readonly vjp: (ct: Tensor, primals: ReadonlyArray<Tensor>, ans: Tensor, params: P, wants: ReadonlyArray<boolean>) => ReadonlyArray<Tangent>;
+}
+
+/**
+ * Where a sample argument is drawn from: `real` (standard normal), `positive` ([0.5, 2]), `unit`
+ * ((-0.9, 0.9)), `awayFromZero` (±[0.5, 2]: keeps finite differences off kinks at 0).
+ */
+export type Domain = 'real' | 'positive' | 'unit' | 'awayFromZero';
+
+/** One sample argument: random from `domain`, or fixed `values` (indices, masks). `constant`
+ * arguments are not differentiated (indices, conditions). */
+export interface ArgSpec {
+  readonly shape: ReadonlyArray<number>;
+  readonly domain?: Domain;
+  readonly values?: ReadonlyArray<number>;
+  readonly constant?: boolean;
+}
+
+/** A sample call of a primitive. */
+export interface Example<P> {
+  readonly args: ReadonlyArray<ArgSpec>;
+  readonly params: P;
+}
+
+const UNARY_SHAPES = [[], [3], [2, 3]];
+const BINARY_SHAPES = [
+  [[], []],
+  [[2, 3], [2, 3]],
+  [[2, 3], [3]],
+  [[2, 1], [1, 3]],
+  [[], [3]],
+];
+
+function unaryExamples(domain: Domain): ReadonlyArray<Example<void>> {
+  return UNARY_SHAPES.map((shape) => ({ args: [{ shape, domain }], params: undefined }));
+}
+
+function binaryExamples(domains: readonly [Domain, Domain]): ReadonlyArray<Example<void>> {
+  return BINARY_SHAPES.map(([a, b]) => ({ args: [{ shape: a!, domain: domains[0] }, { shape: b!, domain: domains[1] }], params: undefined }));
 }
 
 /** Sum of tangents where `Zero` is the identity. */
@@ -46,9 +87,10 @@ function sameShapeRule(args: ReadonlyArray<AbstractValue>): AbstractValue {
  * A unary elementwise primitive from its kernel and its derivative `d(x, ans)` (written with ops; use
  * `ans` when the derivative reuses the output, as for exp and tanh).
  */
-export function unary(name: string, f: (v: number) => number, derivative: (x: Tensor, ans: Tensor) => Tensor): Rule<void> {
+export function unary(name: string, f: (v: number) => number, derivative: (x: Tensor, ans: Tensor) => Tensor, domain: Domain = 'real'): Rule<void> {
   return {
     name,
+    examples: unaryExamples(domain),
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
     jvp: (primals, tangents, ans) => mulStrongZero(tangents[0] as Tensor, derivative(primals[0]!, ans)),
@@ -60,6 +102,7 @@ export function unary(name: string, f: (v: number) => number, derivative: (x: Te
 export function unaryLinear(name: string, f: (v: number) => number, self: (x: Tensor) => Tensor): Rule<void> {
   return {
     name,
+    examples: unaryExamples('real'),
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
     jvp: (_primals, tangents) => self(tangents[0] as Tensor),
@@ -71,6 +114,7 @@ export function unaryLinear(name: string, f: (v: number) => number, self: (x: Te
 export function unaryZero(name: string, f: (v: number) => number): Rule<void> {
   return {
     name,
+    examples: unaryExamples('awayFromZero'),
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
     jvp: () => Zero,
@@ -79,6 +123,9 @@ export function unaryZero(name: string, f: (v: number) => number): Rule<void> {
 }
 
 /** Shape rule of every broadcasting binary elementwise op; the fast path skips broadcasting. */
+/** Examples for hand-written binary rows. */
+export { binaryExamples };
+
 export function binaryShape(name: string): (args: ReadonlyArray<AbstractValue>) => AbstractValue {
   return (args) => {
     const a = args[0]!;
@@ -92,10 +139,16 @@ export function binaryShape(name: string): (args: ReadonlyArray<AbstractValue>) 
 export type Partials = readonly [(x: Tensor, y: Tensor, ans: Tensor) => Tensor, (x: Tensor, y: Tensor, ans: Tensor) => Tensor];
 
 /** A broadcasting binary elementwise primitive from its kernel and partial derivatives. */
-export function binary(name: string, f: (x: number, y: number) => number, partials: Partials): Rule<void> {
+export function binary(
+  name: string,
+  f: (x: number, y: number) => number,
+  partials: Partials,
+  domains: readonly [Domain, Domain] = ['real', 'real'],
+): Rule<void> {
   const [dx, dy] = partials;
   return {
     name,
+    examples: binaryExamples(domains),
     shape: binaryShape(name),
     impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, f),
     jvp: ([x, y], [xDot, yDot], ans) =>
@@ -114,6 +167,7 @@ export function binary(name: string, f: (x: number, y: number) => number, partia
 export function comparison(name: string, f: (x: number, y: number) => boolean): Rule<void> {
   return {
     name,
+    examples: binaryExamples(['real', 'real']),
     shape: binaryShape(name),
     impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => (f(x, y) ? 1 : 0)),
     jvp: () => Zero,

@@ -32,6 +32,13 @@ const matrixDims = (s: Shape, transposed: boolean): [number, number] => {
 
 export const matmulP: Rule<MatmulParams> = {
   name: 'matmul',
+  examples: [
+    { args: [{ shape: [2, 3] }, { shape: [3, 4] }], params: { transposeA: false, transposeB: false } },
+    { args: [{ shape: [3, 2] }, { shape: [3, 4] }], params: { transposeA: true, transposeB: false } },
+    { args: [{ shape: [2, 3] }, { shape: [4, 3] }], params: { transposeA: false, transposeB: true } },
+    { args: [{ shape: [3, 2] }, { shape: [4, 3] }], params: { transposeA: true, transposeB: true } },
+    { args: [{ shape: [2, 1, 2, 3] }, { shape: [3, 3, 2] }], params: { transposeA: false, transposeB: false } },
+  ],
   shape: ([a, b], p) => {
     const [m, k] = matrixDims(a!.shape, p.transposeA);
     const [k2, n] = matrixDims(b!.shape, p.transposeB);

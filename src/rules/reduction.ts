@@ -36,6 +36,13 @@ export interface ReduceOptions {
   readonly keepdims?: boolean;
 }
 
+const REDUCE_EXAMPLES = [
+  { args: [{ shape: [2, 3] }], params: { axes: [1], keepdims: false } },
+  { args: [{ shape: [2, 3] }], params: { axes: [0, 1], keepdims: false } },
+  { args: [{ shape: [2, 3, 2] }], params: { axes: [0, 2], keepdims: true } },
+  { args: [{ shape: [] }], params: { axes: [], keepdims: false } },
+];
+
 const SUM: Reducer = { init: 0, step: (a, v) => a + v };
 const MAX: Reducer = { init: -Infinity, step: (a, v) => (v > a || v !== v ? v : a) };
 const MIN: Reducer = { init: Infinity, step: (a, v) => (v < a || v !== v ? v : a) };
@@ -66,6 +73,7 @@ function extremumWeights(x: Tensor, ans: Tensor, p: ReduceParams): Tensor {
 function extremum(name: string, reducer: Reducer): Rule<ReduceParams> {
   return {
     name,
+    examples: REDUCE_EXAMPLES,
     shape: reduceShapeRule(name),
     impl: ([x], p, out) => reduce(x!, p.axes, out.shape, out.dtype, reducer),
     jvp: ([x], [xDot], ans, p) => sum(mul(xDot as Tensor, extremumWeights(x!, ans, p)), { axis: p.axes, keepdims: p.keepdims }),
@@ -75,6 +83,7 @@ function extremum(name: string, reducer: Reducer): Rule<ReduceParams> {
 
 export const sumP: Rule<ReduceParams> = {
   name: 'sum',
+  examples: REDUCE_EXAMPLES,
   shape: reduceShapeRule('sum'),
   impl: ([x], p, out) => reduce(x!, p.axes, out.shape, out.dtype, SUM),
   jvp: (_primals, [xDot], _ans, p) => sum(xDot as Tensor, { axis: p.axes, keepdims: p.keepdims }), // linear
@@ -86,6 +95,7 @@ export const minP = extremum('min', MIN);
 // d logsumexp = Σ softmax(x) dx; the output is reused: softmax = exp(x - ans)
 export const logsumexpP: Rule<ReduceParams> = {
   name: 'logsumexp',
+  examples: REDUCE_EXAMPLES,
   shape: reduceShapeRule('logsumexp'),
   impl: ([x], p, out) => logsumexpKernel(x!, p, out.shape, out.dtype),
   jvp: ([x], [xDot], ans, p) =>

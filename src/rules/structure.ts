@@ -28,6 +28,10 @@ export interface ReshapeParams {
 }
 export const reshapeP: Rule<ReshapeParams> = {
   name: 'reshape',
+  examples: [
+    { args: [{ shape: [2, 3] }], params: { shape: [3, 2] } },
+    { args: [{ shape: [] }], params: { shape: [1, 1] } },
+  ],
   shape: ([x], p) => {
     if (sizeOf(p.shape) !== sizeOf(x!.shape)) throw reshapeError(x!.shape, p.shape);
     return { shape: p.shape, dtype: x!.dtype };
@@ -117,6 +121,10 @@ export interface TransposeParams {
 }
 export const transposeP: Rule<TransposeParams> = {
   name: 'transpose',
+  examples: [
+    { args: [{ shape: [2, 3] }], params: { perm: [1, 0] } },
+    { args: [{ shape: [2, 3, 4] }], params: { perm: [2, 0, 1] } },
+  ],
   shape: ([x], p) => ({ shape: freeze(p.perm.map((a) => x!.shape[a]!)), dtype: x!.dtype }),
   impl: ([x], p, out) => {
     const strides = stridesOf(x!.shape);
@@ -160,6 +168,11 @@ export function transpose(x: Operand, perm?: ReadonlyArray<number>): Tensor {
 
 export const broadcastToP: Rule<ReshapeParams> = {
   name: 'broadcastTo',
+  examples: [
+    { args: [{ shape: [3] }], params: { shape: [2, 3] } },
+    { args: [{ shape: [2, 1] }], params: { shape: [2, 3] } },
+    { args: [{ shape: [] }], params: { shape: [2] } },
+  ],
   shape: ([x], p) => {
     const s = broadcastShapes('broadcastTo', x!.shape, p.shape);
     if (!sameShape(s, p.shape)) {
@@ -195,6 +208,7 @@ export interface SliceParams {
 }
 export const sliceP: Rule<SliceParams> = {
   name: 'slice',
+  examples: [{ args: [{ shape: [4, 5] }], params: { start: [1, 0], end: [3, 4] } }],
   shape: ([x], p) => ({ shape: freeze(p.start.map((s, i) => p.end[i]! - s)), dtype: x!.dtype }),
   impl: ([x], p, out) => {
     const strides = stridesOf(x!.shape);
@@ -238,6 +252,10 @@ export interface PadParams {
 }
 export const padP: Rule<PadParams> = {
   name: 'pad',
+  examples: [
+    { args: [{ shape: [2, 3] }], params: { widths: [[1, 0], [2, 1]], value: 0 } },
+    { args: [{ shape: [3] }], params: { widths: [[0, 2]], value: 1.5 } },
+  ],
   shape: ([x], p) => ({ shape: freeze(x!.shape.map((d, i) => d + p.widths[i]![0] + p.widths[i]![1])), dtype: x!.dtype }),
   impl: ([x], p, out) => {
     const data = allocate(out.dtype, sizeOf(out.shape));
@@ -291,6 +309,7 @@ export interface AxisParams {
 }
 export const concatP: Rule<AxisParams> = {
   name: 'concat',
+  examples: [{ args: [{ shape: [2, 1] }, { shape: [2, 3] }, { shape: [2, 2] }], params: { axis: 1 } }],
   shape: (xs, p) => {
     const first = xs[0]!;
     let total = 0;
@@ -395,6 +414,10 @@ function indexValues(op: string, indices: Tensor, dim: number, axis: number, xSh
 
 export const takeP: Rule<AxisParams> = {
   name: 'take',
+  examples: [
+    { args: [{ shape: [4, 3] }, { shape: [3], values: [2, 0, 2], constant: true }], params: { axis: 0 } },
+    { args: [{ shape: [2, 3] }, { shape: [2, 2], values: [0, -1, 1, 1], constant: true }], params: { axis: 1 } },
+  ],
   shape: ([x, ind], p) => ({ shape: freeze([...x!.shape.slice(0, p.axis), ...ind!.shape, ...x!.shape.slice(p.axis + 1)]), dtype: x!.dtype }),
   impl: ([x, ind], p, out) => {
     const dim = x!.shape[p.axis]!;
@@ -423,6 +446,7 @@ export interface ScatterParams {
 // The transpose of take: sums rows of `x` into the slots named by `indices` (repeats accumulate).
 export const scatterAddP: Rule<ScatterParams> = {
   name: 'scatterAdd',
+  examples: [{ args: [{ shape: [2, 3] }, { shape: [2], values: [1, 1], constant: true }], params: { axis: 0, size: 3 } }],
   shape: ([x, ind], p) => ({
     shape: freeze([...x!.shape.slice(0, p.axis), p.size, ...x!.shape.slice(p.axis + ind!.shape.length)]),
     dtype: x!.dtype,
