@@ -21,7 +21,7 @@ import { unbroadcast } from './broadcasting.js';
 import { AdjointError, formatShape } from './errors.js';
 import { type Interpreter, type Primitive, setInterpreter } from './primitive.js';
 import { sameShape } from './shape.js';
-import { abstractTensorArgs, setTracerReadError, Tensor } from './Tensor.js';
+import { abstractTensorArgs, isConcrete, makeScalar, scalarOf, setTracerReadError, Tensor } from './Tensor.js';
 import { isZero, type Tangent, Zero } from './zero.js';
 import type { Rule } from '../rules/combinators.js';
 import { add } from '../rules/elementwise.js';
@@ -157,14 +157,48 @@ export class ReverseTrace extends Trace {
    */
   backward(seeds: ReadonlyArray<readonly [Tracer, Tensor]>, keepAll = false): Array<Tensor | undefined> {
     const adj = new Array<Tensor | undefined>(this.slots);
+    // Scalar fast path: an equation whose values are all concrete 0-d float64 propagates plain
+    // numbers through the rule's `scalarPartial` into `num` (no tensors, no ops). Concrete values are
+    // constants to every trace above this one, so nothing is lost for higher-order derivatives.
+    const num = new Float64Array(this.slots);
+    const hasNum = new Uint8Array(this.slots);
     for (const [t, ct] of seeds) accumulate(adj, t, ct);
     for (let e = this.outs.length - 1; e >= 0; e--) {
       const out = this.outs[e]!;
-      const ct = adj[out.slot];
-      if (ct === undefined) continue;
-      if (!keepAll) adj[out.slot] = undefined;
+      const slot = out.slot;
+      const prim = this.prims[e]!;
       const args = this.args[e]!;
       const n = args.length;
+      const tensorCt = adj[slot];
+      if (tensorCt === undefined && hasNum[slot] === 0) continue;
+      const partial = prim.scalarPartial;
+      if (partial !== undefined && n <= 2 && isScalarValue(out.primal) && (tensorCt === undefined || isScalarValue(tensorCt))) {
+        const x = args[0]!;
+        const y = n === 2 ? args[1]! : x;
+        const xOwn = x instanceof Tracer && x.trace === this;
+        const yOwn = n === 2 && y instanceof Tracer && y.trace === this;
+        const xp = xOwn ? (x as Tracer).primal : x;
+        const yp = yOwn ? (y as Tracer).primal : y;
+        if (isScalarValue(xp) && isScalarValue(yp)) {
+          const ct = (hasNum[slot] === 1 ? num[slot]! : 0) + (tensorCt === undefined ? 0 : scalarOf(tensorCt));
+          if (!keepAll) {
+            adj[slot] = undefined;
+            hasNum[slot] = 0;
+          }
+          if (ct === 0) continue; // strong zero: 0 · anything = 0
+          const xv = scalarOf(xp);
+          const yv = scalarOf(yp);
+          const ans = scalarOf(out.primal);
+          if (xOwn) addNum(num, hasNum, (x as Tracer).slot, ct * partial(0, xv, yv, ans));
+          if (yOwn) addNum(num, hasNum, (y as Tracer).slot, ct * partial(1, xv, yv, ans));
+          continue;
+        }
+      }
+      const ct = mergeNum(adj, num, hasNum, slot)!;
+      if (!keepAll) {
+        adj[slot] = undefined;
+        hasNum[slot] = 0;
+      }
       const primals = new Array<Tensor>(n);
       const wants = new Array<boolean>(n);
       for (let i = 0; i < n; i++) {
@@ -173,15 +207,37 @@ export class ReverseTrace extends Trace {
         wants[i] = own;
         primals[i] = own ? (a as Tracer).primal : a;
       }
-      const cts = this.prims[e]!.vjp(ct, primals, out.primal, this.params[e], wants);
+      const cts = prim.vjp(ct, primals, out.primal, this.params[e], wants);
       for (let i = 0; i < n; i++) {
         const c = cts[i];
         if (!wants[i] || c === undefined || isZero(c)) continue;
         accumulate(adj, args[i] as Tracer, unbroadcast(c, primals[i]!.shape));
       }
     }
+    for (let s = 0; s < this.slots; s++) if (hasNum[s] === 1) mergeNum(adj, num, hasNum, s);
     return adj;
   }
+}
+
+/** A concrete 0-d float64 tensor: the values the scalar fast path handles. */
+function isScalarValue(t: Tensor): boolean {
+  return t.ndim === 0 && t.dtype === 'float64' && isConcrete(t);
+}
+
+function addNum(num: Float64Array, hasNum: Uint8Array, slot: number, v: number): void {
+  num[slot] = hasNum[slot] === 1 ? num[slot]! + v : v;
+  hasNum[slot] = 1;
+}
+
+/** Folds a slot's numeric adjoint into its tensor adjoint and returns the total. */
+function mergeNum(adj: Array<Tensor | undefined>, num: Float64Array, hasNum: Uint8Array, slot: number): Tensor | undefined {
+  if (hasNum[slot] === 1) {
+    const s = makeScalar(num[slot]!, 'float64');
+    const t = adj[slot];
+    adj[slot] = t === undefined ? s : add(t, s);
+    hasNum[slot] = 0;
+  }
+  return adj[slot];
 }
 
 function accumulate(adj: Array<Tensor | undefined>, t: Tracer, ct: Tensor): void {

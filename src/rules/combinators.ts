@@ -30,6 +30,25 @@ export interface Rule<P = unknown> extends Primitive<P> {
   readonly examples: ReadonlyArray<Example<P>>;
   readonly jvp: (primals: ReadonlyArray<Tensor>, tangents: ReadonlyArray<Tangent>, ans: Tensor, params: P) => Tangent;
   readonly vjp: (ct: Tensor, primals: ReadonlyArray<Tensor>, ans: Tensor, params: P, wants: ReadonlyArray<boolean>) => ReadonlyArray<Tangent>;
+  /**
+   * Optional numeric twin of `vjp` for 0-d float64 values: the partial derivative of the output with
+   * respect to argument `i`. The reverse pass uses it when nothing above it is tracing (all values
+   * concrete), which keeps scalar programs free of per-op tensor allocation; the registry suite
+   * checks it against `jvp` through the dot-product identity.
+   */
+  readonly scalarPartial?: (i: number, x: number, y: number, ans: number) => number;
+}
+
+/** Options of the elementwise combinators: the sample domain and the numeric derivative. */
+export interface UnaryOptions {
+  readonly domain?: Domain;
+  /** d ans / dx as plain numbers (see `Rule.scalarPartial`). */
+  readonly scalar?: (x: number, ans: number) => number;
+}
+export interface BinaryOptions {
+  readonly domains?: readonly [Domain, Domain];
+  /** The partials as plain numbers (see `Rule.scalarPartial`). */
+  readonly scalar?: readonly [(x: number, y: number, ans: number) => number, (x: number, y: number, ans: number) => number];
 }
 
 /**
@@ -87,10 +106,12 @@ function sameShapeRule(args: ReadonlyArray<AbstractValue>): AbstractValue {
  * A unary elementwise primitive from its kernel and its derivative `d(x, ans)` (written with ops; use
  * `ans` when the derivative reuses the output, as for exp and tanh).
  */
-export function unary(name: string, f: (v: number) => number, derivative: (x: Tensor, ans: Tensor) => Tensor, domain: Domain = 'real'): Rule<void> {
+export function unary(name: string, f: (v: number) => number, derivative: (x: Tensor, ans: Tensor) => Tensor, options: UnaryOptions = {}): Rule<void> {
+  const d = options.scalar;
   return {
     name,
-    examples: unaryExamples(domain),
+    examples: unaryExamples(options.domain ?? 'real'),
+    ...(d === undefined ? {} : { scalarPartial: (_i: number, x: number, _y: number, ans: number) => d(x, ans) }),
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
     jvp: (primals, tangents, ans) => mulStrongZero(tangents[0] as Tensor, derivative(primals[0]!, ans)),
@@ -98,10 +119,11 @@ export function unary(name: string, f: (v: number) => number, derivative: (x: Te
   };
 }
 
-/** A unary elementwise primitive that is linear: its jvp and vjp are the op itself (e.g. `neg`). */
-export function unaryLinear(name: string, f: (v: number) => number, self: (x: Tensor) => Tensor): Rule<void> {
+/** A unary elementwise primitive that is linear, `f(x) = scale · x`: its jvp and vjp are the op itself (e.g. `neg`). */
+export function unaryLinear(name: string, f: (v: number) => number, self: (x: Tensor) => Tensor, scale: number): Rule<void> {
   return {
     name,
+    scalarPartial: () => scale,
     examples: unaryExamples('real'),
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
@@ -114,6 +136,7 @@ export function unaryLinear(name: string, f: (v: number) => number, self: (x: Te
 export function unaryZero(name: string, f: (v: number) => number): Rule<void> {
   return {
     name,
+    scalarPartial: () => 0,
     examples: unaryExamples('awayFromZero'),
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
@@ -143,12 +166,14 @@ export function binary(
   name: string,
   f: (x: number, y: number) => number,
   partials: Partials,
-  domains: readonly [Domain, Domain] = ['real', 'real'],
+  options: BinaryOptions = {},
 ): Rule<void> {
   const [dx, dy] = partials;
+  const sp = options.scalar;
   return {
     name,
-    examples: binaryExamples(domains),
+    examples: binaryExamples(options.domains ?? ['real', 'real']),
+    ...(sp === undefined ? {} : { scalarPartial: (i: number, x: number, y: number, ans: number) => (i === 0 ? sp[0](x, y, ans) : sp[1](x, y, ans)) }),
     shape: binaryShape(name),
     impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, f),
     jvp: ([x, y], [xDot, yDot], ans) =>
@@ -167,6 +192,7 @@ export function binary(
 export function comparison(name: string, f: (x: number, y: number) => boolean): Rule<void> {
   return {
     name,
+    scalarPartial: () => 0,
     examples: binaryExamples(['real', 'real']),
     shape: binaryShape(name),
     impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => (f(x, y) ? 1 : 0)),

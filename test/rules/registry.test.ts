@@ -5,7 +5,7 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { checkGrads, random, tensor, type Tensor } from '../../src/index.js';
+import { checkGrads, greater, neg, random, tensor, type Tensor, where } from '../../src/index.js';
 import { bind, evaluate } from '../../src/core/primitive.js';
 import type { ArgSpec, Rule } from '../../src/rules/combinators.js';
 import { primitives } from '../../src/rules/registry.js';
@@ -24,11 +24,7 @@ function sample(spec: ArgSpec, seed: number): Tensor {
       const [a, b] = random.split(k, 2);
       const mag = random.uniform(a!, spec.shape, { minval: 0.5, maxval: 2 });
       const sign = random.uniform(b!, spec.shape);
-      return bind(
-        primitives.find((p) => p.name === 'where')! as Rule<void>,
-        [bind(primitives.find((p) => p.name === 'greater')! as Rule<void>, [sign, tensor(0.5)], undefined), mag, bind(primitives.find((p) => p.name === 'neg')! as Rule<void>, [mag], undefined)],
-        undefined,
-      );
+      return where(greater(sign, 0.5), mag, neg(mag));
     }
   }
 }
