@@ -44,7 +44,12 @@ export function flatten(op: string, tree: unknown): { leaves: Leaf[]; def: TreeD
       leaves.push(node);
       return LEAF;
     }
-    if (Array.isArray(node)) return { _tag: 'Array', children: node.map((c, i) => walk(c, `${path}[${i}]`)) };
+    if (Array.isArray(node)) {
+      // a plain loop, not map: holes in sparse arrays are visited and reported like undefined
+      const children: TreeDef[] = [];
+      for (let i = 0; i < node.length; i++) children.push(walk(node[i], `${path}[${i}]`));
+      return { _tag: 'Array', children };
+    }
     if (isPlainObject(node)) {
       const keys = Object.keys(node).sort();
       return { _tag: 'Object', keys, children: keys.map((k) => walk(node[k], `${path}.${k}`)) };
@@ -71,7 +76,8 @@ export function unflatten<T = Tree>(def: TreeDef, leaves: ReadonlyArray<Leaf>): 
         return d.children.map(build);
       case 'Object': {
         const out: Record<string, unknown> = {};
-        d.keys.forEach((k, j) => (out[k] = build(d.children[j]!)));
+        // defineProperty: a key named __proto__ must stay an own key, not set the prototype
+        d.keys.forEach((k, j) => Object.defineProperty(out, k, { value: build(d.children[j]!), enumerable: true, writable: true, configurable: true }));
         return out;
       }
     }

@@ -32,7 +32,10 @@ export type ErrorCode =
   | 'LEAKED_TRACER'
   | 'CONCRETIZATION'
   | 'MISSING_RULE'
-  | 'GRAD_CHECK_FAILED';
+  | 'GRAD_CHECK_FAILED'
+  | 'UNHANDLED_EFFECT'
+  | 'DOMAIN_ERROR'
+  | 'STATE_UNSET';
 
 /**
  * Base class of every error the library throws on purpose.

@@ -18,9 +18,10 @@ export type Shape = ReadonlyArray<number>;
 /** The frozen shape of every 0-d tensor, shared so scalars allocate no shape array. */
 export const SCALAR_SHAPE: Shape = Object.freeze([]);
 
-/** Throws `INVALID_DIMENSION` unless every entry is a non-negative integer. */
-export function checkShape(op: string, shape: ReadonlyArray<unknown>): Shape {
+/** Throws `INVALID_DIMENSION` unless every entry (but `skip`, an inferred -1) is a non-negative integer. */
+export function checkShape(op: string, shape: ReadonlyArray<unknown>, skip = -1): Shape {
   for (let i = 0; i < shape.length; i++) {
+    if (i === skip) continue;
     const d = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new ShapeError(
@@ -92,12 +93,12 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): Shape {
 }
 
 /** Normalises one axis in `[-ndim, ndim)` to `[0, ndim)`, or throws `AXIS_OUT_OF_RANGE`. */
-export function normalizeAxis(op: string, axis: number, ndim: number): number {
+export function normalizeAxis(op: string, axis: number, ndim: number, shape?: Shape): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
     throw new AxisError(
       'AXIS_OUT_OF_RANGE',
       op,
-      `axis ${String(axis)} is out of range for a tensor of rank ${ndim}; ` +
+      `axis ${String(axis)} is out of range for ${shape === undefined ? `a result of rank ${ndim}` : `a tensor of shape ${formatShape(shape)} (rank ${ndim})`}; ` +
         (ndim === 0 ? 'a 0-d tensor has no axes, omit the axis' : `use an integer in [${-ndim}, ${ndim - 1}]`),
     );
   }
@@ -108,10 +109,10 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
  * Normalises `axis?: number | number[]` to sorted, distinct axes in `[0, ndim)`; `undefined` means
  * every axis.
  */
-export function normalizeAxes(op: string, axis: number | ReadonlyArray<number> | undefined, ndim: number): number[] {
+export function normalizeAxes(op: string, axis: number | ReadonlyArray<number> | undefined, ndim: number, shape?: Shape): number[] {
   if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : axis;
-  const out = list.map((a) => normalizeAxis(op, a, ndim));
+  const out = list.map((a) => normalizeAxis(op, a, ndim, shape));
   out.sort((p, q) => p - q);
   for (let i = 1; i < out.length; i++) {
     if (out[i] === out[i - 1]) {

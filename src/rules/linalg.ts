@@ -134,8 +134,9 @@ export function matmul(x: Operand, y: Operand): Tensor {
   const c = bind(matmulP, [a2, b2], { transposeA: false, transposeB: false });
   if (a.ndim > 1 && b.ndim > 1) return c;
   const shape = c.shape.slice();
+  // drop the row axis a 1-d left operand got, then the column axis of a 1-d right operand
+  if (a.ndim === 1) shape.splice(shape.length - 2, 1);
   if (b.ndim === 1) shape.pop();
-  if (a.ndim === 1) shape.splice(shape.length - 1, 1);
   return reshape(c, shape);
 }
 

@@ -126,7 +126,7 @@ function logsumexpKernel(x: Tensor, p: ReduceParams, outShape: Shape, dtype: Ten
 
 function reduction(prim: Rule<ReduceParams>, x: Operand, options: ReduceOptions): Tensor {
   const t = asTensor(prim.name, x);
-  const params: ReduceParams = { axes: normalizeAxes(prim.name, options.axis, t.ndim), keepdims: options.keepdims ?? false };
+  const params: ReduceParams = { axes: normalizeAxes(prim.name, options.axis, t.ndim, t.shape), keepdims: options.keepdims ?? false };
   return bind(prim, [t], params);
 }
 
@@ -189,7 +189,7 @@ export function logsumexp(x: Operand, options: ReduceOptions = {}): Tensor {
  */
 export function mean(x: Operand, options: ReduceOptions = {}): Tensor {
   const t = asTensor('mean', x);
-  const axes = normalizeAxes('mean', options.axis, t.ndim);
+  const axes = normalizeAxes('mean', options.axis, t.ndim, t.shape);
   let count = 1;
   for (const a of axes) count *= t.shape[a]!;
   return div(sum(t, { axis: axes, keepdims: options.keepdims ?? false }), count);

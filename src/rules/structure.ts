@@ -66,8 +66,8 @@ export function reshape(x: Operand, shape: ReadonlyArray<number>): Tensor {
     if (shape.indexOf(-1, inferred + 1) >= 0) {
       throw new ShapeError('INVALID_DIMENSION', 'reshape', `shape ${formatShape(shape)} has more than one -1; at most one dimension can be inferred`);
     }
+    checkShape('reshape', shape, inferred);
     const rest = shape.filter((_, i) => i !== inferred);
-    checkShape('reshape', rest);
     const known = sizeOf(rest);
     if (known === 0 || t.size % known !== 0) throw reshapeError(t.shape, shape);
     target = shape.map((d) => (d === -1 ? t.size / known : d));
@@ -105,7 +105,7 @@ export function squeeze(x: Operand, axis?: number | ReadonlyArray<number>): Tens
   const axes =
     axis === undefined
       ? t.shape.flatMap((d, i) => (d === 1 ? [i] : []))
-      : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis('squeeze', a, t.ndim));
+      : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis('squeeze', a, t.ndim, t.shape));
   for (const a of axes) {
     if (t.shape[a] !== 1) {
       throw new ShapeError('SHAPE_MISMATCH', 'squeeze', `axis ${a} of shape ${formatShape(t.shape)} has size ${t.shape[a]}, not 1; only size-1 axes can be squeezed`);
@@ -152,7 +152,7 @@ function inversePermutation(perm: ReadonlyArray<number>): number[] {
  */
 export function transpose(x: Operand, perm?: ReadonlyArray<number>): Tensor {
   const t = asTensor('transpose', x);
-  const p = perm === undefined ? t.shape.map((_, i) => t.ndim - 1 - i) : perm.map((a) => normalizeAxis('transpose', a, t.ndim));
+  const p = perm === undefined ? t.shape.map((_, i) => t.ndim - 1 - i) : perm.map((a) => normalizeAxis('transpose', a, t.ndim, t.shape));
   if (p.length !== t.ndim || new Set(p).size !== p.length) {
     throw new AxisError(
       'AXIS_OUT_OF_RANGE',
@@ -364,7 +364,7 @@ export const concatP: Rule<AxisParams> = {
 export function concat(xs: ReadonlyArray<Operand>, axis = 0): Tensor {
   if (xs.length === 0) throw new ArgumentError('INVALID_ARGUMENT', 'concat', 'needs at least one tensor');
   const ts = xs.map((x) => asTensor('concat', x));
-  const a = normalizeAxis('concat', axis, ts[0]!.ndim);
+  const a = normalizeAxis('concat', axis, ts[0]!.ndim, ts[0]!.shape);
   if (ts.length === 1) return ts[0]!;
   return bind(concatP, ts, { axis: a });
 }
@@ -481,7 +481,7 @@ export const scatterAddP: Rule<ScatterParams> = {
  */
 export function take(x: Operand, indices: Tensor | number | ReadonlyArray<number>, axis = 0): Tensor {
   const t = asTensor('take', x);
-  const a = normalizeAxis('take', axis, t.ndim);
+  const a = normalizeAxis('take', axis, t.ndim, t.shape);
   const ind = Array.isArray(indices) ? fromData(freeze([indices.length]), 'float64', Float64Array.from(indices)) : asTensor('take', indices as Tensor | number);
   return bind(takeP, [t, ind], { axis: a });
 }

@@ -38,7 +38,7 @@ describe('registry', () => {
   });
 });
 
-for (const prim of primitives as ReadonlyArray<Rule<unknown>>) {
+for (const prim of primitives as unknown as ReadonlyArray<Rule<unknown>>) {
   describe(`primitive ${prim.name}`, () => {
     prim.examples.forEach((example, n) => {
       const label = `example ${n} (${example.args.map((a) => `[${a.shape.join(',')}]`).join(' ')})`;
