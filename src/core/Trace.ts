@@ -27,14 +27,15 @@ import type { Rule } from '../rules/combinators.js';
 import { add } from '../rules/elementwise.js';
 import { broadcastTo } from '../rules/structure.js';
 
-/** A value under a transform: its primal (one level down) and, in forward mode, its tangent. */
+/** A value under a transform: its primal (one level down) and, in forward mode, its tangents. */
 export class Tracer extends Tensor {
   constructor(
     readonly trace: Trace,
     readonly primal: Tensor,
     /** Position in the reverse trace's adjoint table; -1 in forward mode. */
     readonly slot: number,
-    readonly tangent: Tangent,
+    /** Forward mode: one tangent per direction pushed forward at once (empty in reverse mode). */
+    readonly tangents: ReadonlyArray<Tangent>,
   ) {
     super(...abstractTensorArgs(primal.shape, primal.dtype));
   }
@@ -102,14 +103,37 @@ export function checkNotLeaked(t: Tensor): void {
   if (t instanceof Tracer && !t.trace.active) throw leakedError(t);
 }
 
+/** Makes `trace` active. Every call is paired with `closeTrace`, in `finally` or by the Program interpreter. */
+export function openTrace(trace: Trace): void {
+  if (activeCount++ === 0) setInterpreter(dispatcher);
+  openTraces.push(trace);
+}
+
+const openTraces: Trace[] = [];
+
+/**
+ * Records an effect operation (`State.set x@1`, `Random.normal`, ...) in every open reverse trace,
+ * at the current position of its tape, so `printTape` can show it among the equations.
+ */
+export function noteEffect(text: string, values: ReadonlyArray<unknown>): void {
+  for (const t of openTraces) if (t instanceof ReverseTrace) t.notes.push({ at: t.outs.length, text, values });
+}
+
+/** Deactivates `trace` for good: its tracers are leaked from now on. */
+export function closeTrace(trace: Trace): void {
+  trace.active = false;
+  const i = openTraces.lastIndexOf(trace);
+  if (i >= 0) openTraces.splice(i, 1);
+  if (--activeCount === 0) setInterpreter(undefined);
+}
+
 /** Runs `body` with `trace` active; the trace is closed however `body` exits. */
 export function withTrace<T>(trace: Trace, body: () => T): T {
-  if (activeCount++ === 0) setInterpreter(dispatcher);
+  openTrace(trace);
   try {
     return body();
   } finally {
-    trace.active = false;
-    if (--activeCount === 0) setInterpreter(undefined);
+    closeTrace(trace);
   }
 }
 
@@ -128,11 +152,13 @@ export class ReverseTrace extends Trace {
   readonly outs: Tracer[] = [];
   /** Input tracers, in the order they were created. */
   readonly inputs: Tracer[] = [];
+  /** Effect operations performed while recording, before equation `at` (for printTape). */
+  readonly notes: Array<{ readonly at: number; readonly text: string; readonly values: ReadonlyArray<unknown> }> = [];
   private slots = 0;
 
   /** Wraps an input leaf. */
   input(x: Tensor): Tracer {
-    const t = new Tracer(this, x, this.slots++, Zero);
+    const t = new Tracer(this, x, this.slots++, NO_TANGENTS);
     this.inputs.push(t);
     return t;
   }
@@ -142,7 +168,7 @@ export class ReverseTrace extends Trace {
     const primals = new Array<Tensor>(n);
     for (let i = 0; i < n; i++) primals[i] = this.primalOf(args[i]!);
     const ans = dispatchOrEvaluate(prim, primals, params);
-    const out = new Tracer(this, ans, this.slots++, Zero);
+    const out = new Tracer(this, ans, this.slots++, NO_TANGENTS);
     this.prims.push(prim);
     this.args.push(args);
     this.params.push(params);
@@ -247,35 +273,61 @@ function accumulate(adj: Array<Tensor | undefined>, t: Tracer, ct: Tensor): void
 
 // ---- forward mode --------------------------------------------------------------------------------------
 
-/** Carries a tangent alongside each primal; the rule's `jvp` advances it. */
+/**
+ * Carries tangents alongside each primal; the rule's `jvp` advances them. `width` directions are
+ * pushed forward in one pass (one for `jvp`, one per input element for `jacfwd`), so the function
+ * and its effects run once whatever the number of directions.
+ */
 export class JvpTrace extends Trace {
-  input(x: Tensor, tangent: Tangent): Tracer {
-    return new Tracer(this, x, -1, tangent);
+  constructor(
+    level: number,
+    transform: string,
+    readonly width: number,
+  ) {
+    super(level, transform);
+  }
+
+  input(x: Tensor, tangents: ReadonlyArray<Tangent>): Tracer {
+    return new Tracer(this, x, -1, tangents);
   }
 
   process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
     const n = args.length;
     const primals = new Array<Tensor>(n);
-    const tangents = new Array<Tangent>(n);
-    let live = false;
+    let own = false;
     for (let i = 0; i < n; i++) {
       const a = args[i]!;
       if (a instanceof Tracer && a.trace === this) {
         primals[i] = a.primal;
-        tangents[i] = a.tangent;
-        if (!isZero(a.tangent)) live = true;
-      } else {
-        primals[i] = a;
-        tangents[i] = Zero;
-      }
+        own = true;
+      } else primals[i] = a;
     }
     const ans = dispatchOrEvaluate(prim, primals, params);
-    if (!live) return ans;
-    let tangent = prim.jvp(primals, tangents, ans, params);
-    if (!isZero(tangent) && !sameShape(tangent.shape, ans.shape)) tangent = broadcastTo(tangent, ans.shape);
-    return new Tracer(this, ans, -1, tangent);
+    if (!own) return ans;
+    const outs = new Array<Tangent>(this.width);
+    let live = false;
+    for (let j = 0; j < this.width; j++) {
+      const tangents = new Array<Tangent>(n);
+      let any = false;
+      for (let i = 0; i < n; i++) {
+        const a = args[i]!;
+        const t = a instanceof Tracer && a.trace === this ? a.tangents[j]! : Zero;
+        tangents[i] = t;
+        if (!isZero(t)) any = true;
+      }
+      let tangent: Tangent = Zero;
+      if (any) {
+        tangent = prim.jvp(primals, tangents, ans, params);
+        if (!isZero(tangent) && !sameShape(tangent.shape, ans.shape)) tangent = broadcastTo(tangent, ans.shape);
+      }
+      if (!isZero(tangent)) live = true;
+      outs[j] = tangent;
+    }
+    return live ? new Tracer(this, ans, -1, outs) : ans;
   }
 }
+
+const NO_TANGENTS: ReadonlyArray<Tangent> = Object.freeze([]);
 
 /** Binds one level down: to a lower trace if a primal is a tracer, else evaluates. */
 function dispatchOrEvaluate(prim: Rule<unknown>, primals: ReadonlyArray<Tensor>, params: unknown): Tensor {

@@ -133,3 +133,26 @@ export function matchTree(op: string, what: string, tree: unknown, def: TreeDef,
   });
   return leaves;
 }
+
+/**
+ * Applies `f` to every tensor inside arrays and plain objects, leaving everything else as it is
+ * (unlike `flatten`, other values are allowed). Returns `value` itself when nothing changed.
+ */
+export function mapTensors(value: unknown, f: (t: Tensor) => Tensor): unknown {
+  if (value instanceof Tensor) return f(value);
+  if (Array.isArray(value)) {
+    const out = value.map((v) => mapTensors(v, f));
+    return out.every((v, i) => v === value[i]) ? value : Object.freeze(out);
+  }
+  if (isPlainObject(value)) {
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+      const v = mapTensors(value[k], f);
+      if (v !== value[k]) changed = true;
+      Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    }
+    return changed ? Object.freeze(out) : value;
+  }
+  return value;
+}

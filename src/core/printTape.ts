@@ -1,7 +1,8 @@
 /**
  * `printTape`: the recorded program of one call, as a textbook would tabulate it. One line per SSA
  * value: its name (`w1, w2, ...`, inputs first), the equation (op and operands), shape and dtype, the
- * forward value and, for a scalar output, the adjoint the reverse pass gave it.
+ * forward value and, for a scalar output, the adjoint the reverse pass gave it. Effect operations
+ * (state versions such as `x@1`, random draws, logs) appear as `--` lines where they happened.
  *
  * @since 0.1.0
  */
@@ -9,6 +10,7 @@ import { onesLike } from './creation.js';
 import { dataOf, type Tensor } from './Tensor.js';
 import { Tracer } from './Trace.js';
 import { internals } from './transforms.js';
+import type { Program } from '../effects/Program.js';
 
 const shortType = (t: Tensor): string => `${t.dtype === 'float64' ? 'f64' : 'f32'}[${t.shape.join(',')}]`;
 
@@ -29,7 +31,8 @@ function formatParams(params: unknown): string {
 
 /**
  * Runs `f` once under reverse mode and returns its tape as text (a Wengert list). When the output is
- * a scalar, a reverse pass is run too and each value's adjoint is shown.
+ * a scalar, a reverse pass is run too and each value's adjoint is shown. For a function returning a
+ * `Program`, the result is a `Program<string, E>`.
  *
  * @example
  * import { printTape, mul, sin, add } from 'adjoint'
@@ -39,25 +42,40 @@ function formatParams(params: unknown): string {
  * @category transforms
  * @since 0.1.0
  */
-export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...args: A) => string {
-  return (...args: A) => {
-    const op = 'printTape';
-    const lin = internals.linearize(op, f as (...a: never[]) => unknown, args, args.map((_, i) => i), false, true);
-    const trace = lin.trace;
-    const scalarOut = lin.outLeaves.length === 1 && lin.outLeaves[0]!.size === 1 && lin.outTracers[0] !== undefined;
-    const adj = scalarOut ? trace.backward([[lin.outTracers[0]!, onesLike(lin.outLeaves[0]!)]], true) : [];
-    const name = (t: Tensor): string => (t instanceof Tracer && t.trace === trace ? `w${t.slot + 1}` : t.size === 1 ? formatValue(t) : `const:${shortType(t)}`);
-    const rows: string[][] = [];
-    const row = (t: Tracer, eq: string): void => {
-      const a = adj[t.slot];
-      rows.push([`w${t.slot + 1}`, `= ${eq}`, shortType(t), formatValue(t.primal), scalarOut ? (a === undefined ? '0' : formatValue(a)) : '']);
-    };
-    trace.inputs.forEach((t, i) => row(t, `input ${i}`));
-    trace.outs.forEach((t, e) => row(t, `${trace.prims[e]!.name}${formatParams(trace.params[e])} ${trace.args[e]!.map(name).join(' ')}`));
-    const header = ['value', '', 'type', 'primal', scalarOut ? 'adjoint' : ''];
-    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-    const line = (r: string[]): string => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd();
-    const outs = lin.outLeaves.map((o, i) => (lin.outTracers[i] ? name(lin.outTracers[i]!) : formatValue(o)));
-    return [line(header), ...rows.map(line), `output ${outs.join(', ')}`].join('\n');
-  };
+export function printTape<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>): (...args: A) => Program<string, E>;
+export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...args: A) => string;
+export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...args: A) => unknown {
+  return (...args: A) =>
+    internals.runScoped(
+      internals.reverseScope('printTape', f as (...a: never[]) => unknown, args, args.map((_, i) => i), true, false, (lin) => {
+        const trace = lin.trace;
+        const scalarOut = lin.outLeaves.length === 1 && lin.outLeaves[0]!.size === 1 && lin.outTracers[0] !== undefined;
+        const adj = scalarOut ? trace.backward([[lin.outTracers[0]!, onesLike(lin.outLeaves[0]!)]], true) : [];
+        const name = (t: unknown): string => {
+          if (!(t instanceof Tracer) && !(typeof t === 'object' && t !== null && 'shape' in t)) return String(t);
+          const v = t as Tensor;
+          if (v instanceof Tracer && v.trace === trace) return `w${v.slot + 1}`;
+          return v.size === 1 && !(v instanceof Tracer) ? formatValue(v) : `const:${shortType(v)}`;
+        };
+        const rows: string[][] = [];
+        const row = (t: Tracer, eq: string): void => {
+          const a = adj[t.slot];
+          rows.push([`w${t.slot + 1}`, `= ${eq}`, shortType(t), formatValue(t.primal), scalarOut ? (a === undefined ? '0' : formatValue(a)) : '']);
+        };
+        const notes = (at: number): void => {
+          for (const n of trace.notes) if (n.at === at) rows.push([`--`, `${n.text} ${n.values.map(name).join(' ')}`.trimEnd(), '', '', '']);
+        };
+        trace.inputs.forEach((t, i) => row(t, `input ${i}`));
+        trace.outs.forEach((t, e) => {
+          notes(e);
+          row(t, `${trace.prims[e]!.name}${formatParams(trace.params[e])} ${trace.args[e]!.map(name).join(' ')}`);
+        });
+        notes(trace.outs.length);
+        const header = ['value', '', 'type', 'primal', scalarOut ? 'adjoint' : ''];
+        const widths = header.map((h, c) => Math.max(h.length, ...rows.filter((r) => r[0] !== '--').map((r) => r[c]!.length)));
+        const line = (r: string[]): string => (r[0] === '--' ? `-- ${r[1]}` : r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+        const outs = lin.outLeaves.map((o, i) => (lin.outTracers[i] ? name(lin.outTracers[i]!) : formatValue(o)));
+        return [line(header), ...rows.map(line), `output ${outs.join(', ')}`].join('\n');
+      }),
+    );
 }

@@ -11,8 +11,9 @@
 import { AdjointError, ArgumentError, formatShape } from './errors.js';
 import { asTensor, zerosLike } from './creation.js';
 import { Tensor } from './Tensor.js';
-import { flatten, type Leaf, matchTree, type Tree, type TreeDef, unflatten } from './Tree.js';
-import { JvpTrace, newLevel, ReverseTrace, Tracer, withTrace } from './Trace.js';
+import { flatten, type Leaf, mapTensors, matchTree, type Tree, type TreeDef, unflatten } from './Tree.js';
+import { closeTrace, JvpTrace, newLevel, openTrace, ReverseTrace, type Trace, Tracer, withTrace } from './Trace.js';
+import { isProgram, of, type Program, transformNode } from '../effects/Program.js';
 import { isZero, type Tangent, Zero } from './zero.js';
 import { onesLike } from './creation.js';
 import { allocate, fromData } from './Tensor.js';
@@ -118,13 +119,68 @@ interface Linearized {
   readonly outTracers: Array<Tracer | undefined>;
 }
 
-function linearize(op: string, f: (...args: never[]) => unknown, args: ReadonlyArray<unknown>, argnums: ReadonlyArray<number>, hasAux: boolean, tuple: boolean): Linearized {
-  const trace = new ReverseTrace(newLevel(), op);
-  const flat = flattenArgs(op, args, argnums, tuple);
-  const result = withTrace(trace, () => {
-    const tracers = flat.leaves.map((l) => trace.input(l));
-    return (f as (...a: unknown[]) => unknown)(...flat.rebuild(tracers));
+/**
+ * One transform call in two phases: `call` runs the user's function with the trace open; `finish`
+ * turns its output into the transform's result after the trace is closed. Splitting them lets a
+ * function that returns a `Program` be transformed lazily (see `runScoped`).
+ */
+interface Scope<R> {
+  readonly trace: Trace;
+  call(): unknown;
+  finish(out: unknown): R;
+}
+
+/**
+ * Runs a transform. A plain result is finished at once. If the function returned a `Program`, the
+ * whole transform becomes a program: when interpreted it calls the function again with fresh
+ * tracers, keeps the trace open while the program runs (so its effects reach handlers outside), and
+ * finishes with the program's result. The first call only told us which kind of function this is.
+ */
+function runScoped<R>(make: () => Scope<R>): any {
+  const scope = make();
+  const out = withTrace(scope.trace, () => scope.call());
+  if (!isProgram(out)) return scope.finish(out);
+  return transformNode<R, unknown>(() => {
+    const s = make();
+    openTrace(s.trace);
+    let program: unknown;
+    try {
+      program = s.call();
+    } catch (e) {
+      closeTrace(s.trace);
+      throw e;
+    }
+    return {
+      program: isProgram(program) ? program : of(program),
+      close: () => closeTrace(s.trace),
+      lower: (v) => mapTensors(v, (t) => s.trace.primalOf(t)),
+      finish: (v) => s.finish(v),
+    };
   });
+}
+
+/** A scope that runs `f` under a reverse trace with the selected arguments as inputs. */
+function reverseScope<R>(
+  op: string,
+  f: (...args: never[]) => unknown,
+  args: ReadonlyArray<unknown>,
+  argnums: ReadonlyArray<number>,
+  tuple: boolean,
+  hasAux: boolean,
+  finish: (lin: Linearized) => R,
+): () => Scope<R> {
+  return () => {
+    const trace = new ReverseTrace(newLevel(), op);
+    const flat = flattenArgs(op, args, argnums, tuple);
+    return {
+      trace,
+      call: () => (f as (...a: unknown[]) => unknown)(...flat.rebuild(flat.leaves.map((l) => trace.input(l)))),
+      finish: (result) => finish(linearized(op, trace, flat, result, hasAux)),
+    };
+  };
+}
+
+function linearized(op: string, trace: ReverseTrace, flat: FlatArgs, result: unknown, hasAux: boolean): Linearized {
   const [out, auxRaw] = splitAux(op, result, hasAux);
   const own = (t: Tensor): Tensor => trace.primalOf(t);
   const { leaves, def } = flatten(op, out);
@@ -148,29 +204,44 @@ function linearize(op: string, f: (...args: never[]) => unknown, args: ReadonlyA
   };
 }
 
-/** Runs `f` under a forward trace with the given input tangents. */
-function pushforward(
+/** Output leaves and, per direction, the output tangent leaves (zeros where nothing flowed). */
+interface Pushforward {
+  readonly outLeaves: Tensor[];
+  readonly outDef: TreeDef;
+  readonly tangentLeaves: Tensor[][];
+}
+
+/** A scope that pushes `tangents[i]` (one array of `width` directions per input leaf) forward. */
+function forwardScope<R>(
   op: string,
   f: (...args: never[]) => unknown,
   flat: FlatArgs,
-  tangents: ReadonlyArray<Tangent>,
-): { outLeaves: Tensor[]; outDef: TreeDef; tangentLeaves: Tensor[] } {
-  const trace = new JvpTrace(newLevel(), op);
-  const result = withTrace(trace, () => {
-    const tracers = flat.leaves.map((l, i) => trace.input(l, tangents[i]!));
-    return (f as (...a: unknown[]) => unknown)(...flat.rebuild(tracers));
-  });
+  width: number,
+  tangents: ReadonlyArray<ReadonlyArray<Tangent>>,
+  finish: (r: Pushforward) => R,
+): () => Scope<R> {
+  return () => {
+    const trace = new JvpTrace(newLevel(), op, width);
+    return {
+      trace,
+      call: () => (f as (...a: unknown[]) => unknown)(...flat.rebuild(flat.leaves.map((l, i) => trace.input(l, tangents[i]!)))),
+      finish: (result) => finish(pushedForward(op, trace, result)),
+    };
+  };
+}
+
+function pushedForward(op: string, trace: JvpTrace, result: unknown): Pushforward {
   const { leaves, def } = flatten(op, result);
   const outLeaves: Tensor[] = [];
-  const tangentLeaves: Tensor[] = [];
+  const tangentLeaves: Tensor[][] = Array.from({ length: trace.width }, () => []);
   for (const l of leaves) {
     const t = asTensor(op, l);
-    if (t instanceof Tracer && t.trace === trace) {
-      outLeaves.push(t.primal);
-      tangentLeaves.push(isZero(t.tangent) ? zerosLike(t.primal) : t.tangent);
-    } else {
-      outLeaves.push(t);
-      tangentLeaves.push(zerosLike(t));
+    const own = t instanceof Tracer && t.trace === trace;
+    const primal = own ? t.primal : t;
+    outLeaves.push(primal);
+    for (let j = 0; j < trace.width; j++) {
+      const tan = own ? t.tangents[j]! : Zero;
+      tangentLeaves[j]!.push(isZero(tan) ? zerosLike(primal) : tan);
     }
   }
   return { outLeaves, outDef: def, tangentLeaves };
@@ -192,7 +263,8 @@ function checkScalarOutput(op: string, lin: Linearized): Tensor {
 // ---- reverse mode ----------------------------------------------------------------------------------
 
 /**
- * The gradient of a scalar-valued function.
+ * The gradient of a scalar-valued function. If `f` returns a `Program`, so does `grad(f)`, with the
+ * same effects, to be handled outside.
  *
  * `grad : (f: (x, ...rest) => scalar) => (x, ...rest) => dx`
  *
@@ -204,20 +276,21 @@ function checkScalarOutput(op: string, lin: Linearized): Tensor {
  * @category transforms
  * @since 0.1.0
  */
+export function grad<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: GradOptions): (...args: A) => Program<any, E>;
+export function grad<A extends unknown[]>(f: (...args: A) => unknown, options?: GradOptions): (...args: A) => any;
 export function grad<A extends unknown[]>(f: (...args: A) => unknown, options: GradOptions = {}): (...args: A) => any {
-  const op = 'grad';
-  return (...args: A) => {
-    const [, g, aux] = gradCore(op, f, args, options);
-    return options.hasAux ? Object.freeze([g, aux]) : g;
-  };
+  return (...args: A) => gradCore('grad', f, args, options, (_value, g, aux) => (options.hasAux ? Object.freeze([g, aux]) : g));
 }
 
-function gradCore(op: string, f: (...args: never[]) => unknown, args: ReadonlyArray<unknown>, options: GradOptions): [Tensor, unknown, unknown] {
+function gradCore<R>(op: string, f: (...args: never[]) => unknown, args: ReadonlyArray<unknown>, options: GradOptions, result: (value: Tensor, g: unknown, aux: unknown) => R): any {
   const argnums = selectArgnums(op, options.argnums, args.length);
-  const lin = linearize(op, f, args, argnums, options.hasAux ?? false, Array.isArray(options.argnums));
-  const value = checkScalarOutput(op, lin);
-  const cts = lin.pullback([onesLike(value)]);
-  return [value, lin.flat.structure(cts), lin.aux];
+  return runScoped(
+    reverseScope(op, f, args, argnums, Array.isArray(options.argnums), options.hasAux ?? false, (lin) => {
+      const value = checkScalarOutput(op, lin);
+      const cts = lin.pullback([onesLike(value)]);
+      return result(value, lin.flat.structure(cts), lin.aux);
+    }),
+  );
 }
 
 /**
@@ -233,12 +306,11 @@ function gradCore(op: string, f: (...args: never[]) => unknown, args: ReadonlyAr
  * @category transforms
  * @since 0.1.0
  */
-export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, options: GradOptions = {}): (...args: A) => readonly [any, any] {
-  const op = 'valueAndGrad';
-  return (...args: A) => {
-    const [value, g, aux] = gradCore(op, f, args, options);
-    return Object.freeze([options.hasAux ? Object.freeze([value, aux]) : value, g] as const);
-  };
+export function valueAndGrad<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: GradOptions): (...args: A) => Program<readonly [any, any], E>;
+export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, options?: GradOptions): (...args: A) => readonly [any, any];
+export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, options: GradOptions = {}): (...args: A) => any {
+  return (...args: A) =>
+    gradCore('valueAndGrad', f, args, options, (value, g, aux) => Object.freeze([options.hasAux ? Object.freeze([value, aux]) : value, g] as const));
 }
 
 /**
@@ -257,17 +329,22 @@ export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, op
  * @category transforms
  * @since 0.1.0
  */
-export function vjp<A extends unknown[]>(f: (...args: A) => unknown, ...primals: A): readonly [any, (ct: unknown) => readonly any[]] {
+export function vjp<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, ...primals: A): Program<readonly [any, (ct: unknown) => readonly any[]], E>;
+export function vjp<A extends unknown[]>(f: (...args: A) => unknown, ...primals: A): readonly [any, (ct: unknown) => readonly any[]];
+export function vjp<A extends unknown[]>(f: (...args: A) => unknown, ...primals: A): any {
   const op = 'vjp';
   const argnums = primals.map((_, i) => i);
-  const lin = linearize(op, f as (...a: never[]) => unknown, primals, argnums, false, true);
-  const out = unflatten(lin.outDef, lin.outLeaves);
-  const shapes = lin.outLeaves.map((l) => l.shape);
-  const pullback = (ct: unknown): readonly any[] => {
-    const leaves = matchTree('vjp pullback', 'cotangent', ct, lin.outDef, shapes).map((l, i) => asTensor(op, l, lin.outLeaves[i]!.dtype));
-    return lin.flat.structure(lin.pullback(leaves)) as readonly any[];
-  };
-  return Object.freeze([out, pullback] as const);
+  return runScoped(
+    reverseScope(op, f as (...a: never[]) => unknown, primals, argnums, true, false, (lin) => {
+      const out = unflatten(lin.outDef, lin.outLeaves);
+      const shapes = lin.outLeaves.map((l) => l.shape);
+      const pullback = (ct: unknown): readonly any[] => {
+        const leaves = matchTree('vjp pullback', 'cotangent', ct, lin.outDef, shapes).map((l, i) => asTensor(op, l, lin.outLeaves[i]!.dtype));
+        return lin.flat.structure(lin.pullback(leaves)) as readonly any[];
+      };
+      return Object.freeze([out, pullback] as const);
+    }),
+  );
 }
 
 // ---- forward mode ----------------------------------------------------------------------------------
@@ -287,7 +364,9 @@ export function vjp<A extends unknown[]>(f: (...args: A) => unknown, ...primals:
  * @category transforms
  * @since 0.1.0
  */
-export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }): readonly [any, any] {
+export function jvp<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, primals: A, tangents: { readonly [K in keyof A]: unknown }): Program<readonly [any, any], E>;
+export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }): readonly [any, any];
+export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }): any {
   const op = 'jvp';
   if (!Array.isArray(primals) || !Array.isArray(tangents)) {
     throw new ArgumentError('INVALID_ARGUMENT', op, 'primals and tangents must be arrays with one entry per argument: jvp(f, [x], [dx])');
@@ -297,8 +376,11 @@ export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A,
   const tangentLeaves = matchTree(op, 'tangents', [...tangents], { _tag: 'Array', children: flat.defs }, flat.leaves.map((l) => l.shape)).map((l, i) =>
     asTensor(op, l, flat.leaves[i]!.dtype),
   );
-  const r = pushforward(op, f as (...a: never[]) => unknown, flat, tangentLeaves);
-  return Object.freeze([unflatten(r.outDef, r.outLeaves), unflatten(r.outDef, r.tangentLeaves)] as const);
+  return runScoped(
+    forwardScope(op, f as (...a: never[]) => unknown, flat, 1, tangentLeaves.map((t) => [t]), (r) =>
+      Object.freeze([unflatten(r.outDef, r.outLeaves), unflatten(r.outDef, r.tangentLeaves[0]!)] as const),
+    ),
+  );
 }
 
 // ---- Jacobians -------------------------------------------------------------------------------------
@@ -318,9 +400,9 @@ function assemble(outDef: TreeDef, flat: FlatArgs, blocks: Tensor[][]): unknown 
 }
 
 /**
- * The Jacobian by reverse mode: one pullback per output element (rows). For an output of shape `O`
- * and an input of shape `I`, the result has shape `[...O, ...I]`; pytree outputs give a tree of
- * Jacobians (output structure outside, input structure inside).
+ * The Jacobian by reverse mode: one forward pass, then one pullback per output element (rows). For
+ * an output of shape `O` and an input of shape `I`, the result has shape `[...O, ...I]`; pytree
+ * outputs give a tree of Jacobians (output structure outside, input structure inside).
  *
  * @example
  * import { jacrev, mul, tensor, toArray } from 'adjoint'
@@ -330,21 +412,26 @@ function assemble(outDef: TreeDef, flat: FlatArgs, blocks: Tensor[][]): unknown 
  * @category transforms
  * @since 0.1.0
  */
+export function jacrev<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: Pick<GradOptions, 'argnums'>): (...args: A) => Program<any, E>;
+export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options?: Pick<GradOptions, 'argnums'>): (...args: A) => any;
 export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options: Pick<GradOptions, 'argnums'> = {}): (...args: A) => any {
   const op = 'jacrev';
   return (...args: A) => {
     const argnums = selectArgnums(op, options.argnums, args.length);
-    const lin = linearize(op, f as (...a: never[]) => unknown, args, argnums, false, Array.isArray(options.argnums));
-    const outs = lin.outLeaves;
-    const blocks = outs.map((o, k) => {
-      const rows: Tensor[][] = lin.flat.leaves.map(() => []);
-      for (let e = 0; e < o.size; e++) {
-        const cts = outs.map((other, j) => (j === k ? oneHot(other, e) : zerosLike(other)));
-        lin.pullback(cts).forEach((c, j) => rows[j]!.push(c));
-      }
-      return lin.flat.leaves.map((x, j) => (o.size === 0 || x.size === 0 ? reshapeEmpty(o, x) : reshape(stack(rows[j]!), [...o.shape, ...x.shape])));
-    });
-    return assemble(lin.outDef, lin.flat, blocks);
+    return runScoped(
+      reverseScope(op, f as (...a: never[]) => unknown, args, argnums, Array.isArray(options.argnums), false, (lin) => {
+        const outs = lin.outLeaves;
+        const blocks = outs.map((o, k) => {
+          const rows: Tensor[][] = lin.flat.leaves.map(() => []);
+          for (let e = 0; e < o.size; e++) {
+            const cts = outs.map((other, j) => (j === k ? oneHot(other, e) : zerosLike(other)));
+            lin.pullback(cts).forEach((c, j) => rows[j]!.push(c));
+          }
+          return lin.flat.leaves.map((x, j) => (o.size === 0 || x.size === 0 ? reshapeEmpty(o, x) : reshape(stack(rows[j]!), [...o.shape, ...x.shape])));
+        });
+        return assemble(lin.outDef, lin.flat, blocks);
+      }),
+    );
   };
 }
 
@@ -353,7 +440,8 @@ function reshapeEmpty(o: Tensor, x: Tensor): Tensor {
 }
 
 /**
- * The Jacobian by forward mode: one jvp per input element (columns). Same layout as `jacrev`:
+ * The Jacobian by forward mode: one forward pass pushing one direction per input element (columns)
+ * at once, so the function, and any effects it performs, runs once. Same layout as `jacrev`:
  * `[...O, ...I]`.
  *
  * @example
@@ -364,40 +452,33 @@ function reshapeEmpty(o: Tensor, x: Tensor): Tensor {
  * @category transforms
  * @since 0.1.0
  */
+export function jacfwd<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: Pick<GradOptions, 'argnums'>): (...args: A) => Program<any, E>;
+export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options?: Pick<GradOptions, 'argnums'>): (...args: A) => any;
 export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options: Pick<GradOptions, 'argnums'> = {}): (...args: A) => any {
   const op = 'jacfwd';
   return (...args: A) => {
     const argnums = selectArgnums(op, options.argnums, args.length);
     const flat = flattenArgs(op, args, argnums, Array.isArray(options.argnums));
-    // columns[j][k]: the tangents of output leaf k, one per element of input leaf j
-    const columns: Tensor[][][] = [];
-    let outDef: TreeDef | undefined;
-    let outLeaves: Tensor[] = [];
-    flat.leaves.forEach((x, j) => {
-      const cols: Tensor[][] = [];
-      for (let e = 0; e < x.size; e++) {
-        const tangents: Tangent[] = flat.leaves.map((other, i) => (i === j ? oneHot(other, e) : Zero));
-        const r = pushforward(op, f as (...a: never[]) => unknown, flat, tangents);
-        outDef = r.outDef;
-        outLeaves = r.outLeaves;
-        r.tangentLeaves.forEach((t, k) => (cols[k] ??= []).push(t));
-      }
-      columns.push(cols);
-    });
-    if (outDef === undefined) {
-      // every input is empty: run once for the output's structure and shapes
-      const r = pushforward(op, f as (...a: never[]) => unknown, flat, flat.leaves.map(() => Zero));
-      outDef = r.outDef;
-      outLeaves = r.outLeaves;
+    // direction c is the one-hot of element c - offsets[j] of input leaf j
+    const offsets: number[] = [];
+    let width = 0;
+    for (const x of flat.leaves) {
+      offsets.push(width);
+      width += x.size;
     }
-    const blocks = outLeaves.map((o, k) =>
-      flat.leaves.map((x, j) => {
-        const cols = columns[j]?.[k];
-        if (cols === undefined || cols.length === 0) return reshapeEmpty(o, x);
-        return reshape(stack(cols, -1), [...o.shape, ...x.shape]);
+    const tangents = flat.leaves.map((x, j) => Array.from({ length: width }, (_, c): Tangent => (c >= offsets[j]! && c < offsets[j]! + x.size ? oneHot(x, c - offsets[j]!) : Zero)));
+    return runScoped(
+      forwardScope(op, f as (...a: never[]) => unknown, flat, width, tangents, (r) => {
+        const blocks = r.outLeaves.map((o, k) =>
+          flat.leaves.map((x, j) => {
+            if (x.size === 0 || o.size === 0) return reshapeEmpty(o, x);
+            const cols = r.tangentLeaves.slice(offsets[j]!, offsets[j]! + x.size).map((t) => t[k]!);
+            return reshape(stack(cols, -1), [...o.shape, ...x.shape]);
+          }),
+        );
+        return assemble(r.outDef, flat, blocks);
       }),
     );
-    return assemble(outDef, flat, blocks);
   };
 }
 
@@ -412,6 +493,8 @@ export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options:
  * @category transforms
  * @since 0.1.0
  */
+export function hessian<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: Pick<GradOptions, 'argnums'>): (...args: A) => Program<any, E>;
+export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options?: Pick<GradOptions, 'argnums'>): (...args: A) => any;
 export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options: Pick<GradOptions, 'argnums'> = {}): (...args: A) => any {
   return jacfwd(jacrev(f, options), options);
 }
@@ -460,4 +543,4 @@ export function stopGradient<T extends Tree>(x: T): T {
 }
 
 /** @internal For printTape: the machinery behind `vjp`, with the trace exposed. */
-export const internals = { linearize, checkScalarOutput, selectArgnums };
+export const internals = { reverseScope, runScoped };
