@@ -74,3 +74,11 @@ export {
 } from './core/transforms.js';
 export { checkGrads, type CheckGradsOptions, type CheckGradsReport } from './core/checkGrads.js';
 export { printTape } from './core/printTape.js';
+export { DomainError } from './core/errors.js';
+export { type EffectTag, Program, run } from './effects/Program.js';
+export { type Cell, State, type StateSnapshot } from './effects/State.js';
+export { Random } from './effects/Random.js';
+export { Log, type LogEntry } from './effects/Log.js';
+export { Observe, observe } from './effects/Observe.js';
+export { Checked, Fail } from './effects/Fail.js';
+export { IO } from './effects/IO.js';

@@ -98,6 +98,24 @@ setTracerReadError((t) => {
   );
 });
 
+/** The concrete value under every level of tracing: a constant to all transforms. */
+export function concreteOf(t: Tensor): Tensor {
+  let v = t;
+  while (v instanceof Tracer) {
+    if (!v.trace.active) throw leakedError(v);
+    v = v.primal;
+  }
+  return v;
+}
+
+/** The name a value has in the innermost open reverse trace that recorded it (`w3`), for messages. */
+export function ssaName(t: Tensor): string {
+  for (let v = t; v instanceof Tracer; v = v.primal) {
+    if (v.trace instanceof ReverseTrace) return `w${v.slot + 1} (in ${v.trace.transform})`;
+  }
+  return 'a constant';
+}
+
 /** Reading the numbers of a tracer whose transform returned is a leak, not a concretization. */
 export function checkNotLeaked(t: Tensor): void {
   if (t instanceof Tracer && !t.trace.active) throw leakedError(t);

@@ -113,3 +113,26 @@ export class GradCheckError extends AdjointError {
     super('GRAD_CHECK_FAILED', 'checkGrads', message);
   }
 }
+
+/**
+ * A checked op met an input outside its domain (`Checked.log(-1)`): the op, the SSA value that held
+ * the input (`w3 (in grad)`, or `a constant`), and the offending element.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class DomainError extends AdjointError {
+  constructor(
+    op: string,
+    readonly value: string,
+    readonly index: number,
+    readonly input: number,
+    requirement: string,
+  ) {
+    super(
+      'DOMAIN_ERROR',
+      op,
+      `element ${index} of ${value} is ${input}, but ${op} needs ${requirement}; guard the input (where, maximum) or handle the failure with Fail.either`,
+    );
+  }
+}

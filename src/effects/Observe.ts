@@ -1,0 +1,54 @@
+/**
+ * The `Observe` effect: a plain number read from a (possibly traced) scalar, so a program can branch
+ * on a value. Under differentiation the derivative is that of the branch taken. Reading a number out
+ * of a tracer any other way raises `CONCRETIZATION`, whose message points here.
+ *
+ * @since 0.1.0
+ */
+import { asTensor } from '../core/creation.js';
+import { item, type Tensor } from '../core/Tensor.js';
+import { concreteOf, noteEffect } from '../core/Trace.js';
+import { handle, type Handler, perform, type Program } from './Program.js';
+
+const observeHandler: Handler<undefined> = {
+  effect: 'Observe',
+  init: () => undefined,
+  handle(_op, payload) {
+    const x = asTensor('observe', payload as Tensor | number);
+    noteEffect('Observe', [x]);
+    return { _tag: 'Resume', value: item(concreteOf(x)), state: undefined };
+  },
+  onReturn: (value) => value,
+  onAbort: (error) => {
+    throw error;
+  },
+};
+
+/**
+ * The value of a size-1 tensor as a number, to branch on. Needs the `Observe` handler.
+ *
+ * @example
+ * import { Program, observe, Observe, run, grad, mul, neg, item } from 'adjoint'
+ * const f = (x) => Program.gen(function* () {
+ *   return (yield* observe(x)) > 0 ? mul(x, x) : neg(x)
+ * })
+ * assert.equal(item(run(Observe.run(grad(f)(3)))), 6)
+ * assert.equal(item(run(Observe.run(grad(f)(-3)))), -1)
+ *
+ * @category effects
+ * @since 0.1.0
+ */
+export const observe = (x: Tensor | number): Program<number, 'Observe'> => perform('Observe', 'read', x);
+
+/**
+ * The `Observe` effect's handler.
+ *
+ * @category effects
+ * @since 0.1.0
+ */
+export const Observe = {
+  /** Same as the top-level `observe`. */
+  value: observe,
+  /** The handler: answers each observation with the concrete number. */
+  run: <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Observe'>> => handle(program, observeHandler as Handler<unknown>),
+} as const;
