@@ -5,28 +5,40 @@
  */
 import { performance } from 'node:perf_hooks';
 
-/** How long to keep measuring: at least `minRuns` timed calls and at least `minTimeMs` of total time. */
+/** How long to measure: at least `minRuns` timed rounds and at least `minTimeMs` in total (defaults 10, 200). */
 export interface MeasureOptions {
   readonly minRuns?: number;
   readonly minTimeMs?: number;
-  /** Untimed calls before measuring, so the JIT has optimised `fn` (default: a few, at least 50 ms). */
+  /** Untimed calls of each function first, so the JIT has optimised it (default 3, and at least 50 ms). */
   readonly warmupRuns?: number;
 }
 
 /** Median wall-clock milliseconds of one call to `fn`, after warmup. */
 export function measure(fn: () => unknown, options: MeasureOptions = {}): number {
+  return measureInterleaved([fn], options)[0]!;
+}
+
+/**
+ * Median milliseconds of one call of each contestant, timed round-robin (one call of each per round) so a
+ * slow period of the machine (a GC, another process) hits all of them alike instead of one.
+ */
+export function measureInterleaved(fns: ReadonlyArray<() => unknown>, options: MeasureOptions = {}): number[] {
   const { minRuns = 10, minTimeMs = 200, warmupRuns = 3 } = options;
-  // Warm up by count and by time: tiny functions need many calls before TurboFan optimises them.
-  const warmStart = performance.now();
-  for (let i = 0; i < warmupRuns || performance.now() - warmStart < 50; i++) fn();
-  const times: number[] = [];
-  const start = performance.now();
-  while (times.length < minRuns || performance.now() - start < minTimeMs) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
+  // Warm up by count and by time: small functions need many calls before TurboFan optimises them.
+  for (const fn of fns) {
+    const warmStart = performance.now();
+    for (let i = 0; i < warmupRuns || performance.now() - warmStart < 50; i++) fn();
   }
-  return median(times);
+  const times: number[][] = fns.map(() => []);
+  const start = performance.now();
+  for (let run = 0; run < minRuns || performance.now() - start < minTimeMs; run++) {
+    fns.forEach((fn, i) => {
+      const t0 = performance.now();
+      fn();
+      times[i]!.push(performance.now() - t0);
+    });
+  }
+  return times.map(median);
 }
 
 /** Median of a non-empty list (mean of the two middle values for an even length). */

@@ -1,19 +1,23 @@
 /**
- * The matrix-multiply kernel behind `matmul` and every contraction built on it: C = A · B on plain typed
- * arrays, in pure JS. It sits below the tensor layer: callers pass buffers, offsets and strides, never
- * tensors, so a transposed or sliced operand (as the vjp of matmul produces) is read in place.
+ * The matrix-multiply kernel behind `matmul` (and so behind its vjp, which multiplies by transposed
+ * operands): C = A · B on plain typed arrays, in pure JS. It sits below the tensor layer: callers pass
+ * buffers, offsets and strides, never tensors, so a transposed, sliced or broadcast operand is read in place.
  *
- * Why it is blocked: a naive triple loop runs at ~1 GFLOP/s because every multiply-add waits on loads from
- * memory. Following the GotoBLAS/BLIS layout, panels of A (MC x KC) and B (KC x NC) are copied ("packed")
- * into one contiguous scratch buffer in the exact order the micro-kernel reads them, and the micro-kernel
- * keeps an MR x NR tile of C in local variables (registers) across the whole KC loop, so each loaded value
- * feeds several multiply-adds. Packing also converts float32 inputs to float64 once, so accumulation is
- * always in float64 and a float32 output is rounded once, on store.
+ * Why it is blocked: a dot-product loop runs at ~1 GFLOP/s because each multiply-add waits for the previous
+ * one (a single accumulator) and for a strided load. Following the GotoBLAS/BLIS layout, panels of A
+ * (MC x KC) and B (KC x NC) are copied ("packed") into one contiguous scratch buffer in the order the
+ * micro-kernel reads them, and the micro-kernel keeps an MR x NR tile of C in local variables (registers)
+ * across the whole KC loop, so each loaded value feeds several independent multiply-adds. Packing also
+ * converts float32 inputs to float64 once, so accumulation is always in float64 and a float32 output is
+ * rounded once, on store.
  *
- * V8-specific choices, each measured (see bench/matmul.ts): the packed panels live in a single scratch
- * array held in a closure `const`, which TurboFan folds to a constant (no map check, fixed length) — this
- * alone is worth ~30%; index arithmetic is written `(i + c) | 0` so it compiles to plain int32 adds without
- * overflow checks; a 4x3 tile beat 4x4, 4x8, 8x4, 2x8 and 3x3 (V8 has 16 xmm registers and spills the rest).
+ * V8-specific choices, each measured on Node 20 (bench/matmul.ts has the final numbers): the packed panels
+ * live in one scratch array held in a closure `const`, which TurboFan folds to a constant (no map check, no
+ * length reload), worth ~30%; index arithmetic is written `(i + c) | 0` so it compiles to int32 adds without
+ * overflow checks (~4%); a 4x3 tile was fastest, a little ahead of 3x4, 4x4 and 2x8 and well ahead of 4x6,
+ * 4x8, 8x4 and 8x8 (V8 allocates 16 xmm registers and spills larger tiles); packing float32 operands as
+ * float32 was slower, not faster. Block sizes barely matter below n = 1024; the ones below keep each level
+ * inside its cache.
  */
 
 /** The element types a kernel may read or write. */
@@ -22,12 +26,18 @@ export type FloatArray = Float64Array | Float32Array;
 /** Rows and columns of the register tile held by the micro-kernel. */
 const MR = 4;
 const NR = 3;
-/** Block sizes: a KC-deep A block (MC x KC, 128 KiB) stays in L2; one KC x NR micro-panel of B in L1. */
+/**
+ * Block sizes: the packed A block (MC x KC, 128 KiB) and B panel (KC x NC, 768 KiB) stay in L2, one KC x NR
+ * micro-panel of B (6 KiB) in L1. The scratch buffer is their sum, ~0.9 MiB, allocated on the first call.
+ */
 const KC = 256;
 const MC = 64;
 const NC = 384;
-/** Below this many multiply-adds packing costs more than it saves; a direct loop is used. */
-const SMALL = 4096;
+/**
+ * Below this many multiply-adds packing costs more than it saves (measured crossover: ~8x8x8). A single row
+ * or column (matrix-vector) also goes direct: padding it to a 4x3 tile would waste most of the kernel.
+ */
+const SMALL = 512;
 
 /**
  * C[m x n] = A[m x k] · B[k x n]; writes (overwrites) C contiguous row-major at outOffset. A and B are read
@@ -36,10 +46,13 @@ const SMALL = 4096;
  * Element (i, p) of A is `a[aOffset + i * aRowStride + p * aColStride]` (a stride may be 0, to broadcast);
  * likewise B. `a` and `b` are never written. Sums are accumulated in float64.
  *
- * @example
- * const c = new Float64Array(4);
- * gemm(2, 2, 2, new Float64Array([1, 2, 3, 4]), 0, 2, 1, new Float64Array([5, 6, 7, 8]), 0, 2, 1, c, 0);
- * // c = [19, 22, 43, 50]
+ * For example (2x2 times 2x2):
+ *
+ * const c = new Float64Array(4)
+ * gemm(2, 2, 2, new Float64Array([1, 2, 3, 4]), 0, 2, 1, new Float64Array([5, 6, 7, 8]), 0, 2, 1, c, 0)
+ * assert.deepEqual(Array.from(c), [19, 22, 43, 50])
+ *
+ * @internal
  */
 export function gemm(
   m: number, n: number, k: number,
@@ -52,7 +65,7 @@ export function gemm(
     out.fill(0, outOffset, outOffset + m * n);
     return;
   }
-  if (m * n * k < SMALL) {
+  if (m * n * k < SMALL || m === 1 || n === 1) {
     gemmDirect(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, out, outOffset);
     return;
   }
@@ -65,7 +78,7 @@ type Gemm = typeof gemm;
 
 let blocked: Gemm | undefined;
 
-/** Dot-product loop for small products, where packing overhead would dominate. */
+/** Dot-product loop for small and matrix-vector products, where packing overhead would dominate. */
 function gemmDirect(
   m: number, n: number, k: number,
   a: FloatArray, aOffset: number, ars: number, acs: number,
@@ -177,7 +190,7 @@ function createBlocked(): Gemm {
       }
       return;
     }
-    // Edge tile: padded rows and columns of the packs are zero, so their products are too; store only the mr x nr that exist.
+    // Edge tile: the rows and columns past mr x nr come from the packs' padding; store only the real ones.
     tile[0] = c00; tile[1] = c01; tile[2] = c02;
     tile[3] = c10; tile[4] = c11; tile[5] = c12;
     tile[6] = c20; tile[7] = c21; tile[8] = c22;

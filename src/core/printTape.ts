@@ -37,7 +37,7 @@ function formatParams(params: unknown): string {
  * @example
  * import { printTape, mul, sin, add } from 'adjoint'
  * const text = printTape((x1, x2) => add(mul(x1, x2), sin(x1)))(2, 3)
- * assert.match(text, /w3 = mul w1 w2/)
+ * assert.match(text, /w3 += mul w1 w2/)
  *
  * @category transforms
  * @since 0.1.0

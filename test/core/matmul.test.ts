@@ -4,6 +4,7 @@ import { type FloatArray, gemm } from '../../src/core/matmul.js';
 
 /** How an operand is laid out in its buffer. */
 type Layout = 'row' | 'col' | 'broadcast';
+type DT = 'f64' | 'f32';
 
 interface Operand {
   readonly data: FloatArray;
@@ -25,7 +26,7 @@ function values(len: number, seed: number): number[] {
  * A rows x cols operand stored after `offset` padding elements. 'row': row-major; 'col': column-major (a
  * transposed view); 'broadcast': column stride 0, so every row repeats one value.
  */
-function operand(rows: number, cols: number, layout: Layout, offset: number, dtype: 'f64' | 'f32', seed: number): Operand {
+function operand(rows: number, cols: number, layout: Layout, offset: number, dtype: DT, seed: number): Operand {
   const stored = layout === 'broadcast' ? rows : rows * cols;
   const raw = values(offset + stored + 3, seed);
   const data = dtype === 'f64' ? Float64Array.from(raw) : Float32Array.from(raw);
@@ -62,11 +63,16 @@ function magnitude(m: number, n: number, k: number, a: Operand, b: Operand): Flo
   return c;
 }
 
-/** Runs gemm into an output with `outOffset` leading and 2 trailing sentinel elements, checks it, returns C. */
-function check(m: number, n: number, k: number, a: Operand, b: Operand, outDtype: 'f64' | 'f32', outOffset: number): void {
+/** C = A · B through gemm, written into `out` at `outOffset`. */
+function run(m: number, n: number, k: number, a: Operand, b: Operand, out: FloatArray, outOffset = 0): void {
+  gemm(m, n, k, a.data, a.offset, a.rowStride, a.colStride, b.data, b.offset, b.rowStride, b.colStride, out, outOffset);
+}
+
+/** Runs gemm into an output with `outOffset` leading and 2 trailing sentinel elements and checks all of it. */
+function check(m: number, n: number, k: number, a: Operand, b: Operand, outDtype: DT, outOffset: number): void {
   const out = outDtype === 'f64' ? new Float64Array(outOffset + m * n + 2) : new Float32Array(outOffset + m * n + 2);
   out.fill(7); // garbage that must be overwritten inside C and left alone outside it
-  gemm(m, n, k, a.data, a.offset, a.rowStride, a.colStride, b.data, b.offset, b.rowStride, b.colStride, out, outOffset);
+  run(m, n, k, a, b, out, outOffset);
   const want = naive(m, n, k, a, b);
   const scale = magnitude(m, n, k, a, b);
   // float64: only summation order differs. float32: one rounding on store (2^-24 relative) plus slack.
@@ -84,7 +90,7 @@ function check(m: number, n: number, k: number, a: Operand, b: Operand, outDtype
 }
 
 const layout = fc.constantFrom<Layout>('row', 'col', 'broadcast');
-const dtype = fc.constantFrom<'f64' | 'f32'>('f64', 'f32');
+const dtype = fc.constantFrom<DT>('f64', 'f32');
 
 describe('gemm', () => {
   it('multiplies a 2x2 example', () => {
@@ -100,7 +106,8 @@ describe('gemm', () => {
       fc.nat(5), fc.nat(5), fc.nat(5), fc.nat(1000),
     ],
     { seed: 42, numRuns: 100 },
-  )('agrees with a naive triple loop for m, n, k in 0..40, any strides and dtypes', (m, n, k, la, lb, da, db, dout, oa, ob, oc, seed) => {
+  )('agrees with a naive triple loop for m, n, k in 0..40, any strides and dtypes', (...args) => {
+    const [m, n, k, la, lb, da, db, dout, oa, ob, oc, seed] = args;
     check(m, n, k, operand(m, k, la, oa, da, seed), operand(k, n, lb, ob, db, seed + 1), dout, oc);
   });
 
@@ -117,17 +124,18 @@ describe('gemm', () => {
   it.each(['f64', 'f32'] as const)('sums a long k exactly where the reference is exact (%s output)', (dout) => {
     // Integer values keep every partial sum exact, so any dropped or doubled block shows up as an exact miss.
     const m = 9, n = 10, k = 700;
-    const a = Float64Array.from({ length: m * k }, (_, i) => (i % 7) - 3);
-    const b = Float64Array.from({ length: k * n }, (_, i) => (i % 5) - 2);
+    const ints = (len: number, mod: number) => Float64Array.from({ length: len }, (_, i) => (i % mod) - (mod >> 1));
+    const a = { data: ints(m * k, 7), offset: 0, rowStride: k, colStride: 1 };
+    const b = { data: ints(k * n, 5), offset: 0, rowStride: n, colStride: 1 };
     const out = dout === 'f64' ? new Float64Array(m * n) : new Float32Array(m * n);
-    gemm(m, n, k, a, 0, k, 1, b, 0, n, 1, out, 0);
-    const want = naive(m, n, k, { data: a, offset: 0, rowStride: k, colStride: 1 }, { data: b, offset: 0, rowStride: n, colStride: 1 });
+    run(m, n, k, a, b, out);
+    const want = naive(m, n, k, a, b);
     expect([...out]).toEqual([...want]);
   });
 
   it('rounds a float32 output once, from a float64 sum', () => {
-    // 1 + 2^-30 + 2^-30 + ... is not representable in float32, but summed in float64 and rounded once it gives
-    // the float32 rounding of the exact sum; a float32 accumulator would lose the small terms entirely.
+    // Each 2^-30 term vanishes when added to 1 in float32, so a float32 accumulator would return exactly 1;
+    // summed in float64 and rounded once, the result is the float32 rounding of the exact sum.
     const k = 4096;
     const a = new Float32Array(k).fill(1);
     const b = new Float32Array(k).fill(2 ** -30);
@@ -136,6 +144,9 @@ describe('gemm', () => {
     gemm(2, 2, k, a, 0, 0, 1, b, 0, 1, 0, out, 0);
     expect(out[0]).toBe(Math.fround(1 + (k - 1) * 2 ** -30));
     expect(out[3]).toBe(Math.fround(1 + (k - 1) * 2 ** -30));
+    const single = new Float32Array(1); // 1 x 1 takes the direct (unpacked) path
+    gemm(1, 1, k, a, 0, 0, 1, b, 0, 1, 0, single, 0);
+    expect(single[0]).toBe(Math.fround(1 + (k - 1) * 2 ** -30));
   });
 
   it('leaves its inputs unchanged', () => {
@@ -145,8 +156,8 @@ describe('gemm', () => {
         const b = operand(k, n, 'col', 2, dt, 2);
         const aCopy = a.data.slice();
         const bCopy = b.data.slice();
-        gemm(m, n, k, a.data, 1, a.rowStride, a.colStride, b.data, 2, b.rowStride, b.colStride, new Float64Array(m * n), 0);
-        gemm(m, n, k, a.data, 1, a.rowStride, a.colStride, b.data, 2, b.rowStride, b.colStride, new Float32Array(m * n), 0);
+        run(m, n, k, a, b, new Float64Array(m * n));
+        run(m, n, k, a, b, new Float32Array(m * n));
         expect(a.data).toEqual(aCopy);
         expect(b.data).toEqual(bCopy);
       }
