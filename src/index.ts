@@ -76,7 +76,7 @@ export { checkGrads, type CheckGradsOptions, type CheckGradsReport } from './cor
 export { printTape } from './core/printTape.js';
 export { DomainError } from './core/errors.js';
 export { type EffectTag, Program, run } from './effects/Program.js';
-export { type Cell, State, type StateSnapshot } from './effects/State.js';
+export { type Cell, type DraftOf, State, type StateSnapshot } from './effects/State.js';
 export { Random } from './effects/Random.js';
 export { Log, type LogEntry } from './effects/Log.js';
 export { Observe, observe } from './effects/Observe.js';

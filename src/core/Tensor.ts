@@ -133,10 +133,8 @@ export function makeScalar(value: number, dtype: DType): Tensor {
   return new Tensor(INTERNAL, SCALAR_SHAPE, dtype, undefined, dtype === 'float32' ? Math.fround(value) : value, true);
 }
 
-/** @internal The constructor call for tracers, which carry shape and dtype but no numbers. */
-export function abstractTensorArgs(shape: Shape, dtype: DType): [typeof INTERNAL, Shape, DType, undefined, number, boolean] {
-  return [INTERNAL, shape, dtype, undefined, 0, false];
-}
+/** @internal The constructor token, for the tracer subclass (tracers carry shape and dtype but no numbers). */
+export const TENSOR_TOKEN: typeof INTERNAL = INTERNAL;
 
 /** @internal A fresh buffer of the dtype. */
 export function allocate(dtype: DType, size: number): FloatArray {

@@ -20,8 +20,8 @@
 import { unbroadcast } from './broadcasting.js';
 import { AdjointError, formatShape } from './errors.js';
 import { type Interpreter, type Primitive, setInterpreter } from './primitive.js';
-import { sameShape } from './shape.js';
-import { abstractTensorArgs, isConcrete, makeScalar, scalarOf, setTracerReadError, Tensor } from './Tensor.js';
+import { SCALAR_SHAPE, sameShape, type Shape } from './shape.js';
+import { type DType, isConcrete, makeScalar, scalarOf, setTracerReadError, Tensor, TENSOR_TOKEN } from './Tensor.js';
 import { isZero, type Tangent, Zero } from './zero.js';
 import type { Rule } from '../rules/combinators.js';
 import { add } from '../rules/elementwise.js';
@@ -31,15 +31,25 @@ import { broadcastTo } from '../rules/structure.js';
 export class Tracer extends Tensor {
   constructor(
     readonly trace: Trace,
-    readonly primal: Tensor,
-    /** Position in the reverse trace's adjoint table; -1 in forward mode. */
+    /** Reverse mode: the value's slot in the tape. Forward mode: -1. */
     readonly slot: number,
-    /** Forward mode: one tangent per direction pushed forward at once (empty in reverse mode). */
-    readonly tangents: ReadonlyArray<Tangent>,
+    shape: Shape,
+    dtype: DType,
+    /** Forward mode: the primal. Reverse mode keeps primals in the tape (see `primal`). */
+    private readonly forwardPrimal?: Tensor,
+    /** Forward mode: one tangent per direction pushed forward at once. */
+    readonly tangents: ReadonlyArray<Tangent> = NO_TANGENTS,
   ) {
-    super(...abstractTensorArgs(primal.shape, primal.dtype));
+    super(TENSOR_TOKEN, shape, dtype, undefined, 0, false);
+  }
+
+  /** The value one level down. */
+  get primal(): Tensor {
+    return this.forwardPrimal ?? (this.trace as ReverseTrace).primalAt(this.slot);
   }
 }
+
+const NO_TANGENTS: ReadonlyArray<Tangent> = Object.freeze([]);
 
 /** One transform invocation. */
 export abstract class Trace {
@@ -134,7 +144,7 @@ const openTraces: Trace[] = [];
  * at the current position of its tape, so `printTape` can show it among the equations.
  */
 export function noteEffect(text: string, values: ReadonlyArray<unknown>): void {
-  for (const t of openTraces) if (t instanceof ReverseTrace) t.notes.push({ at: t.outs.length, text, values });
+  for (const t of openTraces) if (t instanceof ReverseTrace) t.notes.push({ at: t.length, text, values });
 }
 
 /** Deactivates `trace` for good: its tracers are leaked from now on. */
@@ -162,35 +172,172 @@ export function newLevel(): number {
 
 // ---- reverse mode --------------------------------------------------------------------------------------
 
-/** The recorded forward pass: equation `e` is `outs[e] = prims[e](args[e]; params[e])`. */
+/**
+ * One recorded equation, as `printTape` shows it: the primitive, its operands (a slot of this trace,
+ * or a constant), its parameters and its output slot.
+ */
+export interface Equation {
+  readonly prim: Rule<unknown>;
+  readonly operands: ReadonlyArray<{ readonly slot: number } | { readonly constant: Tensor }>;
+  readonly params: unknown;
+  readonly slot: number;
+}
+
+/** The part of an equation the scalar fast path does not store in typed arrays. */
+interface GeneralEquation {
+  readonly args: ReadonlyArray<Tensor>;
+  readonly params: unknown;
+}
+
+const INITIAL_CAPACITY = 1024;
+
+/**
+ * The recorded forward pass (the tape). Equation `e` applies `prims[e]` and defines slot
+ * `outSlot[e]`; every value of the trace, inputs first, has a slot.
+ *
+ * Recording sits on the hot path of every op, so an equation whose operands are all 0-d float64
+ * values (concrete, or this trace's scalar slots) is stored in typed arrays: operand slots (or
+ * constants) and the output's value by slot. No tensor is made for its output until something asks
+ * for one (`Tracer.primal`), and the reverse pass propagates plain numbers through it (the rule's
+ * `scalarPartial`). Other equations keep their argument tensors.
+ */
 export class ReverseTrace extends Trace {
-  readonly prims: Array<Rule<unknown>> = [];
-  readonly args: Array<ReadonlyArray<Tensor>> = [];
-  readonly params: unknown[] = [];
-  readonly outs: Tracer[] = [];
   /** Input tracers, in the order they were created. */
   readonly inputs: Tracer[] = [];
   /** Effect operations performed while recording, before equation `at` (for printTape). */
   readonly notes: Array<{ readonly at: number; readonly text: string; readonly values: ReadonlyArray<unknown> }> = [];
+  /** Number of equations. */
+  length = 0;
   private slots = 0;
+  private readonly prims: Array<Rule<unknown>> = [];
+  private readonly general: Array<GeneralEquation | undefined> = [];
+  private outSlot = new Int32Array(INITIAL_CAPACITY);
+  /** Scalar equations: operand slots, -1 for a constant held in `c0`/`c1`. */
+  private in0 = new Int32Array(INITIAL_CAPACITY);
+  private in1 = new Int32Array(INITIAL_CAPACITY);
+  private c0 = new Float64Array(INITIAL_CAPACITY);
+  private c1 = new Float64Array(INITIAL_CAPACITY);
+  /** By slot: the value of scalar slots (`isScalar`), the primal tensor of the others. */
+  private values = new Float64Array(INITIAL_CAPACITY);
+  private isScalar = new Uint8Array(INITIAL_CAPACITY);
+  private readonly primals: Array<Tensor | undefined> = [];
 
   /** Wraps an input leaf. */
   input(x: Tensor): Tracer {
-    const t = new Tracer(this, x, this.slots++, NO_TANGENTS);
+    const t = this.define(x);
     this.inputs.push(t);
     return t;
   }
 
+  /** The primal value of a slot, as a tensor (made on first request for scalar slots). */
+  primalAt(slot: number): Tensor {
+    const p = this.primals[slot];
+    if (p !== undefined) return p;
+    const t = makeScalar(this.values[slot]!, 'float64');
+    this.primals[slot] = t;
+    return t;
+  }
+
+  /** A new slot holding `value`, and its tracer. */
+  private define(value: Tensor): Tracer {
+    const slot = this.newSlot();
+    if (value.ndim === 0 && value.dtype === 'float64' && isConcrete(value)) {
+      this.values[slot] = scalarOf(value);
+      this.isScalar[slot] = 1;
+    }
+    this.primals[slot] = value;
+    return new Tracer(this, slot, value.shape, value.dtype);
+  }
+
+  private newSlot(): number {
+    const slot = this.slots++;
+    if (slot >= this.values.length) {
+      this.values = grow(this.values);
+      this.isScalar = grow(this.isScalar);
+    }
+    return slot;
+  }
+
+  private newEquation(prim: Rule<unknown>, slot: number): number {
+    const e = this.length++;
+    if (e >= this.outSlot.length) {
+      this.outSlot = grow(this.outSlot);
+      this.in0 = grow(this.in0);
+      this.in1 = grow(this.in1);
+      this.c0 = grow(this.c0);
+      this.c1 = grow(this.c1);
+    }
+    this.prims.push(prim);
+    this.outSlot[e] = slot;
+    return e;
+  }
+
   process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
     const n = args.length;
+    const scalarImpl = prim.scalarImpl;
+    if (scalarImpl !== undefined && n <= 2) {
+      // scalar fast path: every operand is this trace's scalar slot or a concrete 0-d float64
+      let s0 = -1;
+      let s1 = -1;
+      let v0 = 0;
+      let v1 = 0;
+      let ok = true;
+      for (let i = 0; i < n && ok; i++) {
+        const a = args[i]!;
+        let s = -1;
+        let v = 0;
+        if (a instanceof Tracer) {
+          if (a.trace === this && this.isScalar[a.slot] === 1) {
+            s = a.slot;
+            v = this.values[s]!;
+          } else ok = false;
+        } else if (a.ndim === 0 && a.dtype === 'float64' && isConcrete(a)) v = scalarOf(a);
+        else ok = false;
+        if (i === 0) {
+          s0 = s;
+          v0 = v;
+        } else {
+          s1 = s;
+          v1 = v;
+        }
+      }
+      if (ok) {
+        const slot = this.newSlot();
+        this.values[slot] = scalarImpl(v0, n === 2 ? v1 : v0);
+        this.isScalar[slot] = 1;
+        const e = this.newEquation(prim, slot);
+        this.in0[e] = s0;
+        this.c0[e] = v0;
+        this.in1[e] = n === 2 ? s1 : -2; // -2: no second operand
+        this.c1[e] = v1;
+        this.general.push(undefined);
+        return new Tracer(this, slot, SCALAR_SHAPE, 'float64');
+      }
+    }
     const primals = new Array<Tensor>(n);
     for (let i = 0; i < n; i++) primals[i] = this.primalOf(args[i]!);
-    const ans = dispatchOrEvaluate(prim, primals, params);
-    const out = new Tracer(this, ans, this.slots++, NO_TANGENTS);
-    this.prims.push(prim);
-    this.args.push(args);
-    this.params.push(params);
-    this.outs.push(out);
+    const out = this.define(dispatchOrEvaluate(prim, primals, params));
+    this.newEquation(prim, out.slot);
+    this.general.push({ args, params });
+    return out;
+  }
+
+  /** The equations, for display. */
+  equations(): Equation[] {
+    const out: Equation[] = [];
+    for (let e = 0; e < this.length; e++) {
+      const g = this.general[e];
+      const operands =
+        g !== undefined
+          ? g.args.map((a) => (a instanceof Tracer && a.trace === this ? { slot: a.slot } : { constant: a }))
+          : [
+              [this.in0[e]!, this.c0[e]!],
+              [this.in1[e]!, this.c1[e]!],
+            ]
+              .filter(([s]) => s !== -2)
+              .map(([s, c]) => (s! >= 0 ? { slot: s! } : { constant: makeScalar(c!, 'float64') }));
+      out.push({ prim: this.prims[e]!, operands, params: g?.params, slot: this.outSlot[e]! });
+    }
     return out;
   }
 
@@ -201,66 +348,67 @@ export class ReverseTrace extends Trace {
    */
   backward(seeds: ReadonlyArray<readonly [Tracer, Tensor]>, keepAll = false): Array<Tensor | undefined> {
     const adj = new Array<Tensor | undefined>(this.slots);
-    // Scalar fast path: an equation whose values are all concrete 0-d float64 propagates plain
-    // numbers through the rule's `scalarPartial` into `num` (no tensors, no ops). Concrete values are
-    // constants to every trace above this one, so nothing is lost for higher-order derivatives.
+    // Numeric adjoints of scalar slots: concrete values are constants to every trace above this one,
+    // so propagating plain numbers loses nothing for higher-order derivatives.
     const num = new Float64Array(this.slots);
     const hasNum = new Uint8Array(this.slots);
-    for (const [t, ct] of seeds) accumulate(adj, t, ct);
-    for (let e = this.outs.length - 1; e >= 0; e--) {
-      const out = this.outs[e]!;
-      const slot = out.slot;
-      const prim = this.prims[e]!;
-      const args = this.args[e]!;
-      const n = args.length;
+    for (const [t, ct] of seeds) accumulate(adj, t.slot, ct);
+    const { outSlot, in0, in1, c0, c1, values, prims, general } = this;
+    for (let e = this.length - 1; e >= 0; e--) {
+      const slot = outSlot[e]!;
       const tensorCt = adj[slot];
       if (tensorCt === undefined && hasNum[slot] === 0) continue;
-      const partial = prim.scalarPartial;
-      if (partial !== undefined && n <= 2 && isScalarValue(out.primal) && (tensorCt === undefined || isScalarValue(tensorCt))) {
-        const x = args[0]!;
-        const y = n === 2 ? args[1]! : x;
-        const xOwn = x instanceof Tracer && x.trace === this;
-        const yOwn = n === 2 && y instanceof Tracer && y.trace === this;
-        const xp = xOwn ? (x as Tracer).primal : x;
-        const yp = yOwn ? (y as Tracer).primal : y;
-        if (isScalarValue(xp) && isScalarValue(yp)) {
-          const ct = (hasNum[slot] === 1 ? num[slot]! : 0) + (tensorCt === undefined ? 0 : scalarOf(tensorCt));
-          if (!keepAll) {
-            adj[slot] = undefined;
-            hasNum[slot] = 0;
-          }
-          if (ct === 0) continue; // strong zero: 0 · anything = 0
-          const xv = scalarOf(xp);
-          const yv = scalarOf(yp);
-          const ans = scalarOf(out.primal);
-          if (xOwn) addNum(num, hasNum, (x as Tracer).slot, ct * partial(0, xv, yv, ans));
-          if (yOwn) addNum(num, hasNum, (y as Tracer).slot, ct * partial(1, xv, yv, ans));
-          continue;
+      const g = general[e];
+      const prim = prims[e]!;
+      if (g === undefined && (tensorCt === undefined || isScalarValue(tensorCt))) {
+        const ct = (hasNum[slot] === 1 ? num[slot]! : 0) + (tensorCt === undefined ? 0 : scalarOf(tensorCt));
+        if (!keepAll) {
+          adj[slot] = undefined;
+          hasNum[slot] = 0;
         }
+        if (ct === 0) continue; // strong zero: 0 · anything = 0
+        const s0 = in0[e]!;
+        const s1 = in1[e]!;
+        const x = s0 >= 0 ? values[s0]! : c0[e]!;
+        const y = s1 >= 0 ? values[s1]! : s1 === -2 ? x : c1[e]!;
+        const partial = prim.scalarPartial!;
+        if (s0 >= 0) addNum(num, hasNum, s0, ct * partial(0, x, y, values[slot]!));
+        if (s1 >= 0) addNum(num, hasNum, s1, ct * partial(1, x, y, values[slot]!));
+        continue;
       }
       const ct = mergeNum(adj, num, hasNum, slot)!;
-      if (!keepAll) {
-        adj[slot] = undefined;
-        hasNum[slot] = 0;
+      if (!keepAll) adj[slot] = undefined;
+      // operands as slots (-1: constant) and primal tensors
+      let slotsOf: number[];
+      let primals: Tensor[];
+      let params: unknown;
+      if (g !== undefined) {
+        slotsOf = g.args.map((a) => (a instanceof Tracer && a.trace === this ? a.slot : -1));
+        primals = g.args.map((a, i) => (slotsOf[i]! >= 0 ? this.primalAt(slotsOf[i]!) : a));
+        params = g.params;
+      } else {
+        // a scalar equation whose cotangent is traced by an outer transform: use the tensor rule
+        slotsOf = [in0[e]!, in1[e]!].filter((s) => s !== -2);
+        primals = slotsOf.map((s, i) => (s >= 0 ? this.primalAt(s) : makeScalar(i === 0 ? c0[e]! : c1[e]!, 'float64')));
+        params = undefined;
       }
-      const primals = new Array<Tensor>(n);
-      const wants = new Array<boolean>(n);
-      for (let i = 0; i < n; i++) {
-        const a = args[i]!;
-        const own = a instanceof Tracer && a.trace === this;
-        wants[i] = own;
-        primals[i] = own ? (a as Tracer).primal : a;
-      }
-      const cts = prim.vjp(ct, primals, out.primal, this.params[e], wants);
-      for (let i = 0; i < n; i++) {
+      const wants = slotsOf.map((s) => s >= 0);
+      const cts = prim.vjp(ct, primals, this.primalAt(slot), params, wants);
+      for (let i = 0; i < slotsOf.length; i++) {
         const c = cts[i];
         if (!wants[i] || c === undefined || isZero(c)) continue;
-        accumulate(adj, args[i] as Tracer, unbroadcast(c, primals[i]!.shape));
+        accumulate(adj, slotsOf[i]!, unbroadcast(c, primals[i]!.shape));
       }
     }
     for (let s = 0; s < this.slots; s++) if (hasNum[s] === 1) mergeNum(adj, num, hasNum, s);
     return adj;
   }
+}
+
+function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** A concrete 0-d float64 tensor: the values the scalar fast path handles. */
@@ -284,9 +432,9 @@ function mergeNum(adj: Array<Tensor | undefined>, num: Float64Array, hasNum: Uin
   return adj[slot];
 }
 
-function accumulate(adj: Array<Tensor | undefined>, t: Tracer, ct: Tensor): void {
-  const prev = adj[t.slot];
-  adj[t.slot] = prev === undefined ? ct : add(prev, ct);
+function accumulate(adj: Array<Tensor | undefined>, slot: number, ct: Tensor): void {
+  const prev = adj[slot];
+  adj[slot] = prev === undefined ? ct : add(prev, ct);
 }
 
 // ---- forward mode --------------------------------------------------------------------------------------
@@ -306,7 +454,7 @@ export class JvpTrace extends Trace {
   }
 
   input(x: Tensor, tangents: ReadonlyArray<Tangent>): Tracer {
-    return new Tracer(this, x, -1, tangents);
+    return new Tracer(this, -1, x.shape, x.dtype, x, tangents);
   }
 
   process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
@@ -341,11 +489,9 @@ export class JvpTrace extends Trace {
       if (!isZero(tangent)) live = true;
       outs[j] = tangent;
     }
-    return live ? new Tracer(this, ans, -1, outs) : ans;
+    return live ? new Tracer(this, -1, ans.shape, ans.dtype, ans, outs) : ans;
   }
 }
-
-const NO_TANGENTS: ReadonlyArray<Tangent> = Object.freeze([]);
 
 /** Binds one level down: to a lower trace if a primal is a tracer, else evaluates. */
 function dispatchOrEvaluate(prim: Rule<unknown>, primals: ReadonlyArray<Tensor>, params: unknown): Tensor {

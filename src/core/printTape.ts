@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 import { onesLike } from './creation.js';
-import { dataOf, type Tensor } from './Tensor.js';
-import { Tracer } from './Trace.js';
+import { dataOf, Tensor } from './Tensor.js';
+import { type Equation, Tracer } from './Trace.js';
 import { internals } from './transforms.js';
 import type { Program } from '../effects/Program.js';
 
@@ -52,25 +52,26 @@ export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...
         const scalarOut = lin.outLeaves.length === 1 && lin.outLeaves[0]!.size === 1 && lin.outTracers[0] !== undefined;
         const adj = scalarOut ? trace.backward([[lin.outTracers[0]!, onesLike(lin.outLeaves[0]!)]], true) : [];
         const name = (t: unknown): string => {
-          if (!(t instanceof Tracer) && !(typeof t === 'object' && t !== null && 'shape' in t)) return String(t);
-          const v = t as Tensor;
-          if (v instanceof Tracer && v.trace === trace) return `w${v.slot + 1}`;
-          return v.size === 1 && !(v instanceof Tracer) ? formatValue(v) : `const:${shortType(v)}`;
+          if (!(t instanceof Tensor)) return String(t);
+          if (t instanceof Tracer && t.trace === trace) return `w${t.slot + 1}`;
+          return t.size === 1 && !(t instanceof Tracer) ? formatValue(t) : `const:${shortType(t)}`;
         };
+        const operand = (o: Equation['operands'][number]): string => ('slot' in o ? `w${o.slot + 1}` : name(o.constant));
         const rows: string[][] = [];
-        const row = (t: Tracer, eq: string): void => {
-          const a = adj[t.slot];
-          rows.push([`w${t.slot + 1}`, `= ${eq}`, shortType(t), formatValue(t.primal), scalarOut ? (a === undefined ? '0' : formatValue(a)) : '']);
+        const row = (slot: number, eq: string): void => {
+          const a = adj[slot];
+          const primal = trace.primalAt(slot);
+          rows.push([`w${slot + 1}`, `= ${eq}`, shortType(primal), formatValue(primal), scalarOut ? (a === undefined ? '0' : formatValue(a)) : '']);
         };
         const notes = (at: number): void => {
           for (const n of trace.notes) if (n.at === at) rows.push([`--`, `${n.text} ${n.values.map(name).join(' ')}`.trimEnd(), '', '', '']);
         };
-        trace.inputs.forEach((t, i) => row(t, `input ${i}`));
-        trace.outs.forEach((t, e) => {
+        trace.inputs.forEach((t, i) => row(t.slot, `input ${i}`));
+        trace.equations().forEach((eq, e) => {
           notes(e);
-          row(t, `${trace.prims[e]!.name}${formatParams(trace.params[e])} ${trace.args[e]!.map(name).join(' ')}`);
+          row(eq.slot, `${eq.prim.name}${formatParams(eq.params)} ${eq.operands.map(operand).join(' ')}`);
         });
-        notes(trace.outs.length);
+        notes(trace.length);
         const header = ['value', '', 'type', 'primal', scalarOut ? 'adjoint' : ''];
         const widths = header.map((h, c) => Math.max(h.length, ...rows.filter((r) => r[0] !== '--').map((r) => r[c]!.length)));
         const line = (r: string[]): string => (r[0] === '--' ? `-- ${r[1]}` : r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());

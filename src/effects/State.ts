@@ -7,11 +7,23 @@
  *
  * @since 0.1.0
  */
-import { isDraftable, produce, type Draft } from 'immer';
+import { isDraftable, produce } from 'immer';
 import { AdjointError } from '../core/errors.js';
 import { noteEffect } from '../core/Trace.js';
 import { mapTensors } from '../core/Tree.js';
 import type { Tensor } from '../core/Tensor.js';
+
+/**
+ * What a `modify` recipe receives: a mutable draft of plain objects and arrays (immer), with tensors
+ * and numbers as they are (immutable values are replaced, not edited).
+ */
+export type DraftOf<T> = T extends Tensor | number | string | boolean | null | undefined
+  ? T
+  : T extends ReadonlyArray<infer U>
+    ? DraftOf<U>[]
+    : T extends object
+      ? { -readonly [K in keyof T]: DraftOf<T[K]> }
+      : T;
 import { handle, type Handler, perform, type Program } from './Program.js';
 
 /**
@@ -117,7 +129,7 @@ export const State = {
   /** Writes a new version. */
   set: <T>(cell: Cell<T>, value: T): Program<void, 'State'> => perform('State', 'set', { cell, value }),
   /** Writes a new version computed from the current one: an immer recipe for objects and arrays, or a function returning the new value. */
-  modify: <T>(cell: Cell<T>, recipe: (draft: Draft<T>) => T | void): Program<void, 'State'> => perform('State', 'modify', { cell, recipe }),
+  modify: <T>(cell: Cell<T>, recipe: (draft: DraftOf<T>) => T | void): Program<void, 'State'> => perform('State', 'modify', { cell, recipe }),
   /** The number of writes the cell has had (0 for its initial value). */
   version: <T>(cell: Cell<T>): Program<number, 'State'> => perform('State', 'version', { cell }),
   /** The handler: runs with `initial` cell values and returns `[result, finalState]`. */

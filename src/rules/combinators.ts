@@ -37,6 +37,8 @@ export interface Rule<P = unknown> extends Primitive<P> {
    * checks it against `jvp` through the dot-product identity.
    */
   readonly scalarPartial?: (i: number, x: number, y: number, ans: number) => number;
+  /** The kernel on plain numbers (`y` is ignored by unary ops); present exactly when `scalarPartial` is. */
+  readonly scalarImpl?: (x: number, y: number) => number;
 }
 
 /** Options of the elementwise combinators: the sample domain and the numeric derivative. */
@@ -111,7 +113,7 @@ export function unary(name: string, f: (v: number) => number, derivative: (x: Te
   return {
     name,
     examples: unaryExamples(options.domain ?? 'real'),
-    ...(d === undefined ? {} : { scalarPartial: (_i: number, x: number, _y: number, ans: number) => d(x, ans) }),
+    ...(d === undefined ? {} : { scalarPartial: (_i: number, x: number, _y: number, ans: number) => d(x, ans), scalarImpl: f }),
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
     jvp: (primals, tangents, ans) => mulStrongZero(tangents[0] as Tensor, derivative(primals[0]!, ans)),
@@ -124,6 +126,7 @@ export function unaryLinear(name: string, f: (v: number) => number, self: (x: Te
   return {
     name,
     scalarPartial: () => scale,
+    scalarImpl: f,
     examples: unaryExamples('real'),
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
@@ -137,6 +140,7 @@ export function unaryZero(name: string, f: (v: number) => number): Rule<void> {
   return {
     name,
     scalarPartial: () => 0,
+    scalarImpl: f,
     examples: unaryExamples('awayFromZero'),
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
@@ -173,7 +177,7 @@ export function binary(
   return {
     name,
     examples: binaryExamples(options.domains ?? ['real', 'real']),
-    ...(sp === undefined ? {} : { scalarPartial: (i: number, x: number, y: number, ans: number) => (i === 0 ? sp[0](x, y, ans) : sp[1](x, y, ans)) }),
+    ...(sp === undefined ? {} : { scalarPartial: (i: number, x: number, y: number, ans: number) => (i === 0 ? sp[0](x, y, ans) : sp[1](x, y, ans)), scalarImpl: f }),
     shape: binaryShape(name),
     impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, f),
     jvp: ([x, y], [xDot, yDot], ans) =>
@@ -193,6 +197,7 @@ export function comparison(name: string, f: (x: number, y: number) => boolean): 
   return {
     name,
     scalarPartial: () => 0,
+    scalarImpl: (x, y) => (f(x, y) ? 1 : 0),
     examples: binaryExamples(['real', 'real']),
     shape: binaryShape(name),
     impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => (f(x, y) ? 1 : 0)),
