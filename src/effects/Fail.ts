@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { type Either, left, right } from 'fp-ts/Either';
+import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { DomainError } from '../core/errors.js';
 import { dataOf, type Tensor } from '../core/Tensor.js';
 import { asTensor } from '../core/creation.js';
