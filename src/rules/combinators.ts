@@ -41,6 +41,23 @@ export interface Rule<P = unknown> extends Primitive<P> {
   readonly scalarImpl?: (x: number, y: number) => number;
 }
 
+/**
+ * Makes a row. Every row goes through here so all rows share one object layout: the engine reads
+ * `scalarImpl`, `vjp`, ... on every op, and uniform layouts keep those reads monomorphic.
+ */
+export function rule<P>(spec: Rule<P>): Rule<P> {
+  return {
+    name: spec.name,
+    examples: spec.examples,
+    shape: spec.shape,
+    impl: spec.impl,
+    jvp: spec.jvp,
+    vjp: spec.vjp,
+    scalarImpl: spec.scalarImpl,
+    scalarPartial: spec.scalarPartial,
+  };
+}
+
 /** Options of the elementwise combinators: the sample domain and the numeric derivative. */
 export interface UnaryOptions {
   readonly domain?: Domain;
@@ -110,7 +127,7 @@ function sameShapeRule(args: ReadonlyArray<AbstractValue>): AbstractValue {
  */
 export function unary(name: string, f: (v: number) => number, derivative: (x: Tensor, ans: Tensor) => Tensor, options: UnaryOptions = {}): Rule<void> {
   const d = options.scalar;
-  return {
+  return rule({
     name,
     examples: unaryExamples(options.domain ?? 'real'),
     ...(d === undefined ? {} : { scalarPartial: (_i: number, x: number, _y: number, ans: number) => d(x, ans), scalarImpl: f }),
@@ -118,12 +135,12 @@ export function unary(name: string, f: (v: number) => number, derivative: (x: Te
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
     jvp: (primals, tangents, ans) => mulStrongZero(tangents[0] as Tensor, derivative(primals[0]!, ans)),
     vjp: (ct, primals, ans) => [mulStrongZero(ct, derivative(primals[0]!, ans))],
-  };
+  });
 }
 
 /** A unary elementwise primitive that is linear, `f(x) = scale · x`: its jvp and vjp are the op itself (e.g. `neg`). */
 export function unaryLinear(name: string, f: (v: number) => number, self: (x: Tensor) => Tensor, scale: number): Rule<void> {
-  return {
+  return rule({
     name,
     scalarPartial: () => scale,
     scalarImpl: f,
@@ -132,12 +149,12 @@ export function unaryLinear(name: string, f: (v: number) => number, self: (x: Te
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
     jvp: (_primals, tangents) => self(tangents[0] as Tensor),
     vjp: (ct) => [self(ct)],
-  };
+  });
 }
 
 /** A unary elementwise primitive whose derivative is zero everywhere it exists (e.g. `sign`). */
 export function unaryZero(name: string, f: (v: number) => number): Rule<void> {
-  return {
+  return rule({
     name,
     scalarPartial: () => 0,
     scalarImpl: f,
@@ -146,7 +163,7 @@ export function unaryZero(name: string, f: (v: number) => number): Rule<void> {
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
     jvp: () => Zero,
     vjp: () => [Zero],
-  };
+  });
 }
 
 /** Shape rule of every broadcasting binary elementwise op; the fast path skips broadcasting. */
@@ -174,7 +191,7 @@ export function binary(
 ): Rule<void> {
   const [dx, dy] = partials;
   const sp = options.scalar;
-  return {
+  return rule({
     name,
     examples: binaryExamples(options.domains ?? ['real', 'real']),
     ...(sp === undefined ? {} : { scalarPartial: (i: number, x: number, y: number, ans: number) => (i === 0 ? sp[0](x, y, ans) : sp[1](x, y, ans)), scalarImpl: f }),
@@ -189,12 +206,12 @@ export function binary(
       wants[0] ? mulStrongZero(ct, dx(x!, y!, ans)) : Zero,
       wants[1] ? mulStrongZero(ct, dy(x!, y!, ans)) : Zero,
     ],
-  };
+  });
 }
 
 /** A binary comparison: a 0/1 mask with zero derivative. */
 export function comparison(name: string, f: (x: number, y: number) => boolean): Rule<void> {
-  return {
+  return rule({
     name,
     scalarPartial: () => 0,
     scalarImpl: (x, y) => (f(x, y) ? 1 : 0),
@@ -203,7 +220,7 @@ export function comparison(name: string, f: (x: number, y: number) => boolean): 
     impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => (f(x, y) ? 1 : 0)),
     jvp: () => Zero,
     vjp: () => [Zero, Zero],
-  };
+  });
 }
 
 /** Negation of a cotangent that may be `Zero`. */

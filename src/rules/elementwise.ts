@@ -13,7 +13,7 @@ import { asTensor, zerosLike } from '../core/creation.js';
 import { broadcastShapes } from '../core/shape.js';
 import { bind } from '../core/primitive.js';
 import { Tensor } from '../core/Tensor.js';
-import { binary, binaryExamples, binaryShape, comparison, type Rule, unary, unaryLinear, unaryZero } from './combinators.js';
+import { binary, binaryExamples, binaryShape, comparison, type Rule, rule, unary, unaryLinear, unaryZero } from './combinators.js';
 import { mapBinary, mapTernary, promote } from '../core/kernels.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
 
@@ -56,7 +56,7 @@ export const reluP = unary('relu', (v) => (v < 0 ? 0 : v), (x) => greater(x, 0),
 export const absP = unary('abs', Math.abs, (x) => sign(x), { domain: 'awayFromZero', scalar: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) }); // abs'(0) = sign(0) = 0
 export const signP = unaryZero('sign', Math.sign); // sign' = 0 (undefined at 0, taken as 0)
 
-export const addP: Rule<void> = {
+export const addP: Rule<void> = rule<void>({
   name: 'add',
   examples: binaryExamples(['real', 'real']),
   scalarPartial: () => 1,
@@ -65,8 +65,8 @@ export const addP: Rule<void> = {
   impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => x + y),
   jvp: (_primals, [xDot, yDot]) => (isZero(xDot) ? yDot! : isZero(yDot) ? xDot! : add(xDot!, yDot!)),
   vjp: (ct) => [ct, ct], // d (x + y) = dx + dy
-};
-export const subP: Rule<void> = {
+});
+export const subP: Rule<void> = rule<void>({
   name: 'sub',
   examples: binaryExamples(['real', 'real']),
   scalarPartial: (i) => (i === 0 ? 1 : -1),
@@ -75,7 +75,7 @@ export const subP: Rule<void> = {
   impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => x - y),
   jvp: (_primals, [xDot, yDot]) => (isZero(yDot) ? xDot! : isZero(xDot) ? neg(yDot!) : sub(xDot!, yDot!)),
   vjp: (ct, _primals, _ans, _p, wants) => [ct, wants[1] ? neg(ct) : Zero], // d (x - y) = dx - dy
-};
+});
 export const mulP = binary('mul', (x, y) => x * y, [(_x, y) => y, (x) => x], { scalar: [(_x, y) => y, (x) => x] }); // d (xy) = y dx + x dy
 export const divP = binary('div', (x, y) => x / y, [(_x, y) => div(1, y), (_x, y, ans) => neg(div(ans, y))], {
   domains: ['real', 'awayFromZero'],
@@ -394,7 +394,7 @@ const asTensorOr = (t: Tangent, like: Tensor): Tensor => (isZero(t) ? zerosLike(
 
 // d where(c, a, b) = where(c, da, db); the condition is not differentiable. The cotangent of the
 // unselected branch is an exact 0, which the strong-zero chain rule keeps 0 even through NaN.
-export const whereP: Rule<void> = {
+export const whereP: Rule<void> = rule<void>({
   name: 'where',
   examples: [
     { args: [{ shape: [2, 3], values: [1, 0, 1, 0, 0, 1], constant: true }, { shape: [2, 3] }, { shape: [3] }], params: undefined },
@@ -404,7 +404,7 @@ export const whereP: Rule<void> = {
   impl: ([c, a, b], _p, out) => mapTernary(c!, a!, b!, out.shape, out.dtype, (cv, av, bv) => (cv !== 0 ? av : bv)),
   jvp: ([c, a, b], [, aDot, bDot]) => where(c!, asTensorOr(aDot!, a!), asTensorOr(bDot!, b!)),
   vjp: (ct, [c], _ans, _p, wants) => [Zero, wants[1] ? where(c!, ct, 0) : Zero, wants[2] ? where(c!, 0, ct) : Zero],
-};
+});
 
 /**
  * Elementwise select: `a` where `cond` is non-zero, else `b`, with broadcasting. Its gradient sends 0

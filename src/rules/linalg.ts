@@ -14,7 +14,7 @@ import { bind } from '../core/primitive.js';
 import { broadcastShapes, type Shape, sizeOf, stridesOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, type Tensor } from '../core/Tensor.js';
 import { isZero, Zero } from '../core/zero.js';
-import { addTangents, type Rule } from './combinators.js';
+import { addTangents, type Rule, rule } from './combinators.js';
 import { mul, type Operand } from './elementwise.js';
 import { reshape } from './structure.js';
 
@@ -30,7 +30,7 @@ const matrixDims = (s: Shape, transposed: boolean): [number, number] => {
   return transposed ? [c, r] : [r, c];
 };
 
-export const matmulP: Rule<MatmulParams> = {
+export const matmulP: Rule<MatmulParams> = rule<MatmulParams>({
   name: 'matmul',
   examples: [
     { args: [{ shape: [2, 3] }, { shape: [3, 4] }], params: { transposeA: false, transposeB: false } },
@@ -62,7 +62,7 @@ export const matmulP: Rule<MatmulParams> = {
     !wants[0] ? Zero : tA ? bind(matmulP, [b!, ct], { transposeA: tB, transposeB: true }) : bind(matmulP, [ct, b!], { transposeA: false, transposeB: !tB }),
     !wants[1] ? Zero : tB ? bind(matmulP, [ct, a!], { transposeA: true, transposeB: tA }) : bind(matmulP, [a!, ct], { transposeA: !tA, transposeB: false }),
   ],
-};
+});
 
 function matmulKernel(a: Tensor, b: Tensor, p: MatmulParams, outShape: Shape, dtype: Tensor['dtype']): Tensor {
   const [m, k] = matrixDims(a.shape, p.transposeA);

@@ -13,7 +13,7 @@ import { broadcastData, reduce, type Reducer } from '../core/kernels.js';
 import { type AbstractValue, bind } from '../core/primitive.js';
 import { normalizeAxes, reducedShape, type Shape, sizeOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, makeScalar, type Tensor } from '../core/Tensor.js';
-import type { Rule } from './combinators.js';
+import { type Rule, rule } from './combinators.js';
 import { div, equal, exp, mul, type Operand, sub } from './elementwise.js';
 import { broadcastTo, reshape } from './structure.js';
 
@@ -71,29 +71,29 @@ function extremumWeights(x: Tensor, ans: Tensor, p: ReduceParams): Tensor {
 }
 
 function extremum(name: string, reducer: Reducer): Rule<ReduceParams> {
-  return {
+  return rule<ReduceParams>({
     name,
     examples: REDUCE_EXAMPLES,
     shape: reduceShapeRule(name),
     impl: ([x], p, out) => reduce(x!, p.axes, out.shape, out.dtype, reducer),
     jvp: ([x], [xDot], ans, p) => sum(mul(xDot as Tensor, extremumWeights(x!, ans, p)), { axis: p.axes, keepdims: p.keepdims }),
     vjp: (ct, [x], ans, p) => [mul(keep(ct, x!.shape, p), extremumWeights(x!, ans, p))],
-  };
+  });
 }
 
-export const sumP: Rule<ReduceParams> = {
+export const sumP: Rule<ReduceParams> = rule<ReduceParams>({
   name: 'sum',
   examples: REDUCE_EXAMPLES,
   shape: reduceShapeRule('sum'),
   impl: ([x], p, out) => reduce(x!, p.axes, out.shape, out.dtype, SUM),
   jvp: (_primals, [xDot], _ans, p) => sum(xDot as Tensor, { axis: p.axes, keepdims: p.keepdims }), // linear
   vjp: (ct, [x], _ans, p) => [broadcastTo(keep(ct, x!.shape, p), x!.shape)],
-};
+});
 export const maxP = extremum('max', MAX);
 export const minP = extremum('min', MIN);
 
 // d logsumexp = Σ softmax(x) dx; the output is reused: softmax = exp(x - ans)
-export const logsumexpP: Rule<ReduceParams> = {
+export const logsumexpP: Rule<ReduceParams> = rule<ReduceParams>({
   name: 'logsumexp',
   examples: REDUCE_EXAMPLES,
   shape: reduceShapeRule('logsumexp'),
@@ -101,7 +101,7 @@ export const logsumexpP: Rule<ReduceParams> = {
   jvp: ([x], [xDot], ans, p) =>
     sum(mul(xDot as Tensor, exp(sub(x!, keep(ans, x!.shape, p)))), { axis: p.axes, keepdims: p.keepdims }),
   vjp: (ct, [x], ans, p) => [mul(keep(ct, x!.shape, p), exp(sub(x!, keep(ans, x!.shape, p))))],
-};
+});
 
 /** Stable log-sum-exp: shift by the (finite) maximum of each group before exponentiating. */
 function logsumexpKernel(x: Tensor, p: ReduceParams, outShape: Shape, dtype: Tensor['dtype']): Tensor {

@@ -14,7 +14,7 @@ import { broadcastShapes, checkShape, normalizeAxis, SCALAR_SHAPE, sameShape, ty
 import { allocate, dataOf, type DType, fromData, makeScalar, scalarOf, type Tensor } from '../core/Tensor.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
 import { unbroadcast } from '../core/broadcasting.js';
-import type { Rule } from './combinators.js';
+import { type Rule, rule } from './combinators.js';
 import type { Operand } from './elementwise.js';
 
 const freeze = (s: ReadonlyArray<number>): Shape => (s.length === 0 ? SCALAR_SHAPE : Object.freeze([...s]));
@@ -26,7 +26,7 @@ const materialize = (t: Tangent, like: Tensor): Tensor => (isZero(t) ? zerosLike
 export interface ReshapeParams {
   readonly shape: Shape;
 }
-export const reshapeP: Rule<ReshapeParams> = {
+export const reshapeP: Rule<ReshapeParams> = rule<ReshapeParams>({
   name: 'reshape',
   examples: [
     { args: [{ shape: [2, 3] }], params: { shape: [3, 2] } },
@@ -39,7 +39,7 @@ export const reshapeP: Rule<ReshapeParams> = {
   impl: ([x], p, out) => (out.shape.length === 0 ? makeScalar(scalarOf(x!), out.dtype) : fromData(out.shape, out.dtype, dataOf(x!))),
   jvp: (_primals, [xDot], _ans, p) => reshape(xDot as Tensor, p.shape),
   vjp: (ct, [x]) => [reshape(ct, x!.shape)],
-};
+});
 
 function reshapeError(from: Shape, to: ReadonlyArray<number>): ShapeError {
   return new ShapeError(
@@ -119,7 +119,7 @@ export function squeeze(x: Operand, axis?: number | ReadonlyArray<number>): Tens
 export interface TransposeParams {
   readonly perm: ReadonlyArray<number>;
 }
-export const transposeP: Rule<TransposeParams> = {
+export const transposeP: Rule<TransposeParams> = rule<TransposeParams>({
   name: 'transpose',
   examples: [
     { args: [{ shape: [2, 3] }], params: { perm: [1, 0] } },
@@ -134,7 +134,7 @@ export const transposeP: Rule<TransposeParams> = {
   },
   jvp: (_primals, [xDot], _ans, p) => transpose(xDot as Tensor, p.perm),
   vjp: (ct, _primals, _ans, p) => [transpose(ct, inversePermutation(p.perm))],
-};
+});
 
 function inversePermutation(perm: ReadonlyArray<number>): number[] {
   const inv = new Array<number>(perm.length);
@@ -166,7 +166,7 @@ export function transpose(x: Operand, perm?: ReadonlyArray<number>): Tensor {
 
 // ---- broadcastTo -----------------------------------------------------------------------------------
 
-export const broadcastToP: Rule<ReshapeParams> = {
+export const broadcastToP: Rule<ReshapeParams> = rule<ReshapeParams>({
   name: 'broadcastTo',
   examples: [
     { args: [{ shape: [3] }], params: { shape: [2, 3] } },
@@ -183,7 +183,7 @@ export const broadcastToP: Rule<ReshapeParams> = {
   impl: ([x], _p, out) => (out.shape.length === 0 ? x! : fromData(out.shape, out.dtype, broadcastData(x!, out.shape).slice(0))),
   jvp: (_primals, [xDot], _ans, p) => broadcastTo(xDot as Tensor, p.shape),
   vjp: (ct, [x]) => [unbroadcast(ct, x!.shape)],
-};
+});
 
 /**
  * Repeats `x` along broadcast dimensions to reach `shape` (NumPy rules).
@@ -206,7 +206,7 @@ export interface SliceParams {
   readonly start: ReadonlyArray<number>;
   readonly end: ReadonlyArray<number>;
 }
-export const sliceP: Rule<SliceParams> = {
+export const sliceP: Rule<SliceParams> = rule<SliceParams>({
   name: 'slice',
   examples: [{ args: [{ shape: [4, 5] }], params: { start: [1, 0], end: [3, 4] } }],
   shape: ([x], p) => ({ shape: freeze(p.start.map((s, i) => p.end[i]! - s)), dtype: x!.dtype }),
@@ -220,7 +220,7 @@ export const sliceP: Rule<SliceParams> = {
   },
   jvp: (_primals, [xDot], _ans, p) => bind(sliceP, [xDot as Tensor], p),
   vjp: (ct, [x], _ans, p) => [bind(padP, [ct], { widths: p.start.map((s, i) => [s, x!.shape[i]! - p.end[i]!] as const), value: 0 })],
-};
+});
 
 /**
  * `x[start[0]:end[0], start[1]:end[1], ...]`: omitted axes are taken whole; negative indices count
@@ -250,7 +250,7 @@ export interface PadParams {
   readonly widths: ReadonlyArray<readonly [number, number]>;
   readonly value: number;
 }
-export const padP: Rule<PadParams> = {
+export const padP: Rule<PadParams> = rule<PadParams>({
   name: 'pad',
   examples: [
     { args: [{ shape: [2, 3] }], params: { widths: [[1, 0], [2, 1]], value: 0 } },
@@ -283,7 +283,7 @@ export const padP: Rule<PadParams> = {
   jvp: (_primals, [xDot], _ans, p) => bind(padP, [xDot as Tensor], { widths: p.widths, value: 0 }),
   vjp: (ct, [x], _ans, p) =>
     [bind(sliceP, [ct], { start: p.widths.map(([b]) => b), end: p.widths.map(([b], i) => b + x!.shape[i]!) })],
-};
+});
 
 /**
  * Pads each axis with `widths[i] = [before, after]` copies of `value` (default 0).
@@ -307,7 +307,7 @@ export function pad(x: Operand, widths: ReadonlyArray<readonly [number, number]>
 export interface AxisParams {
   readonly axis: number;
 }
-export const concatP: Rule<AxisParams> = {
+export const concatP: Rule<AxisParams> = rule<AxisParams>({
   name: 'concat',
   examples: [{ args: [{ shape: [2, 1] }, { shape: [2, 3] }, { shape: [2, 2] }], params: { axis: 1 } }],
   shape: (xs, p) => {
@@ -351,7 +351,7 @@ export const concatP: Rule<AxisParams> = {
       return bind(sliceP, [ct], { start: ct.shape.map((_, a) => (a === p.axis ? from : 0)), end: ct.shape.map((d, a) => (a === p.axis ? at : d)) });
     });
   },
-};
+});
 
 /**
  * Joins tensors along an existing `axis` (default 0).
@@ -412,7 +412,7 @@ function indexValues(op: string, indices: Tensor, dim: number, axis: number, xSh
   return out;
 }
 
-export const takeP: Rule<AxisParams> = {
+export const takeP: Rule<AxisParams> = rule<AxisParams>({
   name: 'take',
   examples: [
     { args: [{ shape: [4, 3] }, { shape: [3], values: [2, 0, 2], constant: true }], params: { axis: 0 } },
@@ -437,14 +437,14 @@ export const takeP: Rule<AxisParams> = {
   },
   jvp: ([, ind], [xDot], _ans, p) => bind(takeP, [xDot as Tensor, ind!], p),
   vjp: (ct, [x, ind], _ans, p) => [bind(scatterAddP, [ct, ind!], { axis: p.axis, size: x!.shape[p.axis]! }), Zero],
-};
+});
 
 export interface ScatterParams {
   readonly axis: number;
   readonly size: number;
 }
 // The transpose of take: sums rows of `x` into the slots named by `indices` (repeats accumulate).
-export const scatterAddP: Rule<ScatterParams> = {
+export const scatterAddP: Rule<ScatterParams> = rule<ScatterParams>({
   name: 'scatterAdd',
   examples: [{ args: [{ shape: [2, 3] }, { shape: [2], values: [1, 1], constant: true }], params: { axis: 0, size: 3 } }],
   shape: ([x, ind], p) => ({
@@ -468,7 +468,7 @@ export const scatterAddP: Rule<ScatterParams> = {
   },
   jvp: ([, ind], [xDot], _ans, p) => bind(scatterAddP, [xDot as Tensor, ind!], p),
   vjp: (ct, [, ind], _ans, p) => [bind(takeP, [ct, ind!], { axis: p.axis }), Zero],
-};
+});
 
 /**
  * Selects entries along `axis` (default 0) by integer `indices` (negative ones count from the end).
