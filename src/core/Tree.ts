@@ -156,3 +156,17 @@ export function mapTensors(value: unknown, f: (t: Tensor) => Tensor): unknown {
   }
   return value;
 }
+
+/**
+ * A deep copy of the arrays and plain objects in `value`, frozen; tensors and other values are
+ * shared (they are immutable already). The caller's object is neither changed nor frozen.
+ */
+export function frozenCopy<T>(value: T): T {
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) Object.defineProperty(out, k, { value: frozenCopy(value[k]), enumerable: true });
+    return Object.freeze(out) as T;
+  }
+  return value;
+}

@@ -44,7 +44,8 @@ const SMALL = 512;
  * through strides, so transposed or sliced operands cost nothing extra.
  *
  * Element (i, p) of A is `a[aOffset + i * aRowStride + p * aColStride]` (a stride may be 0, to broadcast);
- * likewise B. `a` and `b` are never written. Sums are accumulated in float64.
+ * likewise B. `a` and `b` are never written, and `out` must not overlap them. Sums are accumulated in
+ * float64.
  *
  * For example (2x2 times 2x2):
  *

@@ -10,7 +10,7 @@
 import { isDraftable, produce } from 'immer';
 import { AdjointError } from '../core/errors.js';
 import { noteEffect } from '../core/Trace.js';
-import { mapTensors } from '../core/Tree.js';
+import { frozenCopy, mapTensors } from '../core/Tree.js';
 import type { Tensor } from '../core/Tensor.js';
 
 /**
@@ -52,7 +52,9 @@ const unset = (op: string, name: string): AdjointError =>
 
 function write(state: Map<string, Entry>, name: string, value: unknown): void {
   const version = (state.get(name)?.version ?? -1) + 1;
-  state.set(name, { value, version });
+  // a frozen copy on the way in: a version handed out by get can never change through an alias,
+  // and the caller's object is left as it was
+  state.set(name, { value: frozenCopy(value), version });
   noteEffect(`State.set ${name}@${version} :=`, [value]);
 }
 
@@ -60,7 +62,7 @@ function stateHandler(initial: Readonly<Record<string, unknown>>): Handler<Map<s
   return {
     effect: 'State',
     // a fresh map per interpretation; private to the handler and never handed out
-    init: () => new Map(Object.entries(initial).map(([k, value]) => [k, { value, version: 0 }])),
+    init: () => new Map(Object.entries(initial).map(([k, value]) => [k, { value: frozenCopy(value), version: 0 }])),
     handle(op, payload, state) {
       const { cell, value, recipe } = payload as { cell: Cell<unknown>; value?: unknown; recipe?: (draft: unknown) => unknown };
       const entry = state.get(cell.name);
@@ -130,7 +132,7 @@ export const State = {
   set: <T>(cell: Cell<T>, value: T): Program<void, 'State'> => perform('State', 'set', { cell, value }),
   /** Writes a new version computed from the current one: an immer recipe for objects and arrays, or a function returning the new value. */
   modify: <T>(cell: Cell<T>, recipe: (draft: DraftOf<T>) => T | void): Program<void, 'State'> => perform('State', 'modify', { cell, recipe }),
-  /** The number of writes the cell has had (0 for its initial value). */
+  /** The version of the cell's current value: 0 for its first value (initial or first write), one more per write. */
   version: <T>(cell: Cell<T>): Program<number, 'State'> => perform('State', 'version', { cell }),
   /** The handler: runs with `initial` cell values and returns `[result, finalState]`. */
   run:
