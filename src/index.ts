@@ -62,7 +62,11 @@ export { GradCheckError } from './core/errors.js';
 export type { Leaf, Tree } from './core/Tree.js';
 export {
   grad,
+  type Cotangent,
+  type CotangentInput,
   type GradOptions,
+  type GradResult,
+  type ValueAndGradResult,
   hessian,
   hvp,
   jacfwd,

@@ -32,6 +32,53 @@ export interface GradOptions {
   readonly hasAux?: boolean;
 }
 
+/**
+ * The type of a gradient, tangent or cotangent of a value of type `T`: the same structure, with a
+ * tensor at every tensor or number leaf.
+ *
+ * @category transforms
+ * @since 0.1.0
+ */
+export type Cotangent<T> = 0 extends 1 & T ? any : T extends Tensor | number ? Tensor : { readonly [K in keyof T]: Cotangent<T[K]> };
+
+/**
+ * What a pullback or `jvp` accepts for a value of type `T`: the same structure with a tensor or a
+ * number at each leaf (arrays may be plain or readonly).
+ *
+ * @category transforms
+ * @since 0.1.0
+ */
+export type CotangentInput<T> = 0 extends 1 & T
+  ? any
+  : T extends Tensor | number
+    ? Tensor | number
+    : T extends ReadonlyArray<infer U>
+      ? ReadonlyArray<CotangentInput<U>>
+      : { readonly [K in keyof T]: CotangentInput<T[K]> };
+
+/** The gradient type for `argnums` (default 0): one cotangent, or a tuple for an array of indices. */
+type Selected<A extends readonly unknown[], O> = O extends { readonly argnums: infer N }
+  ? N extends number
+    ? Cotangent<A[N]>
+    : N extends ReadonlyArray<number>
+      ? { readonly [K in keyof N]: Cotangent<A[N[K] & number]> }
+      : Cotangent<A[0]>
+  : Cotangent<A[0]>;
+
+type AuxOf<R> = R extends readonly [unknown, infer X] ? X : never;
+
+/** What `grad` returns: the gradient, or `[gradient, aux]` with `hasAux`. */
+export type GradResult<A extends readonly unknown[], O, R> = O extends { readonly hasAux: true } ? readonly [Selected<A, O>, AuxOf<R>] : Selected<A, O>;
+
+/** What `valueAndGrad` returns: `[value, gradient]`, or `[[value, aux], gradient]` with `hasAux`. */
+export type ValueAndGradResult<A extends readonly unknown[], O, R> = O extends { readonly hasAux: true }
+  ? readonly [readonly [Tensor, AuxOf<R>], Selected<A, O>]
+  : readonly [Tensor, Selected<A, O>];
+
+/** `R`'s result type run through `F`, inside a Program when `R` is one (its effects kept). */
+type Lifted<R, T> = R extends Program<infer _V, infer E> ? Program<T, E> : T;
+type ValueOf<R> = R extends Program<infer V, infer _E> ? V : R;
+
 // ---- shared machinery ----------------------------------------------------------------------------------
 
 function selectArgnums(op: string, argnums: GradOptions['argnums'], nargs: number): number[] {
@@ -276,8 +323,10 @@ function checkScalarOutput(op: string, lin: Linearized): Tensor {
  * @category transforms
  * @since 0.1.0
  */
-export function grad<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: GradOptions): (...args: A) => Program<any, E>;
-export function grad<A extends unknown[]>(f: (...args: A) => unknown, options?: GradOptions): (...args: A) => any;
+export function grad<A extends unknown[], R, const O extends GradOptions = {}>(
+  f: (...args: A) => R,
+  options?: O,
+): (...args: A) => Lifted<R, GradResult<A, O, ValueOf<R>>>;
 export function grad<A extends unknown[]>(f: (...args: A) => unknown, options: GradOptions = {}): (...args: A) => any {
   return (...args: A) => gradCore('grad', f, args, options, (_value, g, aux) => (options.hasAux ? Object.freeze([g, aux]) : g));
 }
@@ -306,8 +355,10 @@ function gradCore<R>(op: string, f: (...args: never[]) => unknown, args: Readonl
  * @category transforms
  * @since 0.1.0
  */
-export function valueAndGrad<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: GradOptions): (...args: A) => Program<readonly [any, any], E>;
-export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, options?: GradOptions): (...args: A) => readonly [any, any];
+export function valueAndGrad<A extends unknown[], R, const O extends GradOptions = {}>(
+  f: (...args: A) => R,
+  options?: O,
+): (...args: A) => Lifted<R, ValueAndGradResult<A, O, ValueOf<R>>>;
 export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, options: GradOptions = {}): (...args: A) => any {
   return (...args: A) =>
     gradCore('valueAndGrad', f, args, options, (value, g, aux) => Object.freeze([options.hasAux ? Object.freeze([value, aux]) : value, g] as const));
@@ -329,8 +380,10 @@ export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, op
  * @category transforms
  * @since 0.1.0
  */
-export function vjp<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, ...primals: A): Program<readonly [any, (ct: unknown) => readonly any[]], E>;
-export function vjp<A extends unknown[]>(f: (...args: A) => unknown, ...primals: A): readonly [any, (ct: unknown) => readonly any[]];
+export function vjp<A extends unknown[], R>(
+  f: (...args: A) => R,
+  ...primals: A
+): Lifted<R, readonly [Cotangent<ValueOf<R>>, (ct: CotangentInput<ValueOf<R>>) => Cotangent<A>]>;
 export function vjp<A extends unknown[]>(f: (...args: A) => unknown, ...primals: A): any {
   const op = 'vjp';
   const argnums = primals.map((_, i) => i);
@@ -364,8 +417,11 @@ export function vjp<A extends unknown[]>(f: (...args: A) => unknown, ...primals:
  * @category transforms
  * @since 0.1.0
  */
-export function jvp<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, primals: A, tangents: { readonly [K in keyof A]: unknown }): Program<readonly [any, any], E>;
-export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }): readonly [any, any];
+export function jvp<A extends unknown[], R>(
+  f: (...args: A) => R,
+  primals: A,
+  tangents: { readonly [K in keyof A]: unknown },
+): Lifted<R, readonly [Cotangent<ValueOf<R>>, Cotangent<ValueOf<R>>]>;
 export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }): any {
   const op = 'jvp';
   if (!Array.isArray(primals) || !Array.isArray(tangents)) {

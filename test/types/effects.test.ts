@@ -139,14 +139,14 @@ describe('types: transforms keep the effects', () => {
 
   it('grad, valueAndGrad, jacrev, jacfwd, hessian, jvp, vjp and printTape of an effectful function are programs with its effects', () => {
     expectTypeOf(f).returns.toEqualTypeOf<Program<Tensor, 'Random' | 'State'>>();
-    expectTypeOf(grad(f)(tensor(1))).toEqualTypeOf<Program<any, 'State' | 'Random'>>();
-    expectTypeOf(grad(grad(f))(tensor(1))).toEqualTypeOf<Program<any, 'State' | 'Random'>>();
-    expectTypeOf(valueAndGrad(f)(tensor(1))).toEqualTypeOf<Program<readonly [any, any], 'State' | 'Random'>>();
+    expectTypeOf(grad(f)(tensor(1))).toEqualTypeOf<Program<Tensor, 'State' | 'Random'>>();
+    expectTypeOf(grad(grad(f))(tensor(1))).toEqualTypeOf<Program<Tensor, 'State' | 'Random'>>();
+    expectTypeOf(valueAndGrad(f)(tensor(1))).toEqualTypeOf<Program<readonly [Tensor, Tensor], 'State' | 'Random'>>();
     expectTypeOf(jacrev(f)(tensor(1))).toEqualTypeOf<Program<any, 'State' | 'Random'>>();
     expectTypeOf(jacfwd(f)(tensor(1))).toEqualTypeOf<Program<any, 'State' | 'Random'>>();
     expectTypeOf(hessian(f)(tensor(1))).toEqualTypeOf<Program<any, 'State' | 'Random'>>();
-    expectTypeOf(jvp(f, [tensor(1)], [tensor(1)])).toEqualTypeOf<Program<readonly [any, any], 'State' | 'Random'>>();
-    expectTypeOf(vjp(f, tensor(1))).toEqualTypeOf<Program<readonly [any, (ct: unknown) => readonly any[]], 'State' | 'Random'>>();
+    expectTypeOf(jvp(f, [tensor(1)], [tensor(1)])).toEqualTypeOf<Program<readonly [Tensor, Tensor], 'State' | 'Random'>>();
+    expectTypeOf(vjp(f, tensor(1))).toEqualTypeOf<Program<readonly [Tensor, (ct: Tensor | number) => readonly [Tensor]], 'State' | 'Random'>>();
     expectTypeOf(printTape(f)(tensor(1))).toEqualTypeOf<Program<string, 'State' | 'Random'>>();
   });
 

@@ -1,0 +1,43 @@
+/**
+ * Type-level tests of the transforms' result types: gradients have the structure of the inputs,
+ * with a tensor at each leaf. `tsc --noEmit` (part of `npm test`) checks these.
+ */
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { grad, item, mul, sum, tensor, type Tensor, valueAndGrad, vjp, jvp } from '../../src/index.js';
+
+describe('types: gradients mirror their inputs', () => {
+  const f = (x: Tensor, p: { w: Tensor; b: readonly [Tensor, number] }): Tensor => sum(mul(mul(x, p.w), p.b[0]));
+  const x = tensor([1, 2]);
+  const p = { w: tensor([3, 4]), b: [tensor(2), 5] as const };
+
+  it('grad with the default argnums is the first argument’s cotangent', () => {
+    const g = grad(f)(x, p);
+    expectTypeOf(g).toEqualTypeOf<Tensor>();
+    expect(g.shape).toEqual([2]);
+  });
+
+  it('argnums picks the argument; an array gives a tuple', () => {
+    expectTypeOf(grad(f, { argnums: 1 })(x, p)).toEqualTypeOf<{ readonly w: Tensor; readonly b: readonly [Tensor, Tensor] }>();
+    const both = grad(f, { argnums: [0, 1] })(x, p);
+    expectTypeOf(both).toEqualTypeOf<readonly [Tensor, { readonly w: Tensor; readonly b: readonly [Tensor, Tensor] }]>();
+    expect(item(both[1].b[0])).toBe(3 + 8);
+  });
+
+  it('numbers get tensor gradients; hasAux adds the aux value', () => {
+    const h = (a: number) => [mul(a, a), { note: 'aux' }] as const;
+    expectTypeOf(grad(h, { hasAux: true })(3)).toEqualTypeOf<readonly [Tensor, { readonly note: 'aux' }]>();
+    expectTypeOf(valueAndGrad((a: number) => mul(a, a))(3)).toEqualTypeOf<readonly [Tensor, Tensor]>();
+    expect(item(grad(h, { hasAux: true })(3)[0])).toBe(6);
+  });
+
+  it('vjp and jvp: cotangents accept numbers, results are tensors', () => {
+    const [y, pullback] = vjp((a: Tensor) => ({ s: sum(a), t: a }), x);
+    expectTypeOf(y).toEqualTypeOf<{ readonly s: Tensor; readonly t: Tensor }>();
+    expectTypeOf(pullback).parameter(0).toEqualTypeOf<{ readonly s: Tensor | number; readonly t: Tensor | number }>();
+    expectTypeOf(pullback({ s: 1, t: x })).toEqualTypeOf<readonly [Tensor]>();
+    const [, dy] = jvp((a: Tensor) => mul(a, 2), [x], [x]);
+    expectTypeOf(dy).toEqualTypeOf<Tensor>();
+    // @ts-expect-error a cotangent must have the output's structure
+    expect(() => pullback(x)).toThrow();
+  });
+});
