@@ -372,8 +372,9 @@ export class ReverseTrace extends Trace {
         const x = s0 >= 0 ? values[s0]! : c0[e]!;
         const y = s1 >= 0 ? values[s1]! : s1 === -2 ? x : c1[e]!;
         const partial = prim.scalarPartial!;
-        if (s0 >= 0) addNum(num, hasNum, s0, ct * partial(0, x, y, values[slot]!));
-        if (s1 >= 0) addNum(num, hasNum, s1, ct * partial(1, x, y, values[slot]!));
+        // a zero partial contributes 0 even against an infinite cotangent (the strong zero of mulStrongZero)
+        if (s0 >= 0) addNum(num, hasNum, s0, strongProduct(ct, partial(0, x, y, values[slot]!)));
+        if (s1 >= 0) addNum(num, hasNum, s1, strongProduct(ct, partial(1, x, y, values[slot]!)));
         continue;
       }
       const ct = mergeNum(adj, num, hasNum, slot)!;
@@ -414,6 +415,11 @@ function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T): T {
 /** A concrete 0-d float64 tensor: the values the scalar fast path handles. */
 function isScalarValue(t: Tensor): boolean {
   return t.ndim === 0 && t.dtype === 'float64' && isConcrete(t);
+}
+
+/** `ct * p`, with 0 · anything = 0. */
+function strongProduct(ct: number, p: number): number {
+  return p === 0 ? 0 : ct * p;
 }
 
 function addNum(num: Float64Array, hasNum: Uint8Array, slot: number, v: number): void {

@@ -13,7 +13,7 @@ import { asTensor, zerosLike } from './creation.js';
 import { Tensor } from './Tensor.js';
 import { flatten, type Leaf, mapTensors, matchTree, type Tree, type TreeDef, unflatten } from './Tree.js';
 import { closeTrace, JvpTrace, newLevel, openTrace, ReverseTrace, type Trace, Tracer, withTrace } from './Trace.js';
-import { isProgram, of, type Program, transformNode } from '../effects/Program.js';
+import { isProgram, map, of, type Program, transformNode } from '../effects/Program.js';
 import { isZero, type Tangent, Zero } from './zero.js';
 import { onesLike } from './creation.js';
 import { allocate, fromData } from './Tensor.js';
@@ -570,10 +570,13 @@ export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options
  * @category transforms
  * @since 0.1.0
  */
-export function hvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }): readonly any[] {
+export function hvp<A extends unknown[], R>(f: (...args: A) => R, primals: A, tangents: { readonly [K in keyof A]: unknown }): Lifted<R, Cotangent<A>>;
+export function hvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }): unknown {
   const argnums = primals.map((_, i) => i);
   const g = grad(f, { argnums }) as (...args: A) => unknown;
-  return jvp(g, primals, tangents)[1] as readonly any[];
+  const r = jvp(g, primals, tangents) as unknown;
+  // an effectful f gives a program: the product is its result's tangent part
+  return isProgram(r) ? map(r as Program<readonly [unknown, unknown], unknown>, (pair) => pair[1]) : (r as readonly [unknown, unknown])[1];
 }
 
 /**
