@@ -1,0 +1,24 @@
+/**
+ * Regressions found in review: each case once gave a wrong value on one path only.
+ */
+import { describe, expect, it } from 'vitest';
+import { grad, greater, hvp, item, jvp, log, mul, type Operand, Program, run, scalar, sign, sum, type Tensor, tensor, toArray } from '../../src/index.js';
+
+describe('the scalar reverse path agrees with the tensor path', () => {
+  it('a zero partial against an infinite cotangent gives 0, not NaN (strong zero)', () => {
+    expect(item(grad((x: number) => mul(sign(x), Infinity))(1))).toBe(0);
+    expect(toArray(grad((x: Tensor) => sum(mul(sign(x), Infinity)))(tensor([1])))).toEqual([0]);
+    expect(item(jvp((x: number) => mul(sign(x), Infinity), [1], [1])[1])).toBe(0);
+    const f = (x: Operand) => mul(greater(x, 0), log(x));
+    expect(item(grad(f)(0))).toBe(0);
+    expect(item(grad(f)(scalar(0, { dtype: 'float32' })))).toBe(0);
+  });
+});
+
+describe('hvp over a program', () => {
+  it('returns a program of the products', () => {
+    const f = (x: Tensor) => Program.of(sum(mul(mul(x, x), x)));
+    const [hv] = run(hvp(f, [tensor([1, 2])], [tensor([1, 1])]));
+    expect(toArray(hv)).toEqual([6, 12]);
+  });
+});
