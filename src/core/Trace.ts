@@ -189,7 +189,7 @@ interface GeneralEquation {
   readonly params: unknown;
 }
 
-const INITIAL_CAPACITY = 1024;
+const INITIAL_CAPACITY = 1 << 14;
 
 /**
  * The recorded forward pass (the tape). Equation `e` applies `prims[e]` and defines slot
@@ -210,7 +210,9 @@ export class ReverseTrace extends Trace {
   length = 0;
   private slots = 0;
   private readonly prims: Array<Rule<unknown>> = [];
-  private readonly general: Array<GeneralEquation | undefined> = [];
+  /** General equations, densely; `generalIndex[e]` is equation e's index here, -1 for a scalar one. */
+  private readonly general: GeneralEquation[] = [];
+  private generalIndex = new Int32Array(INITIAL_CAPACITY);
   private outSlot = new Int32Array(INITIAL_CAPACITY);
   /** Scalar equations: operand slots, -1 for a constant held in `c0`/`c1`. */
   private in0 = new Int32Array(INITIAL_CAPACITY);
@@ -266,6 +268,7 @@ export class ReverseTrace extends Trace {
       this.in1 = grow(this.in1);
       this.c0 = grow(this.c0);
       this.c1 = grow(this.c1);
+      this.generalIndex = grow(this.generalIndex);
     }
     this.prims.push(prim);
     this.outSlot[e] = slot;
@@ -310,23 +313,29 @@ export class ReverseTrace extends Trace {
         this.c0[e] = v0;
         this.in1[e] = n === 2 ? s1 : -2; // -2: no second operand
         this.c1[e] = v1;
-        this.general.push(undefined);
+        this.generalIndex[e] = -1;
         return new Tracer(this, slot, SCALAR_SHAPE, 'float64');
       }
     }
     const primals = new Array<Tensor>(n);
     for (let i = 0; i < n; i++) primals[i] = this.primalOf(args[i]!);
     const out = this.define(dispatchOrEvaluate(prim, primals, params));
-    this.newEquation(prim, out.slot);
+    const e = this.newEquation(prim, out.slot);
+    this.generalIndex[e] = this.general.length;
     this.general.push({ args, params });
     return out;
+  }
+
+  private generalAt(e: number): GeneralEquation | undefined {
+    const gi = this.generalIndex[e]!;
+    return gi < 0 ? undefined : this.general[gi];
   }
 
   /** The equations, for display. */
   equations(): Equation[] {
     const out: Equation[] = [];
     for (let e = 0; e < this.length; e++) {
-      const g = this.general[e];
+      const g = this.generalAt(e);
       const operands =
         g !== undefined
           ? g.args.map((a) => (a instanceof Tracer && a.trace === this ? { slot: a.slot } : { constant: a }))
@@ -353,12 +362,13 @@ export class ReverseTrace extends Trace {
     const num = new Float64Array(this.slots);
     const hasNum = new Uint8Array(this.slots);
     for (const [t, ct] of seeds) accumulate(adj, t.slot, ct);
-    const { outSlot, in0, in1, c0, c1, values, prims, general } = this;
+    const { outSlot, in0, in1, c0, c1, values, prims, general, generalIndex } = this;
     for (let e = this.length - 1; e >= 0; e--) {
       const slot = outSlot[e]!;
       const tensorCt = adj[slot];
       if (tensorCt === undefined && hasNum[slot] === 0) continue;
-      const g = general[e];
+      const gi = generalIndex[e]!;
+      const g = gi < 0 ? undefined : general[gi];
       const prim = prims[e]!;
       if (g === undefined && (tensorCt === undefined || isScalarValue(tensorCt))) {
         const ct = (hasNum[slot] === 1 ? num[slot]! : 0) + (tensorCt === undefined ? 0 : scalarOf(tensorCt));
