@@ -67,15 +67,12 @@ export {
   type GradOptions,
   type GradResult,
   type ValueAndGradResult,
-  hessian,
-  hvp,
-  jacfwd,
-  jacrev,
   jvp,
   stopGradient,
   valueAndGrad,
   vjp,
 } from './core/transforms.js';
+export { hessian, hvp, jacfwd, jacrev } from './core/jacobians.js';
 export { checkGrads, type CheckGradsOptions, type CheckGradsReport } from './core/checkGrads.js';
 export { printTape } from './core/printTape.js';
 export { DomainError } from './core/errors.js';

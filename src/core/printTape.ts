@@ -9,7 +9,7 @@
 import { onesLike } from './creation.js';
 import { dataOf, Tensor } from './Tensor.js';
 import { type Equation, Tracer } from './Trace.js';
-import { internals } from './transforms.js';
+import { reverseScope, runScoped } from './scope.js';
 import type { Program } from '../effects/Program.js';
 
 const shortType = (t: Tensor): string => `${t.dtype === 'float64' ? 'f64' : 'f32'}[${t.shape.join(',')}]`;
@@ -46,8 +46,8 @@ export function printTape<A extends unknown[], E>(f: (...args: A) => Program<unk
 export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...args: A) => string;
 export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...args: A) => unknown {
   return (...args: A) =>
-    internals.runScoped(
-      internals.reverseScope('printTape', f as (...a: never[]) => unknown, args, args.map((_, i) => i), true, false, (lin) => {
+    runScoped(
+      reverseScope('printTape', f as (...a: never[]) => unknown, args, args.map((_, i) => i), true, false, (lin) => {
         const trace = lin.trace;
         const scalarOut = lin.outLeaves.length === 1 && lin.outLeaves[0]!.size === 1 && lin.outTracers[0] !== undefined;
         const adj = scalarOut ? trace.backward([[lin.outTracers[0]!, onesLike(lin.outLeaves[0]!)]], true) : [];

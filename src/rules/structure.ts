@@ -9,7 +9,7 @@
 import { asTensor, zerosLike } from '../core/creation.js';
 import { AxisError, formatShape, IndexError, ShapeError, ArgumentError } from '../core/errors.js';
 import { broadcastData, promote, stridedCopy } from '../core/kernels.js';
-import { type AbstractValue, bind } from '../core/primitive.js';
+import { bind } from '../core/primitive.js';
 import { broadcastShapes, checkShape, normalizeAxis, SCALAR_SHAPE, sameShape, type Shape, sizeOf, stridesOf } from '../core/shape.js';
 import { allocate, dataOf, type DType, fromData, makeScalar, scalarOf, type Tensor } from '../core/Tensor.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';

@@ -1,0 +1,244 @@
+/**
+ * The machinery every transform shares: selecting and flattening the differentiated arguments, and
+ * running the user's function in a *scope*, in two phases: `call` runs it with the trace open and
+ * `finish` turns its output into the transform's result after the trace is closed. The split is what
+ * lets a function that returns a `Program` be transformed lazily (`runScoped`).
+ *
+ * @since 0.1.0
+ */
+import { AdjointError, ArgumentError, formatShape } from './errors.js';
+import { asTensor, zerosLike } from './creation.js';
+import { Tensor } from './Tensor.js';
+import { flatten, type Leaf, mapTensors, type TreeDef, unflatten } from './Tree.js';
+import { closeTrace, JvpTrace, newLevel, openTrace, ReverseTrace, type Trace, Tracer, withTrace } from './Trace.js';
+import { isProgram, of, transformNode } from '../effects/Program.js';
+import { isZero, type Tangent, Zero } from './zero.js';
+import type { GradOptions } from './transforms.js';
+
+
+export function selectArgnums(op: string, argnums: GradOptions['argnums'], nargs: number): number[] {
+  const list = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : [...argnums];
+  for (const a of list) {
+    if (!Number.isInteger(a) || a < 0 || a >= nargs) {
+      throw new ArgumentError(
+        'ARGNUMS_OUT_OF_RANGE',
+        op,
+        `argnums ${JSON.stringify(argnums)} is out of range: the function was called with ${nargs} argument(s); use indices 0..${nargs - 1}`,
+      );
+    }
+  }
+  return list;
+}
+
+/** The selected arguments' leaves as tensors, and a way to put new leaves back into the argument list. */
+export interface FlatArgs {
+  readonly leaves: Tensor[];
+  readonly defs: TreeDef[];
+  readonly counts: number[];
+  rebuild(newLeaves: ReadonlyArray<Leaf>): unknown[];
+  /** The selected arguments' structure filled with `leaves`: one tree, or a tuple for an argnums array. */
+  structure(leaves: ReadonlyArray<Leaf>): unknown;
+}
+
+export function flattenArgs(op: string, args: ReadonlyArray<unknown>, argnums: ReadonlyArray<number>, tuple: boolean): FlatArgs {
+  const leaves: Tensor[] = [];
+  const defs: TreeDef[] = [];
+  const counts: number[] = [];
+  for (const i of argnums) {
+    const f = flatten(op, args[i]);
+    for (const l of f.leaves) leaves.push(asTensor(op, l));
+    defs.push(f.def);
+    counts.push(f.leaves.length);
+  }
+  const split = (ls: ReadonlyArray<Leaf>): Leaf[][] => {
+    let at = 0;
+    return counts.map((c) => ls.slice(at, (at += c)));
+  };
+  return {
+    leaves,
+    defs,
+    counts,
+    rebuild(newLeaves) {
+      const out = [...args];
+      split(newLeaves).forEach((ls, j) => (out[argnums[j]!] = unflatten(defs[j]!, ls)));
+      return out;
+    },
+    structure(ls) {
+      const trees = split(ls).map((part, j) => unflatten(defs[j]!, part));
+      return tuple ? Object.freeze(trees) : trees[0];
+    },
+  };
+}
+
+/** Replaces this trace's tracers in an aux value by their primals. */
+function unwrapAux(op: string, aux: unknown, own: (t: Tensor) => Tensor): unknown {
+  let flat: ReturnType<typeof flatten>;
+  try {
+    flat = flatten(op, aux);
+  } catch {
+    return aux; // not a pytree: passed through as it is
+  }
+  return unflatten(flat.def, flat.leaves.map((l) => (l instanceof Tensor ? own(l) : l)));
+}
+
+function splitAux(op: string, result: unknown, hasAux: boolean): [unknown, unknown] {
+  if (!hasAux) return [result, undefined];
+  if (!Array.isArray(result) || result.length !== 2) {
+    throw new ArgumentError('INVALID_ARGUMENT', op, 'with hasAux: true the function must return a pair [output, aux]');
+  }
+  return [result[0], result[1]];
+}
+
+/** The result of running `f` under a reverse trace: its output and a pullback over flat leaves. */
+export interface Linearized {
+  readonly outLeaves: Tensor[];
+  readonly outDef: TreeDef;
+  readonly aux: unknown;
+  readonly flat: FlatArgs;
+  /** Cotangents of the selected input leaves (zeros where the output does not depend on them). */
+  pullback(cts: ReadonlyArray<Tensor>): Tensor[];
+  readonly trace: ReverseTrace;
+  readonly outTracers: Array<Tracer | undefined>;
+}
+
+/**
+ * One transform call in two phases: `call` runs the user's function with the trace open; `finish`
+ * turns its output into the transform's result after the trace is closed. Splitting them lets a
+ * function that returns a `Program` be transformed lazily (see `runScoped`).
+ */
+export interface Scope<R> {
+  readonly trace: Trace;
+  call(): unknown;
+  finish(out: unknown): R;
+}
+
+/**
+ * Runs a transform. A plain result is finished at once. If the function returned a `Program`, the
+ * whole transform becomes a program: when interpreted it calls the function again with fresh
+ * tracers, keeps the trace open while the program runs (so its effects reach handlers outside), and
+ * finishes with the program's result. The first call only told us which kind of function this is.
+ */
+export function runScoped<R>(make: () => Scope<R>): any {
+  const scope = make();
+  const out = withTrace(scope.trace, () => scope.call());
+  if (!isProgram(out)) return scope.finish(out);
+  return transformNode<R, unknown>(() => {
+    const s = make();
+    openTrace(s.trace);
+    let program: unknown;
+    try {
+      program = s.call();
+    } catch (e) {
+      closeTrace(s.trace);
+      throw e;
+    }
+    return {
+      program: isProgram(program) ? program : of(program),
+      close: () => closeTrace(s.trace),
+      lower: (v) => mapTensors(v, (t) => s.trace.primalOf(t)),
+      finish: (v) => s.finish(v),
+    };
+  });
+}
+
+/** A scope that runs `f` under a reverse trace with the selected arguments as inputs. */
+export function reverseScope<R>(
+  op: string,
+  f: (...args: never[]) => unknown,
+  args: ReadonlyArray<unknown>,
+  argnums: ReadonlyArray<number>,
+  tuple: boolean,
+  hasAux: boolean,
+  finish: (lin: Linearized) => R,
+): () => Scope<R> {
+  return () => {
+    const trace = new ReverseTrace(newLevel(), op);
+    const flat = flattenArgs(op, args, argnums, tuple);
+    return {
+      trace,
+      call: () => (f as (...a: unknown[]) => unknown)(...flat.rebuild(flat.leaves.map((l) => trace.input(l)))),
+      finish: (result) => finish(linearized(op, trace, flat, result, hasAux)),
+    };
+  };
+}
+
+function linearized(op: string, trace: ReverseTrace, flat: FlatArgs, result: unknown, hasAux: boolean): Linearized {
+  const [out, auxRaw] = splitAux(op, result, hasAux);
+  const own = (t: Tensor): Tensor => trace.primalOf(t);
+  const { leaves, def } = flatten(op, out);
+  const outTracers = leaves.map((l) => (l instanceof Tracer && l.trace === trace ? l : undefined));
+  const outLeaves = leaves.map((l) => own(asTensor(op, l)));
+  return {
+    outLeaves,
+    outDef: def,
+    aux: hasAux ? unwrapAux(op, auxRaw, own) : undefined,
+    flat,
+    trace,
+    outTracers,
+    pullback(cts) {
+      const seeds: Array<readonly [Tracer, Tensor]> = [];
+      outTracers.forEach((t, i) => {
+        if (t !== undefined) seeds.push([t, cts[i]!]);
+      });
+      const adj = trace.backward(seeds);
+      return trace.inputs.map((t, i) => adj[t.slot] ?? zerosLike(flat.leaves[i]!));
+    },
+  };
+}
+
+/** Output leaves and, per direction, the output tangent leaves (zeros where nothing flowed). */
+export interface Pushforward {
+  readonly outLeaves: Tensor[];
+  readonly outDef: TreeDef;
+  readonly tangentLeaves: Tensor[][];
+}
+
+/** A scope that pushes `tangents[i]` (one array of `width` directions per input leaf) forward. */
+export function forwardScope<R>(
+  op: string,
+  f: (...args: never[]) => unknown,
+  flat: FlatArgs,
+  width: number,
+  tangents: ReadonlyArray<ReadonlyArray<Tangent>>,
+  finish: (r: Pushforward) => R,
+): () => Scope<R> {
+  return () => {
+    const trace = new JvpTrace(newLevel(), op, width);
+    return {
+      trace,
+      call: () => (f as (...a: unknown[]) => unknown)(...flat.rebuild(flat.leaves.map((l, i) => trace.input(l, tangents[i]!)))),
+      finish: (result) => finish(pushedForward(op, trace, result)),
+    };
+  };
+}
+
+function pushedForward(op: string, trace: JvpTrace, result: unknown): Pushforward {
+  const { leaves, def } = flatten(op, result);
+  const outLeaves: Tensor[] = [];
+  const tangentLeaves: Tensor[][] = Array.from({ length: trace.width }, () => []);
+  for (const l of leaves) {
+    const t = asTensor(op, l);
+    const own = t instanceof Tracer && t.trace === trace;
+    const primal = own ? t.primal : t;
+    outLeaves.push(primal);
+    for (let j = 0; j < trace.width; j++) {
+      const tan = own ? t.tangents[j]! : Zero;
+      tangentLeaves[j]!.push(isZero(tan) ? zerosLike(primal) : tan);
+    }
+  }
+  return { outLeaves, outDef: def, tangentLeaves };
+}
+
+export function checkScalarOutput(op: string, lin: Linearized): Tensor {
+  const only = lin.outLeaves.length === 1 ? lin.outLeaves[0]! : undefined;
+  if (only === undefined || only.size !== 1) {
+    const what = only === undefined ? `a pytree of ${lin.outLeaves.length} leaves` : `shape ${formatShape(only.shape)}`;
+    throw new AdjointError(
+      'NON_SCALAR_OUTPUT',
+      op,
+      `the function must return a scalar (a size-1 tensor or a number), got ${what}; use vjp for a vector-Jacobian product or jacrev for the full Jacobian`,
+    );
+  }
+  return only;
+}
+
