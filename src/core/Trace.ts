@@ -190,6 +190,7 @@ interface GeneralEquation {
 }
 
 const INITIAL_CAPACITY = 1 << 14;
+const INELIGIBLE = -3;
 
 /**
  * The recorded forward pass (the tape). Equation `e` applies `prims[e]` and defines slot
@@ -280,38 +281,20 @@ export class ReverseTrace extends Trace {
     const scalarImpl = prim.scalarImpl;
     if (scalarImpl !== undefined && n <= 2) {
       // scalar fast path: every operand is this trace's scalar slot or a concrete 0-d float64
-      let s0 = -1;
-      let s1 = -1;
-      let v0 = 0;
-      let v1 = 0;
-      let ok = true;
-      for (let i = 0; i < n && ok; i++) {
-        const a = args[i]!;
-        let s = -1;
-        let v = 0;
-        if (a instanceof Tracer) {
-          if (a.trace === this && this.isScalar[a.slot] === 1) {
-            s = a.slot;
-            v = this.values[s]!;
-          } else ok = false;
-        } else if (a.ndim === 0 && a.dtype === 'float64' && isConcrete(a)) v = scalarOf(a);
-        else ok = false;
-        if (i === 0) {
-          s0 = s;
-          v0 = v;
-        } else {
-          s1 = s;
-          v1 = v;
-        }
-      }
-      if (ok) {
+      const x = args[0]!;
+      const s0 = this.scalarOperand(x);
+      const y = n === 2 ? args[1]! : x;
+      const s1 = n === 2 ? this.scalarOperand(y) : -2; // -2: no second operand
+      if (s0 !== INELIGIBLE && s1 !== INELIGIBLE) {
+        const v0 = s0 >= 0 ? this.values[s0]! : scalarOf(x);
+        const v1 = s1 >= 0 ? this.values[s1]! : s1 === -1 ? scalarOf(y) : v0;
         const slot = this.newSlot();
-        this.values[slot] = scalarImpl(v0, n === 2 ? v1 : v0);
+        this.values[slot] = scalarImpl(v0, v1);
         this.isScalar[slot] = 1;
         const e = this.newEquation(prim, slot);
         this.in0[e] = s0;
         this.c0[e] = v0;
-        this.in1[e] = n === 2 ? s1 : -2; // -2: no second operand
+        this.in1[e] = s1;
         this.c1[e] = v1;
         this.generalIndex[e] = -1;
         return new Tracer(this, slot, SCALAR_SHAPE, 'float64');
@@ -329,6 +312,12 @@ export class ReverseTrace extends Trace {
   private generalAt(e: number): GeneralEquation | undefined {
     const gi = this.generalIndex[e]!;
     return gi < 0 ? undefined : this.general[gi];
+  }
+
+  /** An operand's slot if it is one of this trace's scalar values, -1 for a concrete 0-d float64 constant, else INELIGIBLE. */
+  private scalarOperand(a: Tensor): number {
+    if (a instanceof Tracer) return a.trace === this && this.isScalar[a.slot] === 1 ? a.slot : INELIGIBLE;
+    return a.ndim === 0 && a.dtype === 'float64' && isConcrete(a) ? -1 : INELIGIBLE;
   }
 
   /** The equations, for display. */

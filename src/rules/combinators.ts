@@ -16,7 +16,6 @@ import type { AbstractValue, Primitive } from '../core/primitive.js';
 import { mapBinary, mapUnary, promote } from '../core/kernels.js';
 import type { Tensor } from '../core/Tensor.js';
 import { type Tangent, Zero, isZero } from '../core/zero.js';
-import { add, mulStrongZero, neg } from './elementwise.js';
 
 /**
  * A primitive with its derivative rules. `jvp` maps input tangents (some possibly `Zero`, never all)
@@ -107,6 +106,27 @@ function unaryExamples(domain: Domain): ReadonlyArray<Example<void>> {
 function binaryExamples(domains: readonly [Domain, Domain]): ReadonlyArray<Example<void>> {
   return BINARY_SHAPES.map(([a, b]) => ({ args: [{ shape: a!, domain: domains[0] }, { shape: b!, domain: domains[1] }], params: undefined }));
 }
+
+/**
+ * The three ops the combinators' derivative rules use. They live in `elementwise.ts`, which builds
+ * its rows with this module; taking them through `installOps` (called once by `elementwise.ts` as it
+ * loads) keeps the two modules out of an import cycle, so either can be loaded first.
+ */
+interface CombinatorOps {
+  readonly add: (x: Tensor, y: Tensor) => Tensor;
+  readonly neg: (x: Tensor) => Tensor;
+  readonly mulStrongZero: (x: Tensor, y: Tensor) => Tensor;
+}
+let ops: CombinatorOps | undefined;
+
+/** @internal Called by `elementwise.ts`. */
+export function installOps(o: CombinatorOps): void {
+  ops = o;
+}
+
+const add = (x: Tensor, y: Tensor): Tensor => ops!.add(x, y);
+const neg = (x: Tensor): Tensor => ops!.neg(x);
+const mulStrongZero = (x: Tensor, y: Tensor): Tensor => ops!.mulStrongZero(x, y);
 
 /** Sum of tangents where `Zero` is the identity. */
 export function addTangents(a: Tangent, b: Tangent): Tangent {

@@ -13,7 +13,7 @@ import { asTensor, zerosLike } from '../core/creation.js';
 import { broadcastShapes } from '../core/shape.js';
 import { bind } from '../core/primitive.js';
 import { Tensor } from '../core/Tensor.js';
-import { binary, binaryExamples, binaryShape, comparison, type Rule, rule, unary, unaryLinear, unaryZero } from './combinators.js';
+import { binary, binaryExamples, binaryShape, comparison, installOps, type Rule, rule, unary, unaryLinear, unaryZero } from './combinators.js';
 import { mapBinary, mapTernary, promote } from '../core/kernels.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
 
@@ -420,3 +420,5 @@ export function where(cond: Operand, a: Operand, b: Operand): Tensor {
   const [x, y] = binaryOperands('where', a, b);
   return bind(whereP, [asTensor('where', cond, x.dtype), x, y], undefined);
 }
+
+installOps({ add, neg, mulStrongZero });
