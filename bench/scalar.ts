@@ -295,8 +295,9 @@ function relDiff(a: readonly number[], ref: readonly number[]): { abs: number; r
 }
 
 /**
- * Bytes retained per recorded op. Method: without `--expose-gc` we cannot force a collection, so we
- * read `process.memoryUsage().heapUsed` right before `vjp` runs the program forward (recording its
+ * Bytes retained per recorded op, counting the JS heap and typed-array backing stores (which live
+ * outside the heap: `arrayBuffers`). Method: without `--expose-gc` we cannot force a collection, so we
+ * read the memory right before `vjp` runs the program forward (recording its
  * tape) and right after, while the pullback (which holds the tape) is still alive; the delta over the
  * op count is the cost of one recorded op plus whatever short-lived garbage the forward pass left
  * uncollected, minus garbage from before that a scavenge collected meanwhile. Repeated several times,
@@ -305,15 +306,19 @@ function relDiff(a: readonly number[], ref: readonly number[]): { abs: number; r
  */
 function bytesPerOp(build: () => unknown, ops: number, reps: number): number {
   const gc = (globalThis as { gc?: () => void }).gc;
+  const used = (): number => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
   const samples: number[] = [];
   let keep: unknown;
   for (let r = 0; r < reps; r++) {
     keep = undefined; // drop the previous tape before the "before" reading
     gc?.();
-    const before = process.memoryUsage().heapUsed;
+    const before = used();
     keep = build();
     gc?.();
-    const after = process.memoryUsage().heapUsed;
+    const after = used();
     samples.push((after - before) / ops);
   }
   if (keep === undefined) throw new Error('bytesPerOp: build returned nothing');
@@ -381,7 +386,7 @@ export async function benchScalar(): Promise<void> {
     }
     return acc;
   }, ops, 7);
-  const method = (globalThis as { gc?: () => void }).gc ? 'gc before each reading' : 'heapUsed delta, no forced gc';
+  const method = (globalThis as { gc?: () => void }).gc ? 'heap + array buffers, gc before each reading' : 'heap + array buffers delta, no forced gc';
   console.log(
     `bytes per recorded op (${method}, median of 7): adjoint ${bAdj.toFixed(0)}, micrograd-style ${bMicro.toFixed(0)}, hand tape ${8 * 3 + 4 * 3} (fixed layout)`,
   );

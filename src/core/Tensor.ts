@@ -32,6 +32,7 @@ const INTERNAL: unique symbol = Symbol('adjoint.internal');
 let dataOfImpl: (t: Tensor) => FloatArray;
 let scalarOfImpl: (t: Tensor) => number;
 let isConcreteImpl: (t: Tensor) => boolean;
+let tracerStateImpl: (t: Tensor) => object | undefined;
 
 /**
  * An immutable, row-major n-d array of `float64` or `float32`.
@@ -53,10 +54,11 @@ export class Tensor {
   readonly #size: number;
   #data: FloatArray | undefined;
   readonly #scalar: number;
-  readonly #concrete: boolean;
+  /** The tracing state of a value under a transform (see Trace.ts); undefined for concrete tensors. */
+  readonly #tracer: object | undefined;
 
   /** @internal Tensors are made by the library's constructors and ops, never with `new`. */
-  constructor(token: typeof INTERNAL, shape: Shape, dtype: DType, data: FloatArray | undefined, scalar: number, concrete: boolean) {
+  constructor(token: typeof INTERNAL, shape: Shape, dtype: DType, data: FloatArray | undefined, scalar: number, tracer: object | undefined) {
     if (token !== INTERNAL) {
       throw new ArgumentError('INVALID_ARGUMENT', 'Tensor', 'use tensor(), zeros() or another constructor instead of new Tensor()');
     }
@@ -65,7 +67,7 @@ export class Tensor {
     this.#size = shape.length === 0 ? 1 : sizeOf(shape);
     this.#data = data;
     this.#scalar = scalar;
-    this.#concrete = concrete;
+    this.#tracer = tracer;
   }
 
   /** Dimensions, outermost first (frozen). */
@@ -97,17 +99,18 @@ export class Tensor {
   static {
     dataOfImpl = (t) => {
       if (t.#data !== undefined) return t.#data;
-      if (!t.#concrete) throw concretizationError(t);
+      if (t.#tracer !== undefined) throw concretizationError(t);
       const buf = t.#dtype === 'float64' ? new Float64Array(1) : new Float32Array(1);
       buf[0] = t.#scalar;
       t.#data = buf;
       return buf;
     };
     scalarOfImpl = (t) => {
-      if (!t.#concrete) throw concretizationError(t);
+      if (t.#tracer !== undefined) throw concretizationError(t);
       return t.#shape.length === 0 ? t.#scalar : t.#data![0]!;
     };
-    isConcreteImpl = (t) => t.#concrete;
+    isConcreteImpl = (t) => t.#tracer === undefined;
+    tracerStateImpl = (t) => t.#tracer;
   }
 }
 
@@ -120,21 +123,30 @@ export const dataOf = (t: Tensor): FloatArray => dataOfImpl(t);
 /** @internal The value of a concrete size-1 tensor, without allocating a buffer for 0-d ones. */
 export const scalarOf = (t: Tensor): number => scalarOfImpl(t);
 
+/** @internal The tracing state of a tracer (Trace.ts gives it its type), undefined for a concrete tensor. */
+export const tracerState = (t: Tensor): object | undefined => tracerStateImpl(t);
+
 /** @internal False for tracers (values under a transform). */
 export const isConcrete = (t: Tensor): boolean => isConcreteImpl(t);
 
 /** @internal Wraps a buffer the caller just filled and will never touch again. */
 export function fromData(shape: Shape, dtype: DType, data: FloatArray): Tensor {
-  return new Tensor(INTERNAL, shape, dtype, data, shape.length === 0 ? data[0]! : 0, true);
+  return new Tensor(INTERNAL, shape, dtype, data, shape.length === 0 ? data[0]! : 0, undefined);
 }
 
 /** @internal A 0-d tensor; no buffer until a kernel needs one. */
 export function makeScalar(value: number, dtype: DType): Tensor {
-  return new Tensor(INTERNAL, SCALAR_SHAPE, dtype, undefined, dtype === 'float32' ? Math.fround(value) : value, true);
+  return new Tensor(INTERNAL, SCALAR_SHAPE, dtype, undefined, dtype === 'float32' ? Math.fround(value) : value, undefined);
 }
 
-/** @internal The constructor token, for the tracer subclass (tracers carry shape and dtype but no numbers). */
-export const TENSOR_TOKEN: typeof INTERNAL = INTERNAL;
+/**
+ * @internal A tracer: a tensor with a shape and dtype but no numbers, carrying `state` (its trace,
+ * slot, primal, tangents). Tracers are plain `Tensor` instances, not a subclass: constructing a
+ * subclass of a class with private fields is several times slower in V8, and one is made per op.
+ */
+export function makeTracer(shape: Shape, dtype: DType, state: object): Tensor {
+  return new Tensor(INTERNAL, shape, dtype, undefined, 0, state);
+}
 
 /** @internal A fresh buffer of the dtype. */
 export function allocate(dtype: DType, size: number): FloatArray {

@@ -20,28 +20,28 @@
 import { unbroadcast } from './broadcasting.js';
 import { AdjointError, formatShape } from './errors.js';
 import { type Interpreter, type Primitive, setInterpreter } from './primitive.js';
-import { SCALAR_SHAPE, sameShape, type Shape } from './shape.js';
-import { type DType, isConcrete, makeScalar, scalarOf, setTracerReadError, Tensor, TENSOR_TOKEN } from './Tensor.js';
+import { SCALAR_SHAPE, sameShape } from './shape.js';
+import { isConcrete, makeScalar, makeTracer, scalarOf, setTracerReadError, type Tensor, tracerState } from './Tensor.js';
 import { isZero, type Tangent, Zero } from './zero.js';
 import type { Rule } from '../rules/combinators.js';
 import { add } from '../rules/elementwise.js';
 import { broadcastTo } from '../rules/structure.js';
 
-/** A value under a transform: its primal (one level down) and, in forward mode, its tangents. */
-export class Tracer extends Tensor {
+/**
+ * The tracing state of a value under a transform: its trace, its slot on a reverse tape, and in
+ * forward mode its primal and tangents. The value itself is a `Tensor` with no numbers whose private
+ * state is this object (`tracerOf`).
+ */
+export class Tracer {
   constructor(
     readonly trace: Trace,
     /** Reverse mode: the value's slot in the tape. Forward mode: -1. */
     readonly slot: number,
-    shape: Shape,
-    dtype: DType,
     /** Forward mode: the primal. Reverse mode keeps primals in the tape (see `primal`). */
-    private readonly forwardPrimal?: Tensor,
+    private readonly forwardPrimal: Tensor | undefined,
     /** Forward mode: one tangent per direction pushed forward at once. */
-    readonly tangents: ReadonlyArray<Tangent> = NO_TANGENTS,
-  ) {
-    super(TENSOR_TOKEN, shape, dtype, undefined, 0, false);
-  }
+    readonly tangents: ReadonlyArray<Tangent>,
+  ) {}
 
   /** The value one level down. */
   get primal(): Tensor {
@@ -50,6 +50,11 @@ export class Tracer extends Tensor {
 }
 
 const NO_TANGENTS: ReadonlyArray<Tangent> = Object.freeze([]);
+
+/** The tracing state of `t`, or undefined for a concrete tensor. */
+export function tracerOf(t: Tensor): Tracer | undefined {
+  return tracerState(t) as Tracer | undefined;
+}
 
 /** One transform invocation. */
 export abstract class Trace {
@@ -63,7 +68,14 @@ export abstract class Trace {
 
   /** The primal of `x` as this trace sees it: its own tracers are unwrapped, anything else is a constant. */
   primalOf(x: Tensor): Tensor {
-    return x instanceof Tracer && x.trace === this ? x.primal : x;
+    const t = tracerOf(x);
+    return t !== undefined && t.trace === this ? t.primal : x;
+  }
+
+  /** The state of `x` if it is one of this trace's tracers. */
+  own(x: Tensor): Tracer | undefined {
+    const t = tracerOf(x);
+    return t !== undefined && t.trace === this ? t : undefined;
   }
 }
 
@@ -72,11 +84,11 @@ export abstract class Trace {
 let nextLevel = 1;
 let activeCount = 0;
 
-function leakedError(t: Tracer): AdjointError {
+function leakedError(v: Tensor, t: Tracer): AdjointError {
   return new AdjointError(
     'LEAKED_TRACER',
     t.trace.transform,
-    `a traced value of shape ${formatShape(t.shape)} (${t.dtype}) from a ${t.trace.transform} call that has already returned was used; ` +
+    `a traced value of shape ${formatShape(v.shape)} (${v.dtype}) from a ${t.trace.transform} call that has already returned was used; ` +
       'a value computed inside a transformed function must be returned from it, not stored in an outer variable',
   );
 }
@@ -85,10 +97,11 @@ const dispatcher: Interpreter = {
   bind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
     let top: Trace | undefined;
     for (let i = 0; i < args.length; i++) {
-      const a = args[i];
-      if (a instanceof Tracer) {
-        const t = a.trace;
-        if (!t.active) throw leakedError(a);
+      const a = args[i]!;
+      const state = tracerOf(a);
+      if (state !== undefined) {
+        const t = state.trace;
+        if (!t.active) throw leakedError(a, state);
         if (top === undefined || t.level > top.level) top = t;
       }
     }
@@ -98,8 +111,9 @@ const dispatcher: Interpreter = {
 };
 
 setTracerReadError((t) => {
-  if (t instanceof Tracer && !t.trace.active) return leakedError(t);
-  const where = t instanceof Tracer ? `${t.trace.transform} (level ${t.trace.level})` : 'a transform';
+  const state = tracerOf(t);
+  if (state !== undefined && !state.trace.active) return leakedError(t, state);
+  const where = state !== undefined ? `${state.trace.transform} (level ${state.trace.level})` : 'a transform';
   return new AdjointError(
     'CONCRETIZATION',
     where,
@@ -111,24 +125,25 @@ setTracerReadError((t) => {
 /** The concrete value under every level of tracing: a constant to all transforms. */
 export function concreteOf(t: Tensor): Tensor {
   let v = t;
-  while (v instanceof Tracer) {
-    if (!v.trace.active) throw leakedError(v);
-    v = v.primal;
+  for (let state = tracerOf(v); state !== undefined; state = tracerOf(v)) {
+    if (!state.trace.active) throw leakedError(v, state);
+    v = state.primal;
   }
   return v;
 }
 
 /** The name a value has in the innermost open reverse trace that recorded it (`w3`), for messages. */
 export function ssaName(t: Tensor): string {
-  for (let v = t; v instanceof Tracer; v = v.primal) {
-    if (v.trace instanceof ReverseTrace) return `w${v.slot + 1} (in ${v.trace.transform})`;
+  for (let state = tracerOf(t); state !== undefined; state = tracerOf(state.primal)) {
+    if (state.trace instanceof ReverseTrace) return `w${state.slot + 1} (in ${state.trace.transform})`;
   }
   return 'a constant';
 }
 
 /** Reading the numbers of a tracer whose transform returned is a leak, not a concretization. */
 export function checkNotLeaked(t: Tensor): void {
-  if (t instanceof Tracer && !t.trace.active) throw leakedError(t);
+  const state = tracerOf(t);
+  if (state !== undefined && !state.trace.active) throw leakedError(t, state);
 }
 
 /** Makes `trace` active. Every call is paired with `closeTrace`, in `finally` or by the Program interpreter. */
@@ -226,9 +241,9 @@ export class ReverseTrace extends Trace {
   private readonly primals: Array<Tensor | undefined> = [];
 
   /** Wraps an input leaf. */
-  input(x: Tensor): Tracer {
+  input(x: Tensor): Tensor {
     const t = this.define(x);
-    this.inputs.push(t);
+    this.inputs.push(tracerOf(t)!);
     return t;
   }
 
@@ -242,14 +257,14 @@ export class ReverseTrace extends Trace {
   }
 
   /** A new slot holding `value`, and its tracer. */
-  private define(value: Tensor): Tracer {
+  private define(value: Tensor): Tensor {
     const slot = this.newSlot();
     if (value.ndim === 0 && value.dtype === 'float64' && isConcrete(value)) {
       this.values[slot] = scalarOf(value);
       this.isScalar[slot] = 1;
     }
     this.primals[slot] = value;
-    return new Tracer(this, slot, value.shape, value.dtype);
+    return makeTracer(value.shape, value.dtype, new Tracer(this, slot, undefined, NO_TANGENTS));
   }
 
   private newSlot(): number {
@@ -297,13 +312,13 @@ export class ReverseTrace extends Trace {
         this.in1[e] = s1;
         this.c1[e] = v1;
         this.generalIndex[e] = -1;
-        return new Tracer(this, slot, SCALAR_SHAPE, 'float64');
+        return makeTracer(SCALAR_SHAPE, 'float64', new Tracer(this, slot, undefined, NO_TANGENTS));
       }
     }
     const primals = new Array<Tensor>(n);
     for (let i = 0; i < n; i++) primals[i] = this.primalOf(args[i]!);
     const out = this.define(dispatchOrEvaluate(prim, primals, params));
-    const e = this.newEquation(prim, out.slot);
+    const e = this.newEquation(prim, tracerOf(out)!.slot);
     this.generalIndex[e] = this.general.length;
     this.general.push({ args, params });
     return out;
@@ -316,7 +331,8 @@ export class ReverseTrace extends Trace {
 
   /** An operand's slot if it is one of this trace's scalar values, -1 for a concrete 0-d float64 constant, else INELIGIBLE. */
   private scalarOperand(a: Tensor): number {
-    if (a instanceof Tracer) return a.trace === this && this.isScalar[a.slot] === 1 ? a.slot : INELIGIBLE;
+    const t = tracerOf(a);
+    if (t !== undefined) return t.trace === this && this.isScalar[t.slot] === 1 ? t.slot : INELIGIBLE;
     return a.ndim === 0 && a.dtype === 'float64' && isConcrete(a) ? -1 : INELIGIBLE;
   }
 
@@ -327,7 +343,10 @@ export class ReverseTrace extends Trace {
       const g = this.generalAt(e);
       const operands =
         g !== undefined
-          ? g.args.map((a) => (a instanceof Tracer && a.trace === this ? { slot: a.slot } : { constant: a }))
+          ? g.args.map((a) => {
+              const t = this.own(a);
+              return t !== undefined ? { slot: t.slot } : { constant: a };
+            })
           : [
               [this.in0[e]!, this.c0[e]!],
               [this.in1[e]!, this.c1[e]!],
@@ -383,7 +402,7 @@ export class ReverseTrace extends Trace {
       let primals: Tensor[];
       let params: unknown;
       if (g !== undefined) {
-        slotsOf = g.args.map((a) => (a instanceof Tracer && a.trace === this ? a.slot : -1));
+        slotsOf = g.args.map((a) => this.own(a)?.slot ?? -1);
         primals = g.args.map((a, i) => (slotsOf[i]! >= 0 ? this.primalAt(slotsOf[i]!) : a));
         params = g.params;
       } else {
@@ -458,8 +477,8 @@ export class JvpTrace extends Trace {
     super(level, transform);
   }
 
-  input(x: Tensor, tangents: ReadonlyArray<Tangent>): Tracer {
-    return new Tracer(this, -1, x.shape, x.dtype, x, tangents);
+  input(x: Tensor, tangents: ReadonlyArray<Tangent>): Tensor {
+    return makeTracer(x.shape, x.dtype, new Tracer(this, -1, x, tangents));
   }
 
   process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
@@ -468,8 +487,9 @@ export class JvpTrace extends Trace {
     let own = false;
     for (let i = 0; i < n; i++) {
       const a = args[i]!;
-      if (a instanceof Tracer && a.trace === this) {
-        primals[i] = a.primal;
+      const t = this.own(a);
+      if (t !== undefined) {
+        primals[i] = t.primal;
         own = true;
       } else primals[i] = a;
     }
@@ -482,7 +502,7 @@ export class JvpTrace extends Trace {
       let any = false;
       for (let i = 0; i < n; i++) {
         const a = args[i]!;
-        const t = a instanceof Tracer && a.trace === this ? a.tangents[j]! : Zero;
+        const t = this.own(a)?.tangents[j] ?? Zero;
         tangents[i] = t;
         if (!isZero(t)) any = true;
       }
@@ -494,7 +514,7 @@ export class JvpTrace extends Trace {
       if (!isZero(tangent)) live = true;
       outs[j] = tangent;
     }
-    return live ? new Tracer(this, -1, ans.shape, ans.dtype, ans, outs) : ans;
+    return live ? makeTracer(ans.shape, ans.dtype, new Tracer(this, -1, ans, outs)) : ans;
   }
 }
 

@@ -7,8 +7,8 @@
  * @since 0.1.0
  */
 import { onesLike } from './creation.js';
-import { dataOf, Tensor } from './Tensor.js';
-import { type Equation, Tracer } from './Trace.js';
+import { dataOf, isConcrete, Tensor } from './Tensor.js';
+import type { Equation } from './Trace.js';
 import { reverseScope, runScoped } from './scope.js';
 import type { Program } from '../effects/Program.js';
 
@@ -53,8 +53,9 @@ export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...
         const adj = scalarOut ? trace.backward([[lin.outTracers[0]!, onesLike(lin.outLeaves[0]!)]], true) : [];
         const name = (t: unknown): string => {
           if (!(t instanceof Tensor)) return String(t);
-          if (t instanceof Tracer && t.trace === trace) return `w${t.slot + 1}`;
-          return t.size === 1 && !(t instanceof Tracer) ? formatValue(t) : `const:${shortType(t)}`;
+          const own = trace.own(t);
+          if (own !== undefined) return `w${own.slot + 1}`;
+          return t.size === 1 && isConcrete(t) ? formatValue(t) : `const:${shortType(t)}`;
         };
         const operand = (o: Equation['operands'][number]): string => ('slot' in o ? `w${o.slot + 1}` : name(o.constant));
         const rows: string[][] = [];
@@ -75,7 +76,7 @@ export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...
         const header = ['value', '', 'type', 'primal', scalarOut ? 'adjoint' : ''];
         const widths = header.map((h, c) => Math.max(h.length, ...rows.filter((r) => r[0] !== '--').map((r) => r[c]!.length)));
         const line = (r: string[]): string => (r[0] === '--' ? `-- ${r[1]}` : r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
-        const outs = lin.outLeaves.map((o, i) => (lin.outTracers[i] ? name(lin.outTracers[i]!) : formatValue(o)));
+        const outs = lin.outLeaves.map((o, i) => (lin.outTracers[i] ? `w${lin.outTracers[i]!.slot + 1}` : formatValue(o)));
         return [line(header), ...rows.map(line), `output ${outs.join(', ')}`].join('\n');
       }),
     );

@@ -10,7 +10,7 @@ import { AdjointError, ArgumentError, formatShape } from './errors.js';
 import { asTensor, zerosLike } from './creation.js';
 import { Tensor } from './Tensor.js';
 import { flatten, type Leaf, mapTensors, type TreeDef, unflatten } from './Tree.js';
-import { closeTrace, JvpTrace, newLevel, openTrace, ReverseTrace, type Trace, Tracer, withTrace } from './Trace.js';
+import { closeTrace, JvpTrace, newLevel, openTrace, ReverseTrace, type Trace, type Tracer, withTrace } from './Trace.js';
 import { isProgram, of, transformNode } from '../effects/Program.js';
 import { isZero, type Tangent, Zero } from './zero.js';
 import type { GradOptions } from './transforms.js';
@@ -166,7 +166,7 @@ function linearized(op: string, trace: ReverseTrace, flat: FlatArgs, result: unk
   const [out, auxRaw] = splitAux(op, result, hasAux);
   const own = (t: Tensor): Tensor => trace.primalOf(t);
   const { leaves, def } = flatten(op, out);
-  const outTracers = leaves.map((l) => (l instanceof Tracer && l.trace === trace ? l : undefined));
+  const outTracers = leaves.map((l) => (l instanceof Tensor ? trace.own(l) : undefined));
   const outLeaves = leaves.map((l) => own(asTensor(op, l)));
   return {
     outLeaves,
@@ -218,11 +218,11 @@ function pushedForward(op: string, trace: JvpTrace, result: unknown): Pushforwar
   const tangentLeaves: Tensor[][] = Array.from({ length: trace.width }, () => []);
   for (const l of leaves) {
     const t = asTensor(op, l);
-    const own = t instanceof Tracer && t.trace === trace;
-    const primal = own ? t.primal : t;
+    const own = trace.own(t);
+    const primal = own !== undefined ? own.primal : t;
     outLeaves.push(primal);
     for (let j = 0; j < trace.width; j++) {
-      const tan = own ? t.tangents[j]! : Zero;
+      const tan = own !== undefined ? own.tangents[j]! : Zero;
       tangentLeaves[j]!.push(isZero(tan) ? zerosLike(primal) : tan);
     }
   }

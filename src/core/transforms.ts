@@ -12,7 +12,7 @@ import { ArgumentError } from './errors.js';
 import { asTensor, onesLike } from './creation.js';
 import type { Tensor } from './Tensor.js';
 import { flatten, type Leaf, matchTree, type Tree, unflatten } from './Tree.js';
-import { Tracer } from './Trace.js';
+import { tracerOf } from './Trace.js';
 import type { Program } from '../effects/Program.js';
 import { checkScalarOutput, flattenArgs, forwardScope, reverseScope, runScoped, selectArgnums } from './scope.js';
 
@@ -222,8 +222,9 @@ export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A,
 export function stopGradient<T extends Tree>(x: T): T {
   const { leaves, def } = flatten('stopGradient', x);
   const strip = (l: Leaf): Leaf => {
+    if (typeof l === 'number') return l;
     let t = l;
-    while (t instanceof Tracer) t = t.primal;
+    for (let state = tracerOf(t); state !== undefined; state = tracerOf(t)) t = state.primal;
     return t;
   };
   if (def._tag === 'Leaf') return strip(leaves[0]!) as T;
