@@ -23,7 +23,7 @@ import { type Interpreter, type Primitive, setInterpreter } from './primitive.js
 import { SCALAR_SHAPE, sameShape } from './shape.js';
 import { isConcrete, makeScalar, makeTracer, scalarOf, setTracerReadError, type Tensor, tracerState } from './Tensor.js';
 import { isZero, type Tangent, Zero } from './zero.js';
-import type { Rule } from '../rules/combinators.js';
+import { type Rule, ruleTable } from '../rules/combinators.js';
 import { add } from '../rules/elementwise.js';
 import { broadcastTo } from '../rules/structure.js';
 
@@ -165,6 +165,7 @@ export function noteEffect(text: string, values: ReadonlyArray<unknown>): void {
 /** Deactivates `trace` for good: its tracers are leaked from now on. */
 export function closeTrace(trace: Trace): void {
   trace.active = false;
+  if (trace instanceof ReverseTrace) trace.closed();
   const i = openTraces.lastIndexOf(trace);
   if (i >= 0) openTraces.splice(i, 1);
   if (--activeCount === 0) setInterpreter(undefined);
@@ -204,7 +205,15 @@ interface GeneralEquation {
   readonly params: unknown;
 }
 
-const INITIAL_CAPACITY = 1 << 14;
+/**
+ * Tape arrays start at the size the last closed tape needed (at least 16k entries, at most 4M): a
+ * training loop records the same program again and again, and then never grows its arrays.
+ */
+let capacityHint = 1 << 14;
+
+function rememberCapacity(slots: number): void {
+  capacityHint = Math.min(Math.max(slots, 1 << 14), 1 << 22);
+}
 const INELIGIBLE = -3;
 
 /**
@@ -225,19 +234,20 @@ export class ReverseTrace extends Trace {
   /** Number of equations. */
   length = 0;
   private slots = 0;
-  private readonly prims: Array<Rule<unknown>> = [];
   /** General equations, densely; `generalIndex[e]` is equation e's index here, -1 for a scalar one. */
   private readonly general: GeneralEquation[] = [];
-  private generalIndex = new Int32Array(INITIAL_CAPACITY);
-  private outSlot = new Int32Array(INITIAL_CAPACITY);
+  private generalIndex = new Int32Array(capacityHint);
+  private outSlot = new Int32Array(capacityHint);
+  /** Equation e's rule, by `Rule.id`. */
+  private ops = new Uint16Array(capacityHint);
   /** Scalar equations: operand slots, -1 for a constant held in `c0`/`c1`. */
-  private in0 = new Int32Array(INITIAL_CAPACITY);
-  private in1 = new Int32Array(INITIAL_CAPACITY);
-  private c0 = new Float64Array(INITIAL_CAPACITY);
-  private c1 = new Float64Array(INITIAL_CAPACITY);
+  private in0 = new Int32Array(capacityHint);
+  private in1 = new Int32Array(capacityHint);
+  private c0 = new Float64Array(capacityHint);
+  private c1 = new Float64Array(capacityHint);
   /** By slot: the value of scalar slots (`isScalar`), the primal tensor of the others. */
-  private values = new Float64Array(INITIAL_CAPACITY);
-  private isScalar = new Uint8Array(INITIAL_CAPACITY);
+  private values = new Float64Array(capacityHint);
+  private isScalar = new Uint8Array(capacityHint);
   private readonly primals: Array<Tensor | undefined> = [];
 
   /** Wraps an input leaf. */
@@ -245,6 +255,11 @@ export class ReverseTrace extends Trace {
     const t = this.define(x);
     this.inputs.push(tracerOf(t)!);
     return t;
+  }
+
+  /** Called when the trace closes: the next tape starts at this one's size. */
+  closed(): void {
+    rememberCapacity(this.slots);
   }
 
   /** The primal value of a slot, as a tensor (made on first request for scalar slots). */
@@ -285,8 +300,9 @@ export class ReverseTrace extends Trace {
       this.c0 = grow(this.c0);
       this.c1 = grow(this.c1);
       this.generalIndex = grow(this.generalIndex);
+      this.ops = grow(this.ops);
     }
-    this.prims.push(prim);
+    this.ops[e] = prim.id;
     this.outSlot[e] = slot;
     return e;
   }
@@ -353,7 +369,7 @@ export class ReverseTrace extends Trace {
             ]
               .filter(([s]) => s !== -2)
               .map(([s, c]) => (s! >= 0 ? { slot: s! } : { constant: makeScalar(c!, 'float64') }));
-      out.push({ prim: this.prims[e]!, operands, params: g?.params, slot: this.outSlot[e]! });
+      out.push({ prim: ruleTable[this.ops[e]!]!, operands, params: g?.params, slot: this.outSlot[e]! });
     }
     return out;
   }
@@ -370,14 +386,14 @@ export class ReverseTrace extends Trace {
     const num = new Float64Array(this.slots);
     const hasNum = new Uint8Array(this.slots);
     for (const [t, ct] of seeds) accumulate(adj, t.slot, ct);
-    const { outSlot, in0, in1, c0, c1, values, prims, general, generalIndex } = this;
+    const { outSlot, in0, in1, c0, c1, values, ops, general, generalIndex } = this;
     for (let e = this.length - 1; e >= 0; e--) {
       const slot = outSlot[e]!;
       const tensorCt = adj[slot];
       if (tensorCt === undefined && hasNum[slot] === 0) continue;
       const gi = generalIndex[e]!;
       const g = gi < 0 ? undefined : general[gi];
-      const prim = prims[e]!;
+      const prim = ruleTable[ops[e]!]!;
       if (g === undefined && (tensorCt === undefined || isScalarValue(tensorCt))) {
         const ct = (hasNum[slot] === 1 ? num[slot]! : 0) + (tensorCt === undefined ? 0 : scalarOf(tensorCt));
         if (!keepAll) {
@@ -424,7 +440,7 @@ export class ReverseTrace extends Trace {
   }
 }
 
-function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T): T {
+function grow<T extends Int32Array | Float64Array | Uint8Array | Uint16Array>(a: T): T {
   const b = new (a.constructor as new (n: number) => T)(a.length * 2);
   b.set(a);
   return b;

@@ -23,7 +23,12 @@ import { type Tangent, Zero, isZero } from '../core/zero.js';
  * for the inputs in `wants` (others may be returned as `Zero`). Results may have broadcast shapes:
  * the engine sums or broadcasts them to the right shape.
  */
+/** What a rules file writes for a row; `rule()` adds the `id`. */
+export type RuleSpec<P> = Omit<Rule<P>, 'id'>;
+
 export interface Rule<P = unknown> extends Primitive<P> {
+  /** Position in `ruleTable`, given by `rule()`. */
+  readonly id: number;
   /** Sample inputs for the registry-driven test suite: every row carries its own, so a new
    * primitive is checked without editing a test file. */
   readonly examples: ReadonlyArray<Example<P>>;
@@ -44,8 +49,9 @@ export interface Rule<P = unknown> extends Primitive<P> {
  * Makes a row. Every row goes through here so all rows share one object layout: the engine reads
  * `scalarImpl`, `vjp`, ... on every op, and uniform layouts keep those reads monomorphic.
  */
-export function rule<P>(spec: Rule<P>): Rule<P> {
-  return {
+export function rule<P>(spec: RuleSpec<P>): Rule<P> {
+  const row: Rule<P> = {
+    id: ruleTable.length,
     name: spec.name,
     examples: spec.examples,
     shape: spec.shape,
@@ -55,7 +61,12 @@ export function rule<P>(spec: Rule<P>): Rule<P> {
     scalarImpl: spec.scalarImpl,
     scalarPartial: spec.scalarPartial,
   };
+  ruleTable.push(row as Rule<unknown>);
+  return row;
 }
+
+/** Every row by `id`: the tape stores ids (a typed array) instead of references. */
+export const ruleTable: Array<Rule<unknown>> = [];
 
 /** Options of the elementwise combinators: the sample domain and the numeric derivative. */
 export interface UnaryOptions {
