@@ -224,7 +224,7 @@ const INELIGIBLE = -3;
  * values (concrete, or this trace's scalar slots) is stored in typed arrays: operand slots (or
  * constants) and the output's value by slot. No tensor is made for its output until something asks
  * for one (`Tracer.primal`), and the reverse pass propagates plain numbers through it (the rule's
- * `scalarPartial`). Other equations keep their argument tensors.
+ * `scalarPartials`). Other equations keep their argument tensors.
  */
 export class ReverseTrace extends Trace {
   /** Input tracers, in the order they were created. */
@@ -320,7 +320,8 @@ export class ReverseTrace extends Trace {
         const v0 = s0 >= 0 ? this.values[s0]! : scalarOf(x);
         const v1 = s1 >= 0 ? this.values[s1]! : s1 === -1 ? scalarOf(y) : v0;
         const slot = this.newSlot();
-        this.values[slot] = scalarImpl(v0, v1);
+        const k = prim.implKind;
+        this.values[slot] = k === 1 ? v0 + v1 : k === 2 ? v0 - v1 : k === 3 ? v0 * v1 : scalarImpl(v0, v1);
         this.isScalar[slot] = 1;
         const e = this.newEquation(prim, slot);
         this.in0[e] = s0;
@@ -380,63 +381,86 @@ export class ReverseTrace extends Trace {
    * dropped as soon as they have been propagated.
    */
   backward(seeds: ReadonlyArray<readonly [Tracer, Tensor]>, keepAll = false): Array<Tensor | undefined> {
-    const adj = new Array<Tensor | undefined>(this.slots);
+    const adj: Array<Tensor | undefined> = new Array<Tensor | undefined>(this.slots).fill(undefined);
     // Numeric adjoints of scalar slots: concrete values are constants to every trace above this one,
     // so propagating plain numbers loses nothing for higher-order derivatives.
     const num = new Float64Array(this.slots);
     const hasNum = new Uint8Array(this.slots);
     for (const [t, ct] of seeds) accumulate(adj, t.slot, ct);
-    const { outSlot, in0, in1, c0, c1, values, ops, general, generalIndex } = this;
+    const { outSlot, in0, in1, c0, c1, values, ops, generalIndex } = this;
     for (let e = this.length - 1; e >= 0; e--) {
       const slot = outSlot[e]!;
-      const tensorCt = adj[slot];
-      if (tensorCt === undefined && hasNum[slot] === 0) continue;
-      const gi = generalIndex[e]!;
-      const g = gi < 0 ? undefined : general[gi];
-      const prim = ruleTable[ops[e]!]!;
-      if (g === undefined && (tensorCt === undefined || isScalarValue(tensorCt))) {
-        const ct = (hasNum[slot] === 1 ? num[slot]! : 0) + (tensorCt === undefined ? 0 : scalarOf(tensorCt));
-        if (!keepAll) {
-          adj[slot] = undefined;
-          hasNum[slot] = 0;
-        }
-        if (ct === 0) continue; // strong zero: 0 · anything = 0
-        const s0 = in0[e]!;
-        const s1 = in1[e]!;
-        const x = s0 >= 0 ? values[s0]! : c0[e]!;
-        const y = s1 >= 0 ? values[s1]! : s1 === -2 ? x : c1[e]!;
-        const partial = prim.scalarPartial!;
-        // a zero partial contributes 0 even against an infinite cotangent (the strong zero of mulStrongZero)
-        if (s0 >= 0) addNum(num, hasNum, s0, strongProduct(ct, partial(0, x, y, values[slot]!)));
-        if (s1 >= 0) addNum(num, hasNum, s1, strongProduct(ct, partial(1, x, y, values[slot]!)));
+      if (generalIndex[e]! >= 0 || adj[slot] !== undefined) {
+        this.tensorStep(e, adj, num, hasNum, keepAll);
         continue;
       }
-      const ct = mergeNum(adj, num, hasNum, slot)!;
-      if (!keepAll) adj[slot] = undefined;
-      // operands as slots (-1: constant) and primal tensors
-      let slotsOf: number[];
-      let primals: Tensor[];
-      let params: unknown;
-      if (g !== undefined) {
-        slotsOf = g.args.map((a) => this.own(a)?.slot ?? -1);
-        primals = g.args.map((a, i) => (slotsOf[i]! >= 0 ? this.primalAt(slotsOf[i]!) : a));
-        params = g.params;
-      } else {
-        // a scalar equation whose cotangent is traced by an outer transform: use the tensor rule
-        slotsOf = [in0[e]!, in1[e]!].filter((s) => s !== -2);
-        primals = slotsOf.map((s, i) => (s >= 0 ? this.primalAt(s) : makeScalar(i === 0 ? c0[e]! : c1[e]!, 'float64')));
-        params = undefined;
-      }
-      const wants = slotsOf.map((s) => s >= 0);
-      const cts = prim.vjp(ct, primals, this.primalAt(slot), params, wants);
-      for (let i = 0; i < slotsOf.length; i++) {
-        const c = cts[i];
-        if (!wants[i] || c === undefined || isZero(c)) continue;
-        accumulate(adj, slotsOf[i]!, unbroadcast(c, primals[i]!.shape));
-      }
+      // the hot loop: a scalar equation with a numeric cotangent (or none)
+      if (hasNum[slot] === 0) continue;
+      const ct = num[slot]!;
+      if (!keepAll) hasNum[slot] = 0;
+      if (ct === 0) continue; // strong zero: 0 · anything = 0
+      const s0 = in0[e]!;
+      const s1 = in1[e]!;
+      const x = s0 >= 0 ? values[s0]! : c0[e]!;
+      const y = s1 >= 0 ? values[s1]! : s1 === -2 ? x : c1[e]!;
+      const rule = ruleTable[ops[e]!]!;
+      // a zero partial contributes 0 even against an infinite cotangent (the strong zero of mulStrongZero)
+      if (s0 >= 0) addNum(num, hasNum, s0, strongProduct(ct, applyPartial(rule, 0, x, y, values[slot]!)));
+      if (s1 >= 0) addNum(num, hasNum, s1, strongProduct(ct, applyPartial(rule, 1, x, y, values[slot]!)));
     }
     for (let s = 0; s < this.slots; s++) if (hasNum[s] === 1) mergeNum(adj, num, hasNum, s);
     return adj;
+  }
+
+  /** One equation through its tensor rule: general equations, and scalar ones with a tensor cotangent. */
+  private tensorStep(e: number, adj: Array<Tensor | undefined>, num: Float64Array, hasNum: Uint8Array, keepAll: boolean): void {
+    const slot = this.outSlot[e]!;
+    const tensorCt = adj[slot];
+    if (tensorCt === undefined && hasNum[slot] === 0) return;
+    const gi = this.generalIndex[e]!;
+    const g = gi < 0 ? undefined : this.general[gi];
+    const prim = ruleTable[this.ops[e]!]!;
+    if (g === undefined && (tensorCt === undefined || isScalarValue(tensorCt))) {
+      // a concrete 0-d cotangent on a scalar equation: fold it into the numeric table and go numeric
+      if (tensorCt !== undefined) {
+        addNum(num, hasNum, slot, scalarOf(tensorCt));
+        adj[slot] = undefined;
+      }
+      const ct = num[slot]!;
+      if (!keepAll) hasNum[slot] = 0;
+      if (ct === 0) return;
+      const s0 = this.in0[e]!;
+      const s1 = this.in1[e]!;
+      const x = s0 >= 0 ? this.values[s0]! : this.c0[e]!;
+      const y = s1 >= 0 ? this.values[s1]! : s1 === -2 ? x : this.c1[e]!;
+      if (s0 >= 0) addNum(num, hasNum, s0, strongProduct(ct, applyPartial(prim, 0, x, y, this.values[slot]!)));
+      if (s1 >= 0) addNum(num, hasNum, s1, strongProduct(ct, applyPartial(prim, 1, x, y, this.values[slot]!)));
+      if (keepAll) mergeNum(adj, num, hasNum, slot);
+      return;
+    }
+    const ct = mergeNum(adj, num, hasNum, slot)!;
+    if (!keepAll) adj[slot] = undefined;
+    // operands as slots (-1: constant) and primal tensors
+    let slotsOf: number[];
+    let primals: Tensor[];
+    let params: unknown;
+    if (g !== undefined) {
+      slotsOf = g.args.map((a) => this.own(a)?.slot ?? -1);
+      primals = g.args.map((a, i) => (slotsOf[i]! >= 0 ? this.primalAt(slotsOf[i]!) : a));
+      params = g.params;
+    } else {
+      // a scalar equation whose cotangent is traced by an outer transform: use the tensor rule
+      slotsOf = [this.in0[e]!, this.in1[e]!].filter((s) => s !== -2);
+      primals = slotsOf.map((s, i) => (s >= 0 ? this.primalAt(s) : makeScalar(i === 0 ? this.c0[e]! : this.c1[e]!, 'float64')));
+      params = undefined;
+    }
+    const wants = slotsOf.map((s) => s >= 0);
+    const cts = prim.vjp(ct, primals, this.primalAt(slot), params, wants);
+    for (let i = 0; i < slotsOf.length; i++) {
+      const c = cts[i];
+      if (!wants[i] || c === undefined || isZero(c)) continue;
+      accumulate(adj, slotsOf[i]!, unbroadcast(c, primals[i]!.shape));
+    }
   }
 }
 
@@ -449,6 +473,22 @@ function grow<T extends Int32Array | Float64Array | Uint8Array | Uint16Array>(a:
 /** A concrete 0-d float64 tensor: the values the scalar fast path handles. */
 function isScalarValue(t: Tensor): boolean {
   return t.ndim === 0 && t.dtype === 'float64' && isConcrete(t);
+}
+
+/** The partial of `rule` with respect to argument `i`, inline for the kinds `Partial` names. */
+function applyPartial(rule: Rule<unknown>, i: 0 | 1, x: number, y: number, ans: number): number {
+  switch (rule.partialKinds[i]) {
+    case 1:
+      return 1;
+    case 2:
+      return -1;
+    case 3:
+      return y;
+    case 4:
+      return x;
+    default:
+      return rule.scalarPartials![i]!(x, y, ans);
+  }
 }
 
 /** `ct * p`, with 0 · anything = 0. */

@@ -23,8 +23,40 @@ import { type Tangent, Zero, isZero } from '../core/zero.js';
  * for the inputs in `wants` (others may be returned as `Zero`). Results may have broadcast shapes:
  * the engine sums or broadcasts them to the right shape.
  */
-/** What a rules file writes for a row; `rule()` adds the `id`. */
-export type RuleSpec<P> = Omit<Rule<P>, 'id'>;
+/** A partial derivative on plain numbers: d ans / d argument at (x, y). */
+export type ScalarPartial = (x: number, y: number, ans: number) => number;
+
+/** One partial per argument. */
+export type ScalarPartials = readonly [ScalarPartial] | readonly [ScalarPartial, ScalarPartial];
+
+/**
+ * Partials the reverse pass knows without calling them: the constants ±1 and "the other operand"
+ * (the partials of add, sub, neg and mul). The engine reads `Rule.partialKinds` and applies these
+ * inline; any other partial is called.
+ */
+export const Partial = {
+  one: (() => 1) as ScalarPartial,
+  minusOne: (() => -1) as ScalarPartial,
+  /** d(x·y)/dx = y */
+  y: ((_x: number, y: number) => y) as ScalarPartial,
+  /** d(x·y)/dy = x */
+  x: ((x: number) => x) as ScalarPartial,
+} as const;
+
+/** Kernels the engine applies inline on numbers (`Rule.implKind`) instead of calling them. */
+export const ScalarImpl = {
+  add: (x: number, y: number): number => x + y,
+  sub: (x: number, y: number): number => x - y,
+  mul: (x: number, y: number): number => x * y,
+} as const;
+
+/** `Rule.partialKinds` codes: 0 call the partial, 1 one, 2 minus one, 3 y, 4 x. */
+function partialKind(p: ScalarPartial | undefined): number {
+  return p === Partial.one ? 1 : p === Partial.minusOne ? 2 : p === Partial.y ? 3 : p === Partial.x ? 4 : 0;
+}
+
+/** What a rules file writes for a row; `rule()` adds the `id` and `partialKinds`. */
+export type RuleSpec<P> = Omit<Rule<P>, 'id' | 'partialKinds' | 'implKind'>;
 
 export interface Rule<P = unknown> extends Primitive<P> {
   /** Position in `ruleTable`, given by `rule()`. */
@@ -36,12 +68,16 @@ export interface Rule<P = unknown> extends Primitive<P> {
   readonly vjp: (ct: Tensor, primals: ReadonlyArray<Tensor>, ans: Tensor, params: P, wants: ReadonlyArray<boolean>) => ReadonlyArray<Tangent>;
   /**
    * Optional numeric twin of `vjp` for 0-d float64 values: the partial derivative of the output with
-   * respect to argument `i`. The reverse pass uses it when nothing above it is tracing (all values
-   * concrete), which keeps scalar programs free of per-op tensor allocation; the registry suite
-   * checks it against `jvp` through the dot-product identity.
+   * respect to each argument (`y` is ignored by unary rows). The reverse pass uses them when nothing
+   * above it is tracing (all values concrete), which keeps scalar programs free of per-op tensor
+   * allocation; the registry suite checks them against `jvp` through the dot-product identity.
    */
-  readonly scalarPartial?: (i: number, x: number, y: number, ans: number) => number;
-  /** The kernel on plain numbers (`y` is ignored by unary ops); present exactly when `scalarPartial` is. */
+  readonly scalarPartials?: ScalarPartials;
+  /** Derived by `rule()` from `scalarImpl` (see `ScalarImpl`): 0 call it, 1 add, 2 sub, 3 mul. */
+  readonly implKind: number;
+  /** Derived by `rule()` from `scalarPartials` (see `Partial`): how the engine applies each one. */
+  readonly partialKinds: readonly [number, number];
+  /** The kernel on plain numbers (`y` is ignored by unary ops); present exactly when `scalarPartials` is. */
   readonly scalarImpl?: (x: number, y: number) => number;
 }
 
@@ -59,7 +95,9 @@ export function rule<P>(spec: RuleSpec<P>): Rule<P> {
     jvp: spec.jvp,
     vjp: spec.vjp,
     scalarImpl: spec.scalarImpl,
-    scalarPartial: spec.scalarPartial,
+    scalarPartials: spec.scalarPartials,
+    implKind: spec.scalarImpl === ScalarImpl.add ? 1 : spec.scalarImpl === ScalarImpl.sub ? 2 : spec.scalarImpl === ScalarImpl.mul ? 3 : 0,
+    partialKinds: [partialKind(spec.scalarPartials?.[0]), partialKind(spec.scalarPartials?.[1])],
   };
   ruleTable.push(row as Rule<unknown>);
   return row;
@@ -71,12 +109,12 @@ export const ruleTable: Array<Rule<unknown>> = [];
 /** Options of the elementwise combinators: the sample domain and the numeric derivative. */
 export interface UnaryOptions {
   readonly domain?: Domain;
-  /** d ans / dx as plain numbers (see `Rule.scalarPartial`). */
-  readonly scalar?: (x: number, ans: number) => number;
+  /** d ans / dx as plain numbers, `(x, _, ans) => ...` (see `Rule.scalarPartials`). */
+  readonly scalar?: ScalarPartial;
 }
 export interface BinaryOptions {
   readonly domains?: readonly [Domain, Domain];
-  /** The partials as plain numbers (see `Rule.scalarPartial`). */
+  /** The partials as plain numbers (see `Rule.scalarPartials`). */
   readonly scalar?: readonly [(x: number, y: number, ans: number) => number, (x: number, y: number, ans: number) => number];
 }
 
@@ -161,7 +199,7 @@ export function unary(name: string, f: (v: number) => number, derivative: (x: Te
   return rule({
     name,
     examples: unaryExamples(options.domain ?? 'real'),
-    ...(d === undefined ? {} : { scalarPartial: (_i: number, x: number, _y: number, ans: number) => d(x, ans), scalarImpl: f }),
+    ...(d === undefined ? {} : { scalarPartials: [d] as const, scalarImpl: f }),
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
     jvp: (primals, tangents, ans) => mulStrongZero(tangents[0] as Tensor, derivative(primals[0]!, ans)),
@@ -173,7 +211,7 @@ export function unary(name: string, f: (v: number) => number, derivative: (x: Te
 export function unaryLinear(name: string, f: (v: number) => number, self: (x: Tensor) => Tensor, scale: number): Rule<void> {
   return rule({
     name,
-    scalarPartial: () => scale,
+    scalarPartials: [scale === -1 ? Partial.minusOne : scale === 1 ? Partial.one : () => scale],
     scalarImpl: f,
     examples: unaryExamples('real'),
     shape: sameShapeRule,
@@ -187,7 +225,7 @@ export function unaryLinear(name: string, f: (v: number) => number, self: (x: Te
 export function unaryZero(name: string, f: (v: number) => number): Rule<void> {
   return rule({
     name,
-    scalarPartial: () => 0,
+    scalarPartials: [() => 0],
     scalarImpl: f,
     examples: unaryExamples('awayFromZero'),
     shape: sameShapeRule,
@@ -225,7 +263,7 @@ export function binary(
   return rule({
     name,
     examples: binaryExamples(options.domains ?? ['real', 'real']),
-    ...(sp === undefined ? {} : { scalarPartial: (i: number, x: number, y: number, ans: number) => (i === 0 ? sp[0](x, y, ans) : sp[1](x, y, ans)), scalarImpl: f }),
+    ...(sp === undefined ? {} : { scalarPartials: sp, scalarImpl: f }),
     shape: binaryShape(name),
     impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, f),
     jvp: ([x, y], [xDot, yDot], ans) =>
@@ -244,7 +282,7 @@ export function binary(
 export function comparison(name: string, f: (x: number, y: number) => boolean): Rule<void> {
   return rule({
     name,
-    scalarPartial: () => 0,
+    scalarPartials: [() => 0, () => 0],
     scalarImpl: (x, y) => (f(x, y) ? 1 : 0),
     examples: binaryExamples(['real', 'real']),
     shape: binaryShape(name),

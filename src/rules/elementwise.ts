@@ -13,7 +13,7 @@ import { asTensor, zerosLike } from '../core/creation.js';
 import { broadcastShapes } from '../core/shape.js';
 import { bind } from '../core/primitive.js';
 import { Tensor } from '../core/Tensor.js';
-import { binary, binaryExamples, binaryShape, comparison, installOps, type Rule, rule, unary, unaryLinear, unaryZero } from './combinators.js';
+import { binary, binaryExamples, binaryShape, comparison, installOps, Partial, type Rule, rule, ScalarImpl, unary, unaryLinear, unaryZero } from './combinators.js';
 import { mapBinary, mapTernary, promote } from '../core/kernels.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
 
@@ -42,16 +42,16 @@ const sigmoidKernel = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : 
 
 export const negP = unaryLinear('neg', (v) => -v, (x) => neg(x), -1);
 export const squareP = unary('square', (v) => v * v, (x) => mul(2, x), { scalar: (x) => 2 * x }); // d x² = 2x
-export const sqrtP = unary('sqrt', Math.sqrt, (_x, ans) => div(0.5, ans), { domain: 'positive', scalar: (_x, ans) => 0.5 / ans }); // d √x = 1 / (2√x); +Infinity at 0
-export const expP = unary('exp', Math.exp, (_x, ans) => ans, { scalar: (_x, ans) => ans }); // d eˣ = eˣ
+export const sqrtP = unary('sqrt', Math.sqrt, (_x, ans) => div(0.5, ans), { domain: 'positive', scalar: (_x, _y, ans) => 0.5 / ans }); // d √x = 1 / (2√x); +Infinity at 0
+export const expP = unary('exp', Math.exp, (_x, ans) => ans, { scalar: (_x, _y, ans) => ans }); // d eˣ = eˣ
 export const logP = unary('log', Math.log, (x) => div(1, x), { domain: 'positive', scalar: (x) => 1 / x }); // d log x = 1 / x
 export const log1pP = unary('log1p', Math.log1p, (x) => div(1, add(1, x)), { domain: 'positive', scalar: (x) => 1 / (1 + x) }); // d log(1 + x) = 1 / (1 + x)
-export const expm1P = unary('expm1', Math.expm1, (_x, ans) => add(ans, 1), { scalar: (_x, ans) => ans + 1 }); // d (eˣ - 1) = eˣ
+export const expm1P = unary('expm1', Math.expm1, (_x, ans) => add(ans, 1), { scalar: (_x, _y, ans) => ans + 1 }); // d (eˣ - 1) = eˣ
 export const sinP = unary('sin', Math.sin, (x) => cos(x), { scalar: Math.cos }); // d sin = cos
 export const cosP = unary('cos', Math.cos, (x) => neg(sin(x)), { scalar: (x) => -Math.sin(x) }); // d cos = -sin
-export const tanP = unary('tan', Math.tan, (_x, ans) => add(1, square(ans)), { domain: 'unit', scalar: (_x, ans) => 1 + ans * ans }); // d tan = 1 + tan²
-export const tanhP = unary('tanh', Math.tanh, (_x, ans) => sub(1, square(ans)), { scalar: (_x, ans) => 1 - ans * ans }); // d tanh = 1 - tanh²
-export const sigmoidP = unary('sigmoid', sigmoidKernel, (_x, ans) => mul(ans, sub(1, ans)), { scalar: (_x, ans) => ans * (1 - ans) }); // d σ = σ(1 - σ)
+export const tanP = unary('tan', Math.tan, (_x, ans) => add(1, square(ans)), { domain: 'unit', scalar: (_x, _y, ans) => 1 + ans * ans }); // d tan = 1 + tan²
+export const tanhP = unary('tanh', Math.tanh, (_x, ans) => sub(1, square(ans)), { scalar: (_x, _y, ans) => 1 - ans * ans }); // d tanh = 1 - tanh²
+export const sigmoidP = unary('sigmoid', sigmoidKernel, (_x, ans) => mul(ans, sub(1, ans)), { scalar: (_x, _y, ans) => ans * (1 - ans) }); // d σ = σ(1 - σ)
 export const reluP = unary('relu', (v) => (v < 0 ? 0 : v), (x) => greater(x, 0), { domain: 'awayFromZero', scalar: (x) => (x > 0 ? 1 : 0) }); // relu'(0) = 0
 export const absP = unary('abs', Math.abs, (x) => sign(x), { domain: 'awayFromZero', scalar: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) }); // abs'(0) = sign(0) = 0
 export const signP = unaryZero('sign', Math.sign); // sign' = 0 (undefined at 0, taken as 0)
@@ -59,8 +59,8 @@ export const signP = unaryZero('sign', Math.sign); // sign' = 0 (undefined at 0,
 export const addP: Rule<void> = rule<void>({
   name: 'add',
   examples: binaryExamples(['real', 'real']),
-  scalarPartial: () => 1,
-  scalarImpl: (x, y) => x + y,
+  scalarPartials: [Partial.one, Partial.one],
+  scalarImpl: ScalarImpl.add,
   shape: binaryShape('add'),
   impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => x + y),
   jvp: (_primals, [xDot, yDot]) => (isZero(xDot) ? yDot! : isZero(yDot) ? xDot! : add(xDot!, yDot!)),
@@ -69,14 +69,14 @@ export const addP: Rule<void> = rule<void>({
 export const subP: Rule<void> = rule<void>({
   name: 'sub',
   examples: binaryExamples(['real', 'real']),
-  scalarPartial: (i) => (i === 0 ? 1 : -1),
-  scalarImpl: (x, y) => x - y,
+  scalarPartials: [Partial.one, Partial.minusOne],
+  scalarImpl: ScalarImpl.sub,
   shape: binaryShape('sub'),
   impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => x - y),
   jvp: (_primals, [xDot, yDot]) => (isZero(yDot) ? xDot! : isZero(xDot) ? neg(yDot!) : sub(xDot!, yDot!)),
   vjp: (ct, _primals, _ans, _p, wants) => [ct, wants[1] ? neg(ct) : Zero], // d (x - y) = dx - dy
 });
-export const mulP = binary('mul', (x, y) => x * y, [(_x, y) => y, (x) => x], { scalar: [(_x, y) => y, (x) => x] }); // d (xy) = y dx + x dy
+export const mulP = binary('mul', ScalarImpl.mul, [(_x, y) => y, (x) => x], { scalar: [Partial.y, Partial.x] }); // d (xy) = y dx + x dy
 export const divP = binary('div', (x, y) => x / y, [(_x, y) => div(1, y), (_x, y, ans) => neg(div(ans, y))], {
   domains: ['real', 'awayFromZero'],
   scalar: [(_x, y) => 1 / y, (_x, y, ans) => -ans / y],
@@ -98,7 +98,7 @@ export const minimumP = binary('minimum', (x, y) => (x < y || x !== x ? x : y), 
 ], { scalar: [(x, y) => tieSplit(y, x), tieSplit] });
 // 0 · anything = 0: the product used by chain-rule applications (see combinators.ts)
 export const mulStrongZeroP = binary('mulStrongZero', (x, y) => (x === 0 || y === 0 ? 0 : x * y), [(_x, y) => y, (x) => x], {
-  scalar: [(_x, y) => y, (x) => x],
+  scalar: [Partial.y, Partial.x],
 });
 
 export const greaterP = comparison('greater', (x, y) => x > y);
