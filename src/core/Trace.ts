@@ -206,13 +206,14 @@ interface GeneralEquation {
 }
 
 /**
- * Tape arrays start at the size the last closed tape needed (at least 16k entries, at most 4M): a
- * training loop records the same program again and again, and then never grows its arrays.
+ * Tape arrays start at the size the last closed tape needed (at least 16k entries, at most 256k): a
+ * training loop records the same program again and again, and then rarely grows its arrays. The cap
+ * bounds what a small tape after a huge one allocates (about 11 MB).
  */
 let capacityHint = 1 << 14;
 
 function rememberCapacity(slots: number): void {
-  capacityHint = Math.min(Math.max(slots, 1 << 14), 1 << 22);
+  capacityHint = Math.min(Math.max(slots, 1 << 14), 1 << 18);
 }
 const INELIGIBLE = -3;
 
