@@ -6,8 +6,8 @@
  * 0-d tensors keep their value in a number field and make a buffer only when a kernel asks for one:
  * scalar programs are common in research code and their speed is decided by per-op overhead.
  *
- * Under a transform, ops receive tracers: subclasses of `Tensor` with a shape and dtype but no buffer.
- * Reading numbers out of one raises `CONCRETIZATION` (see `src/core/Trace.ts`).
+ * Under a transform, ops receive tracers: tensors with a shape and dtype but no buffer, carrying a
+ * tracing state instead. Reading numbers out of one raises `CONCRETIZATION` (see `src/core/Trace.ts`).
  *
  * @since 0.1.0
  */

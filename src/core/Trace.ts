@@ -7,10 +7,10 @@
  * same primitive on its tracers' primal values, which routes the work one level down: nested
  * transforms compose without special cases, and perturbations of different levels never mix.
  *
- * - `ReverseTrace` records a Wengert list (tape): the primitive, its argument values (which hold the
- *   primal values the rule reads) and its output. `backward` seeds output adjoints and walks the tape
- *   in reverse, applying each rule's `vjp` and summing adjoints (`+=`) where a value is used twice.
- * - `JvpTrace` carries (primal, tangent) pairs and applies each rule's `jvp` as it goes.
+ * - `ReverseTrace` records a Wengert list (tape): per equation the primitive, its operands and its
+ *   output slot, with the primal values the rules read. `backward` seeds output adjoints and walks the
+ *   tape in reverse, applying each rule's `vjp` and summing adjoints (`+=`) where a value is used twice.
+ * - `JvpTrace` carries (primal, tangents) pairs and applies each rule's `jvp` as it goes.
  *
  * A trace is active only while its transform runs the user's function (entered and left in
  * `try/finally`); a tracer that escapes and is used afterwards raises `LEAKED_TRACER`.
