@@ -25,6 +25,7 @@ export * as random from './core/random.js';
 export {
   abs,
   add,
+  astype,
   type BinaryOp,
   cos,
   div,

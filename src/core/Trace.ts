@@ -24,7 +24,7 @@ import { SCALAR_SHAPE, sameShape } from './shape.js';
 import { isConcrete, makeScalar, makeTracer, scalarOf, setTracerReadError, type Tensor, tracerState } from './Tensor.js';
 import { isZero, type Tangent, Zero } from './zero.js';
 import { type Rule, ruleTable } from '../rules/combinators.js';
-import { add } from '../rules/elementwise.js';
+import { add, astype } from '../rules/elementwise.js';
 import { broadcastTo } from '../rules/structure.js';
 
 /**
@@ -460,9 +460,14 @@ export class ReverseTrace extends Trace {
     for (let i = 0; i < slotsOf.length; i++) {
       const c = cts[i];
       if (!wants[i] || c === undefined || isZero(c)) continue;
-      accumulate(adj, slotsOf[i]!, unbroadcast(c, primals[i]!.shape));
+      accumulate(adj, slotsOf[i]!, matchDType(unbroadcast(c, primals[i]!.shape), primals[i]!));
     }
   }
+}
+
+/** A (co)tangent in its primal's dtype: mixed-dtype arithmetic must not change a gradient's dtype. */
+function matchDType(t: Tensor, primal: Tensor): Tensor {
+  return t.dtype === primal.dtype ? t : astype(t, primal.dtype);
 }
 
 function grow<T extends Int32Array | Float64Array | Uint8Array | Uint16Array>(a: T): T {
@@ -566,7 +571,7 @@ export class JvpTrace extends Trace {
       let tangent: Tangent = Zero;
       if (any) {
         tangent = prim.jvp(primals, tangents, ans, params);
-        if (!isZero(tangent) && !sameShape(tangent.shape, ans.shape)) tangent = broadcastTo(tangent, ans.shape);
+        if (!isZero(tangent)) tangent = matchDType(sameShape(tangent.shape, ans.shape) ? tangent : broadcastTo(tangent, ans.shape), ans);
       }
       if (!isZero(tangent)) live = true;
       outs[j] = tangent;

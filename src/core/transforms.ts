@@ -10,6 +10,7 @@
  */
 import { ArgumentError } from './errors.js';
 import { asTensor, onesLike } from './creation.js';
+import { astype } from '../rules/elementwise.js';
 import type { Tensor } from './Tensor.js';
 import { flatten, type Leaf, matchTree, type Tree, unflatten } from './Tree.js';
 import { tracerOf } from './Trace.js';
@@ -161,7 +162,9 @@ export function vjp<A extends unknown[]>(f: (...args: A) => unknown, ...primals:
       const out = unflatten(lin.outDef, lin.outLeaves);
       const shapes = lin.outLeaves.map((l) => l.shape);
       const pullback = (ct: unknown): readonly any[] => {
-        const leaves = matchTree('vjp pullback', 'cotangent', ct, lin.outDef, shapes).map((l, i) => asTensor(op, l, lin.outLeaves[i]!.dtype));
+        const leaves = matchTree('vjp pullback', 'cotangent', ct, lin.outDef, shapes).map((l, i) =>
+          astype(asTensor(op, l, lin.outLeaves[i]!.dtype), lin.outLeaves[i]!.dtype),
+        );
         return lin.flat.structure(lin.pullback(leaves)) as readonly any[];
       };
       return Object.freeze([out, pullback] as const);
@@ -198,8 +201,9 @@ export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A,
   }
   const argnums = primals.map((_, i) => i);
   const flat = flattenArgs(op, primals, argnums, true);
+  // tangents take their primal's dtype, as cotangents do in reverse mode
   const tangentLeaves = matchTree(op, 'tangents', [...tangents], { _tag: 'Array', children: flat.defs }, flat.leaves.map((l) => l.shape)).map((l, i) =>
-    asTensor(op, l, flat.leaves[i]!.dtype),
+    astype(asTensor(op, l, flat.leaves[i]!.dtype), flat.leaves[i]!.dtype),
   );
   return runScoped(
     forwardScope(op, f as (...a: never[]) => unknown, flat, 1, tangentLeaves.map((t) => [t]), (r) =>

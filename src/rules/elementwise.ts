@@ -9,12 +9,12 @@
  *
  * @since 0.1.0
  */
-import { asTensor, zerosLike } from '../core/creation.js';
+import { asTensor, checkDType, zerosLike } from '../core/creation.js';
 import { broadcastShapes } from '../core/shape.js';
 import { bind } from '../core/primitive.js';
-import { Tensor } from '../core/Tensor.js';
+import { type DType, Tensor } from '../core/Tensor.js';
 import { binary, binaryExamples, binaryShape, comparison, installOps, Partial, type Rule, rule, ScalarImpl, unary, unaryLinear, unaryZero } from './combinators.js';
-import { mapBinary, mapTernary, promote } from '../core/kernels.js';
+import { mapBinary, mapTernary, mapUnary, promote } from '../core/kernels.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
 
 /**
@@ -386,6 +386,39 @@ export const abs = unaryOp(absP);
  * @since 0.1.0
  */
 export const sign = unaryOp(signP);
+
+// ---- astype --------------------------------------------------------------------------------------
+
+export interface CastParams {
+  readonly dtype: DType;
+}
+// a change of element type is linear: its transpose converts the cotangent back
+export const castP: Rule<CastParams> = rule<CastParams>({
+  name: 'cast',
+  examples: [
+    { args: [{ shape: [3] }], params: { dtype: 'float64' } },
+    { args: [{ shape: [] }], params: { dtype: 'float64' } },
+  ],
+  shape: ([x], p) => ({ shape: x!.shape, dtype: p.dtype }),
+  impl: ([x], _p, out) => mapUnary(x!, out.dtype, (v) => v),
+  jvp: (_primals, [xDot], _ans, p) => astype(xDot as Tensor, p.dtype),
+  vjp: (ct, [x]) => [astype(ct, x!.dtype)],
+});
+
+/**
+ * The same values with element type `dtype` (float64 → float32 rounds to nearest). Gradients come
+ * back in the input's dtype.
+ * @example
+ * import { astype, tensor } from 'adjoint'
+ * assert.equal(astype(tensor([1, 2]), 'float32').dtype, 'float32')
+ * @category elementwise
+ * @since 0.1.0
+ */
+export function astype(x: Operand, dtype: DType): Tensor {
+  const t = asTensor('astype', x);
+  checkDType('astype', dtype);
+  return t.dtype === dtype ? t : bind(castP, [t], { dtype });
+}
 
 // ---- where ---------------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
  * Regressions found in review: each case once gave a wrong value on one path only.
  */
 import { describe, expect, it } from 'vitest';
-import { grad, greater, hvp, item, jvp, log, mul, type Operand, Program, run, scalar, sign, sum, type Tensor, tensor, toArray } from '../../src/index.js';
+import { astype, grad, greater, hvp, item, jvp, log, mul, type Operand, Program, run, scalar, sign, sum, type Tensor, tensor, toArray } from '../../src/index.js';
 
 describe('the scalar reverse path agrees with the tensor path', () => {
   it('a zero partial against an infinite cotangent gives 0, not NaN (strong zero)', () => {
@@ -20,5 +20,19 @@ describe('hvp over a program', () => {
     const f = (x: Tensor) => Program.of(sum(mul(mul(x, x), x)));
     const [hv] = run(hvp(f, [tensor([1, 2])], [tensor([1, 1])]));
     expect(toArray(hv)).toEqual([6, 12]);
+  });
+});
+
+describe('dtypes of derivatives', () => {
+  it('a gradient or tangent has its primal’s dtype even when the computation promoted', () => {
+    const x32 = scalar(3, { dtype: 'float32' });
+    const g = grad((x: Tensor) => mul(x, tensor(2)))(x32);
+    expect(g.dtype).toBe('float32');
+    expect(item(g)).toBe(2);
+    const [, dy] = jvp((x: Tensor) => mul(x, tensor(2)), [x32], [scalar(1)]);
+    expect(dy.dtype).toBe('float64'); // the output is float64, so is its tangent
+    const [, dx32] = jvp((x: Tensor) => x, [x32], [scalar(1)]);
+    expect(dx32.dtype).toBe('float32'); // a float64 tangent given for a float32 primal is converted
+    expect(astype(tensor([1.5]), 'float32').dtype).toBe('float32');
   });
 });
