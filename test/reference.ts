@@ -446,3 +446,13 @@ export const permArb = (rank: number): fc.Arbitrary<number[]> =>
       fc.array(fc.boolean(), { minLength: rank, maxLength: rank }),
     )
     .map(([perm, negate]) => perm.map((a, i) => (negate[i] ? a - rank : a)));
+
+/** What `f` throws (undefined if it returns): the shared first step of the typed-error assertions. */
+export function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}

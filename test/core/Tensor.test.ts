@@ -65,6 +65,7 @@ import {
   zerosLike,
 } from '../../src/index.js';
 import * as ref from '../reference.js';
+import { thrown } from '../reference.js';
 
 const SEED = { seed: 1, numRuns: 60 } as const;
 
@@ -216,12 +217,7 @@ describe('immutability', () => {
   it('new Tensor(...) from outside the library throws', () => {
     const Ctor = Tensor as unknown as new (...args: unknown[]) => Tensor;
     for (const args of [[], [Symbol('adjoint.internal'), [2], 'float64', new Float64Array(2), 0, true]]) {
-      let caught: unknown;
-      try {
-        new Ctor(...args);
-      } catch (e) {
-        caught = e;
-      }
+      const caught = thrown(() => new Ctor(...args));
       expect(caught).toBeInstanceOf(ArgumentError);
       expect((caught as ArgumentError).code).toBe('INVALID_ARGUMENT');
       expect((caught as Error).message).toContain('Tensor');

@@ -2,17 +2,13 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { AdjointError, ArgumentError, grad, item, mul, scalar, ShapeError, sum, type Tensor, tensor, toArray } from '../../src/index.js';
 import { describeDef, flatten, type Leaf, matchTree, sameDef, type TreeDef, unflatten } from '../../src/core/Tree.js';
+import { thrown } from '../reference.js';
 
 const SEED = { seed: 7, numRuns: 30 } as const;
 
 /** Runs `f`, expecting an `AdjointError` of class `cls` with `code` whose message contains `mentions`. */
 function expectAdjointError(f: () => unknown, cls: Function, code: string, mentions: ReadonlyArray<string | RegExp>): AdjointError {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrown(() => f());
   expect(caught).toBeInstanceOf(cls);
   const err = caught as AdjointError;
   expect(err.code).toBe(code);

@@ -18,17 +18,13 @@ import {
   type Tensor,
   tensor,
 } from '../../src/index.js';
+import { thrown } from '../reference.js';
 
 const SEED = { seed: 7, numRuns: 30 } as const;
 
 /** Runs `f`, expecting a `GradCheckError`; returns it. */
 function expectGradCheckError(f: () => unknown): GradCheckError {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrown(() => f());
   expect(caught).toBeInstanceOf(GradCheckError);
   expect(caught).toBeInstanceOf(AdjointError);
   const err = caught as GradCheckError;

@@ -23,6 +23,7 @@ import {
   where,
   zeros,
 } from '../../src/index.js';
+import { thrown } from '../reference.js';
 
 const NOTHING = Symbol('nothing returned');
 
@@ -32,12 +33,7 @@ const NOTHING = Symbol('nothing returned');
  */
 function expectError(f: () => unknown, cls: typeof AdjointError, code: ErrorCode, op: string, fragments: ReadonlyArray<string>): void {
   let result: unknown = NOTHING;
-  let caught: unknown;
-  try {
-    result = f();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrown(() => result = f());
   expect(result).toBe(NOTHING);
   expect(caught).toBeInstanceOf(cls);
   expect(caught).toBeInstanceOf(AdjointError);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ArgumentError, ShapeError } from '../../src/core/errors.js';
 import { bernoulli, foldIn, type Key, key, normal, split, threefry2x32, uniform } from '../../src/core/random.js';
 import { dataOf, type Tensor, toArray } from '../../src/core/Tensor.js';
+import { thrown } from '../reference.js';
 
 const values = (t: Tensor): number[] => Array.from(dataOf(t));
 
@@ -16,12 +17,7 @@ function moments(xs: ArrayLike<number>): { mean: number; variance: number } {
 
 /** Asserts that `f` throws an instance of `cls` with `code`, and that the message contains `text`. */
 function expectError(f: () => unknown, cls: typeof ArgumentError, code: string, text?: string): void {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrown(() => f());
   expect(caught).toBeInstanceOf(cls);
   expect((caught as ArgumentError).code).toBe(code);
   if (text !== undefined) expect((caught as Error).message).toContain(text);

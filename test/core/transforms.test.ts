@@ -50,6 +50,7 @@ import {
   where,
   zeros,
 } from '../../src/index.js';
+import { thrown } from '../reference.js';
 
 // ---- helpers -------------------------------------------------------------------------------------
 
@@ -74,12 +75,7 @@ function expectTensor(actual: unknown, shape: ReadonlyArray<number>, expected: R
 
 /** Runs `f`, expecting it to throw an `AdjointError` with `code` whose message contains every string of `mentions`. */
 function expectAdjointError(f: () => unknown, code: string, mentions: ReadonlyArray<string | RegExp>, cls: Function = AdjointError): AdjointError {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrown(() => f());
   expect(caught, 'an error was thrown').toBeInstanceOf(cls);
   const err = caught as AdjointError;
   expect(err).toBeInstanceOf(AdjointError);
