@@ -93,6 +93,11 @@ export type ValueOf<R> = R extends Program<infer V, infer _E> ? V : R;
  * @category transforms
  * @since 0.1.0
  */
+// First overload: an unannotated one-argument lambda, `grad((x) => ...)`, gets `x: Tensor`.
+export function grad<R, const O extends GradOptions = {}>(
+  f: (x: Tensor) => R,
+  options?: O,
+): (x: Tensor | number) => Lifted<R, GradResult<[Tensor], O, ValueOf<R>>>;
 export function grad<A extends unknown[], R, const O extends GradOptions = {}>(
   f: (...args: A) => R,
   options?: O,
@@ -125,6 +130,10 @@ function gradCore<R>(op: string, f: (...args: never[]) => unknown, args: Readonl
  * @category transforms
  * @since 0.1.0
  */
+export function valueAndGrad<R, const O extends GradOptions = {}>(
+  f: (x: Tensor) => R,
+  options?: O,
+): (x: Tensor | number) => Lifted<R, ValueAndGradResult<[Tensor], O, ValueOf<R>>>;
 export function valueAndGrad<A extends unknown[], R, const O extends GradOptions = {}>(
   f: (...args: A) => R,
   options?: O,

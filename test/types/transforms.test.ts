@@ -16,6 +16,14 @@ describe('types: gradients mirror their inputs', () => {
     expect(g.shape).toEqual([2]);
   });
 
+  it('an unannotated one-argument lambda gets a Tensor parameter', () => {
+    const g = grad((x) => mul(x, x));
+    expectTypeOf(g).parameter(0).toEqualTypeOf<Tensor | number>();
+    expectTypeOf(g(3)).toEqualTypeOf<Tensor>();
+    expectTypeOf(valueAndGrad((x) => sum(x))(x)).toEqualTypeOf<readonly [Tensor, Tensor]>();
+    expect(item(g(3))).toBe(6);
+  });
+
   it('argnums picks the argument; an array gives a tuple', () => {
     expectTypeOf(grad(f, { argnums: 1 })(x, p)).toEqualTypeOf<{ readonly w: Tensor; readonly b: readonly [Tensor, Tensor] }>();
     const both = grad(f, { argnums: [0, 1] })(x, p);
