@@ -32,7 +32,9 @@ const INTERNAL: unique symbol = Symbol('adjoint.internal');
 let dataOfImpl: (t: Tensor) => FloatArray;
 let scalarOfImpl: (t: Tensor) => number;
 let isConcreteImpl: (t: Tensor) => boolean;
-let tracerStateImpl: (t: Tensor) => object | undefined;
+let traceOfImpl: (t: Tensor) => object | undefined;
+let slotOfImpl: (t: Tensor) => number;
+let auxOfImpl: (t: Tensor) => object | undefined;
 
 /**
  * An immutable, row-major n-d array of `float64` or `float32`.
@@ -54,11 +56,13 @@ export class Tensor {
   readonly #size: number;
   #data: FloatArray | undefined;
   readonly #scalar: number;
-  /** The tracing state of a value under a transform (see Trace.ts); undefined for concrete tensors. */
-  readonly #tracer: object | undefined;
+  /** For a tracer: the trace it belongs to (see Trace.ts); undefined for concrete tensors. */
+  readonly #trace: object | undefined;
+  /** For a forward-mode tracer: its primal and tangents. */
+  readonly #aux: object | undefined;
 
   /** @internal Tensors are made by the library's constructors and ops, never with `new`. */
-  constructor(token: typeof INTERNAL, shape: Shape, dtype: DType, data: FloatArray | undefined, scalar: number, tracer: object | undefined) {
+  constructor(token: typeof INTERNAL, shape: Shape, dtype: DType, data: FloatArray | undefined, scalar: number, trace: object | undefined, aux: object | undefined) {
     if (token !== INTERNAL) {
       throw new ArgumentError('INVALID_ARGUMENT', 'Tensor', 'use tensor(), zeros() or another constructor instead of new Tensor()');
     }
@@ -67,7 +71,8 @@ export class Tensor {
     this.#size = shape.length === 0 ? 1 : sizeOf(shape);
     this.#data = data;
     this.#scalar = scalar;
-    this.#tracer = tracer;
+    this.#trace = trace;
+    this.#aux = aux;
   }
 
   /** Dimensions, outermost first (frozen). */
@@ -99,18 +104,21 @@ export class Tensor {
   static {
     dataOfImpl = (t) => {
       if (t.#data !== undefined) return t.#data;
-      if (t.#tracer !== undefined) throw concretizationError(t);
+      if (t.#trace !== undefined) throw concretizationError(t);
       const buf = t.#dtype === 'float64' ? new Float64Array(1) : new Float32Array(1);
       buf[0] = t.#scalar;
       t.#data = buf;
       return buf;
     };
     scalarOfImpl = (t) => {
-      if (t.#tracer !== undefined) throw concretizationError(t);
+      if (t.#trace !== undefined) throw concretizationError(t);
       return t.#shape.length === 0 ? t.#scalar : t.#data![0]!;
     };
-    isConcreteImpl = (t) => t.#tracer === undefined;
-    tracerStateImpl = (t) => t.#tracer;
+    isConcreteImpl = (t) => t.#trace === undefined;
+    traceOfImpl = (t) => t.#trace;
+    // a tracer has no value, so the scalar field holds its slot on a reverse tape
+    slotOfImpl = (t) => t.#scalar;
+    auxOfImpl = (t) => t.#aux;
   }
 }
 
@@ -123,29 +131,36 @@ export const dataOf = (t: Tensor): FloatArray => dataOfImpl(t);
 /** @internal The value of a concrete size-1 tensor, without allocating a buffer for 0-d ones. */
 export const scalarOf = (t: Tensor): number => scalarOfImpl(t);
 
-/** @internal The tracing state of a tracer (Trace.ts gives it its type), undefined for a concrete tensor. */
-export const tracerState = (t: Tensor): object | undefined => tracerStateImpl(t);
+/** @internal The trace a tracer belongs to (Trace.ts gives it its type), undefined for a concrete tensor. */
+export const traceOfTensor = (t: Tensor): object | undefined => traceOfImpl(t);
+
+/** @internal A reverse-mode tracer's slot on its tape. */
+export const slotOfTensor = (t: Tensor): number => slotOfImpl(t);
+
+/** @internal A forward-mode tracer's primal and tangents. */
+export const auxOfTensor = (t: Tensor): object | undefined => auxOfImpl(t);
 
 /** @internal False for tracers (values under a transform). */
 export const isConcrete = (t: Tensor): boolean => isConcreteImpl(t);
 
 /** @internal Wraps a buffer the caller just filled and will never touch again. */
 export function fromData(shape: Shape, dtype: DType, data: FloatArray): Tensor {
-  return new Tensor(INTERNAL, shape, dtype, data, shape.length === 0 ? data[0]! : 0, undefined);
+  return new Tensor(INTERNAL, shape, dtype, data, shape.length === 0 ? data[0]! : 0, undefined, undefined);
 }
 
 /** @internal A 0-d tensor; no buffer until a kernel needs one. */
 export function makeScalar(value: number, dtype: DType): Tensor {
-  return new Tensor(INTERNAL, SCALAR_SHAPE, dtype, undefined, dtype === 'float32' ? Math.fround(value) : value, undefined);
+  return new Tensor(INTERNAL, SCALAR_SHAPE, dtype, undefined, dtype === 'float32' ? Math.fround(value) : value, undefined, undefined);
 }
 
 /**
- * @internal A tracer: a tensor with a shape and dtype but no numbers, carrying `state` (its trace,
- * slot, primal, tangents). Tracers are plain `Tensor` instances, not a subclass: constructing a
- * subclass of a class with private fields is several times slower in V8, and one is made per op.
+ * @internal A tracer: a tensor with a shape and dtype but no numbers, carrying its trace, its slot
+ * (reverse mode) or `aux` (forward mode: primal and tangents). Tracers are plain `Tensor` instances,
+ * not a subclass with a state object: one is made per op, and constructing a subclass of a class
+ * with private fields is several times slower in V8.
  */
-export function makeTracer(shape: Shape, dtype: DType, state: object): Tensor {
-  return new Tensor(INTERNAL, shape, dtype, undefined, 0, state);
+export function makeTracer(shape: Shape, dtype: DType, trace: object, slot: number, aux: object | undefined): Tensor {
+  return new Tensor(INTERNAL, shape, dtype, undefined, slot, trace, aux);
 }
 
 /** @internal A fresh buffer of the dtype. */

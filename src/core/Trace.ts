@@ -21,39 +21,51 @@ import { unbroadcast } from './broadcasting.js';
 import { AdjointError, formatShape } from './errors.js';
 import { type Interpreter, type Primitive, setInterpreter } from './primitive.js';
 import { SCALAR_SHAPE, sameShape } from './shape.js';
-import { isConcrete, makeScalar, makeTracer, scalarOf, setTracerReadError, type Tensor, tracerState } from './Tensor.js';
+import { auxOfTensor, isConcrete, makeScalar, makeTracer, scalarOf, setTracerReadError, slotOfTensor, type Tensor, traceOfTensor } from './Tensor.js';
 import { isZero, type Tangent, Zero } from './zero.js';
 import { type Rule, ruleTable } from '../rules/combinators.js';
 import { add, astype } from '../rules/elementwise.js';
 import { broadcastTo } from '../rules/structure.js';
 
 /**
- * The tracing state of a value under a transform: its trace, its slot on a reverse tape, and in
- * forward mode its primal and tangents. The value itself is a `Tensor` with no numbers whose private
- * state is this object (`tracerOf`).
+ * A view of a traced value's state: its trace, its slot on a reverse tape, and in forward mode its
+ * primal and tangents. The state itself lives in the tensor's private fields (no object per op);
+ * `tracerOf` builds this view for code off the hot path.
  */
 export class Tracer {
   constructor(
     readonly trace: Trace,
     /** Reverse mode: the value's slot in the tape. Forward mode: -1. */
     readonly slot: number,
-    /** Forward mode: the primal. Reverse mode keeps primals in the tape (see `primal`). */
-    private readonly forwardPrimal: Tensor | undefined,
-    /** Forward mode: one tangent per direction pushed forward at once. */
-    readonly tangents: ReadonlyArray<Tangent>,
+    private readonly forward: ForwardState | undefined,
   ) {}
 
   /** The value one level down. */
   get primal(): Tensor {
-    return this.forwardPrimal ?? (this.trace as ReverseTrace).primalAt(this.slot);
+    return this.forward?.primal ?? (this.trace as ReverseTrace).primalAt(this.slot);
   }
+
+  /** Forward mode: one tangent per direction pushed forward at once. */
+  get tangents(): ReadonlyArray<Tangent> {
+    return this.forward?.tangents ?? NO_TANGENTS;
+  }
+}
+
+/** What a forward-mode tracer carries. */
+interface ForwardState {
+  readonly primal: Tensor;
+  readonly tangents: ReadonlyArray<Tangent>;
 }
 
 const NO_TANGENTS: ReadonlyArray<Tangent> = Object.freeze([]);
 
-/** The tracing state of `t`, or undefined for a concrete tensor. */
+/** The trace `t` belongs to, or undefined for a concrete tensor. */
+export const traceOf = (t: Tensor): Trace | undefined => traceOfTensor(t) as Trace | undefined;
+
+/** The tracing state of `t` as a view, or undefined for a concrete tensor. */
 export function tracerOf(t: Tensor): Tracer | undefined {
-  return tracerState(t) as Tracer | undefined;
+  const trace = traceOf(t);
+  return trace === undefined ? undefined : new Tracer(trace, slotOfTensor(t), auxOfTensor(t) as ForwardState | undefined);
 }
 
 /** One transform invocation. */
@@ -68,14 +80,14 @@ export abstract class Trace {
 
   /** The primal of `x` as this trace sees it: its own tracers are unwrapped, anything else is a constant. */
   primalOf(x: Tensor): Tensor {
-    const t = tracerOf(x);
-    return t !== undefined && t.trace === this ? t.primal : x;
+    if (traceOf(x) !== this) return x;
+    const forward = auxOfTensor(x) as ForwardState | undefined;
+    return forward !== undefined ? forward.primal : (this as unknown as ReverseTrace).primalAt(slotOfTensor(x));
   }
 
   /** The state of `x` if it is one of this trace's tracers. */
   own(x: Tensor): Tracer | undefined {
-    const t = tracerOf(x);
-    return t !== undefined && t.trace === this ? t : undefined;
+    return traceOf(x) === this ? tracerOf(x) : undefined;
   }
 }
 
@@ -98,10 +110,9 @@ const dispatcher: Interpreter = {
     let top: Trace | undefined;
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
-      const state = tracerOf(a);
-      if (state !== undefined) {
-        const t = state.trace;
-        if (!t.active) throw leakedError(a, state);
+      const t = traceOf(a);
+      if (t !== undefined) {
+        if (!t.active) throw leakedError(a, tracerOf(a)!);
         if (top === undefined || t.level > top.level) top = t;
       }
     }
@@ -280,7 +291,7 @@ export class ReverseTrace extends Trace {
       this.isScalar[slot] = 1;
     }
     this.primals[slot] = value;
-    return makeTracer(value.shape, value.dtype, new Tracer(this, slot, undefined, NO_TANGENTS));
+    return makeTracer(value.shape, value.dtype, this, slot, undefined);
   }
 
   private newSlot(): number {
@@ -330,13 +341,13 @@ export class ReverseTrace extends Trace {
         this.in1[e] = s1;
         this.c1[e] = v1;
         this.generalIndex[e] = -1;
-        return makeTracer(SCALAR_SHAPE, 'float64', new Tracer(this, slot, undefined, NO_TANGENTS));
+        return makeTracer(SCALAR_SHAPE, 'float64', this, slot, undefined);
       }
     }
     const primals = new Array<Tensor>(n);
     for (let i = 0; i < n; i++) primals[i] = this.primalOf(args[i]!);
     const out = this.define(dispatchOrEvaluate(prim, primals, params));
-    const e = this.newEquation(prim, tracerOf(out)!.slot);
+    const e = this.newEquation(prim, slotOfTensor(out));
     this.generalIndex[e] = this.general.length;
     this.general.push({ args, params });
     return out;
@@ -349,8 +360,11 @@ export class ReverseTrace extends Trace {
 
   /** An operand's slot if it is one of this trace's scalar values, -1 for a concrete 0-d float64 constant, else INELIGIBLE. */
   private scalarOperand(a: Tensor): number {
-    const t = tracerOf(a);
-    if (t !== undefined) return t.trace === this && this.isScalar[t.slot] === 1 ? t.slot : INELIGIBLE;
+    const t = traceOf(a);
+    if (t !== undefined) {
+      const slot = slotOfTensor(a);
+      return t === this && this.isScalar[slot] === 1 ? slot : INELIGIBLE;
+    }
     return a.ndim === 0 && a.dtype === 'float64' && isConcrete(a) ? -1 : INELIGIBLE;
   }
 
@@ -361,10 +375,7 @@ export class ReverseTrace extends Trace {
       const g = this.generalAt(e);
       const operands =
         g !== undefined
-          ? g.args.map((a) => {
-              const t = this.own(a);
-              return t !== undefined ? { slot: t.slot } : { constant: a };
-            })
+          ? g.args.map((a) => (traceOf(a) === this ? { slot: slotOfTensor(a) } : { constant: a }))
           : [
               [this.in0[e]!, this.c0[e]!],
               [this.in1[e]!, this.c1[e]!],
@@ -446,7 +457,7 @@ export class ReverseTrace extends Trace {
     let primals: Tensor[];
     let params: unknown;
     if (g !== undefined) {
-      slotsOf = g.args.map((a) => this.own(a)?.slot ?? -1);
+      slotsOf = g.args.map((a) => (traceOf(a) === this ? slotOfTensor(a) : -1));
       primals = g.args.map((a, i) => (slotsOf[i]! >= 0 ? this.primalAt(slotsOf[i]!) : a));
       params = g.params;
     } else {
@@ -540,7 +551,7 @@ export class JvpTrace extends Trace {
   }
 
   input(x: Tensor, tangents: ReadonlyArray<Tangent>): Tensor {
-    return makeTracer(x.shape, x.dtype, new Tracer(this, -1, x, tangents));
+    return makeTracer(x.shape, x.dtype, this, -1, { primal: x, tangents });
   }
 
   process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
@@ -549,9 +560,8 @@ export class JvpTrace extends Trace {
     let own = false;
     for (let i = 0; i < n; i++) {
       const a = args[i]!;
-      const t = this.own(a);
-      if (t !== undefined) {
-        primals[i] = t.primal;
+      if (traceOf(a) === this) {
+        primals[i] = (auxOfTensor(a) as ForwardState).primal;
         own = true;
       } else primals[i] = a;
     }
@@ -564,7 +574,7 @@ export class JvpTrace extends Trace {
       let any = false;
       for (let i = 0; i < n; i++) {
         const a = args[i]!;
-        const t = this.own(a)?.tangents[j] ?? Zero;
+        const t = traceOf(a) === this ? (auxOfTensor(a) as ForwardState).tangents[j]! : Zero;
         tangents[i] = t;
         if (!isZero(t)) any = true;
       }
@@ -576,7 +586,7 @@ export class JvpTrace extends Trace {
       if (!isZero(tangent)) live = true;
       outs[j] = tangent;
     }
-    return live ? makeTracer(ans.shape, ans.dtype, new Tracer(this, -1, ans, outs)) : ans;
+    return live ? makeTracer(ans.shape, ans.dtype, this, -1, { primal: ans, tangents: outs }) : ans;
   }
 }
 
