@@ -151,11 +151,6 @@ export function ssaName(t: Tensor): string {
   return 'a constant';
 }
 
-/** Reading the numbers of a tracer whose transform returned is a leak, not a concretization. */
-export function checkNotLeaked(t: Tensor): void {
-  const state = tracerOf(t);
-  if (state !== undefined && !state.trace.active) throw leakedError(t, state);
-}
 
 /** Makes `trace` active. Every call is paired with `closeTrace`, in `finally` or by the Program interpreter. */
 export function openTrace(trace: Trace): void {

@@ -157,13 +157,12 @@ function binaryExamples(domains: readonly [Domain, Domain]): ReadonlyArray<Examp
 }
 
 /**
- * The three ops the combinators' derivative rules use. They live in `elementwise.ts`, which builds
+ * The two ops the combinators' derivative rules use. They live in `elementwise.ts`, which builds
  * its rows with this module; taking them through `installOps` (called once by `elementwise.ts` as it
  * loads) keeps the two modules out of an import cycle, so either can be loaded first.
  */
 interface CombinatorOps {
   readonly add: (x: Tensor, y: Tensor) => Tensor;
-  readonly neg: (x: Tensor) => Tensor;
   readonly mulStrongZero: (x: Tensor, y: Tensor) => Tensor;
 }
 let ops: CombinatorOps | undefined;
@@ -174,7 +173,6 @@ export function installOps(o: CombinatorOps): void {
 }
 
 const add = (x: Tensor, y: Tensor): Tensor => ops!.add(x, y);
-const neg = (x: Tensor): Tensor => ops!.neg(x);
 const mulStrongZero = (x: Tensor, y: Tensor): Tensor => ops!.mulStrongZero(x, y);
 
 /** Sum of tangents where `Zero` is the identity. */
@@ -290,9 +288,4 @@ export function comparison(name: string, f: (x: number, y: number) => boolean): 
     jvp: () => Zero,
     vjp: () => [Zero, Zero],
   });
-}
-
-/** Negation of a cotangent that may be `Zero`. */
-export function negTangent(t: Tangent): Tangent {
-  return isZero(t) ? Zero : neg(t);
 }

@@ -454,4 +454,4 @@ export function where(cond: Operand, a: Operand, b: Operand): Tensor {
   return bind(whereP, [asTensor('where', cond, x.dtype), x, y], undefined);
 }
 
-installOps({ add, neg, mulStrongZero });
+installOps({ add, mulStrongZero });
