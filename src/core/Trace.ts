@@ -80,10 +80,11 @@ export abstract class Trace {
 
   /** The primal of `x` as this trace sees it: its own tracers are unwrapped, anything else is a constant. */
   primalOf(x: Tensor): Tensor {
-    if (traceOf(x) !== this) return x;
-    const forward = auxOfTensor(x) as ForwardState | undefined;
-    return forward !== undefined ? forward.primal : (this as unknown as ReverseTrace).primalAt(slotOfTensor(x));
+    return traceOf(x) === this ? this.ownPrimal(x) : x;
   }
+
+  /** The primal of one of this trace's own tracers. */
+  protected abstract ownPrimal(x: Tensor): Tensor;
 
   /** The state of `x` if it is one of this trace's tracers. */
   own(x: Tensor): Tracer | undefined {
@@ -94,7 +95,8 @@ export abstract class Trace {
 // ---- dispatch ----------------------------------------------------------------------------------------
 
 let nextLevel = 1;
-let activeCount = 0;
+/** The traces currently open, innermost last. */
+const openTraces: Trace[] = [];
 
 function leakedError(v: Tensor, t: Tracer): AdjointError {
   return new AdjointError(
@@ -151,14 +153,11 @@ export function ssaName(t: Tensor): string {
   return 'a constant';
 }
 
-
 /** Makes `trace` active. Every call is paired with `closeTrace`, in `finally` or by the Program interpreter. */
 export function openTrace(trace: Trace): void {
-  if (activeCount++ === 0) setInterpreter(dispatcher);
+  if (openTraces.length === 0) setInterpreter(dispatcher);
   openTraces.push(trace);
 }
-
-const openTraces: Trace[] = [];
 
 /**
  * Records an effect operation (`State.set x@1`, `Random.normal`, ...) in every open reverse trace,
@@ -174,7 +173,7 @@ export function closeTrace(trace: Trace): void {
   if (trace instanceof ReverseTrace) trace.closed();
   const i = openTraces.lastIndexOf(trace);
   if (i >= 0) openTraces.splice(i, 1);
-  if (--activeCount === 0) setInterpreter(undefined);
+  if (openTraces.length === 0) setInterpreter(undefined);
 }
 
 /** Runs `body` with `trace` active; the trace is closed however `body` exits. */
@@ -262,6 +261,10 @@ export class ReverseTrace extends Trace {
     const t = this.define(x);
     this.inputs.push(tracerOf(t)!);
     return t;
+  }
+
+  protected ownPrimal(x: Tensor): Tensor {
+    return this.primalAt(slotOfTensor(x));
   }
 
   /** Called when the trace closes: the next tape starts at this one's size. */
@@ -547,6 +550,10 @@ export class JvpTrace extends Trace {
 
   input(x: Tensor, tangents: ReadonlyArray<Tangent>): Tensor {
     return makeTracer(x.shape, x.dtype, this, -1, { primal: x, tangents });
+  }
+
+  protected ownPrimal(x: Tensor): Tensor {
+    return (auxOfTensor(x) as ForwardState).primal;
   }
 
   process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
