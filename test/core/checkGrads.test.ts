@@ -123,7 +123,7 @@ describe('checkGrads on wrong derivatives', () => {
     expect(err.discrepancy).toBeCloseTo(1, 6);
     expect(err.where).toMatch(/order 1/);
     expect(err.where).toMatch(/finite differences/);
-    expect(err.where).toMatch(/output leaf 0, element 0/);
+    expect(err.where).toMatch(/output leaf 0, element [01]/);
     expect(err.message).toMatch(/jvp gives 0/);
   });
 

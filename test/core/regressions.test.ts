@@ -2,7 +2,8 @@
  * Regressions found in review: each case once gave a wrong value on one path only.
  */
 import { describe, expect, it } from 'vitest';
-import { astype, grad, greater, hvp, item, jvp, log, mul, type Operand, Program, run, scalar, sign, sum, type Tensor, tensor, toArray } from '../../src/index.js';
+import { add, astype, checkGrads, GradCheckError, grad, stopGradient, greater, hvp, item, jvp, log, mul, type Operand, Program, run, scalar, sign, sum, type Tensor, tensor, toArray } from '../../src/index.js';
+import { thrown } from '../reference.js';
 
 describe('the scalar reverse path agrees with the tensor path', () => {
   it('a zero partial against an infinite cotangent gives 0, not NaN (strong zero)', () => {
@@ -34,5 +35,15 @@ describe('dtypes of derivatives', () => {
     const [, dx32] = jvp((x: Tensor) => x, [x32], [scalar(1)]);
     expect(dx32.dtype).toBe('float32'); // a float64 tangent given for a float32 primal is converted
     expect(astype(tensor([1.5]), 'float32').dtype).toBe('float32');
+  });
+});
+
+describe('checkGrads reports the worst element', () => {
+  it('names the element with the largest discrepancy, not the first', () => {
+    // jvp misses the 2x term; measured against the tolerance, the miss is worst at x = 5 (index 2)
+    const f = (x: Tensor) => add(stopGradient(mul(x, x)), x);
+    const err = thrown(() => checkGrads(f, [tensor([0.1, 0.2, 5])])) as GradCheckError;
+    expect(err).toBeInstanceOf(GradCheckError);
+    expect(err.where).toMatch(/element 2/);
   });
 });
