@@ -288,10 +288,22 @@ export function eye(n: number, m: number = n, options: TensorOptions = {}): Tens
   return fromData(Object.freeze([n, m]), dtype, data);
 }
 
+let lastNumber = 0;
+let lastDType: DType = 'float64';
+let lastConstant: Tensor = makeScalar(0, 'float64');
+
 /** @internal Converts an op argument to a tensor: numbers become 0-d constants of `dtype`. */
 export function asTensor(op: string, x: Tensor | number, dtype: DType = 'float64'): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x === 'number') return makeScalar(x, dtype);
+  if (typeof x === 'number') {
+    // a literal in a loop (`mul(b, 0.1)`) is converted again and again: reuse the last one (tensors
+    // are immutable, so sharing is safe). Object.is keeps 0 and -0 apart.
+    if (Object.is(x, lastNumber) && dtype === lastDType) return lastConstant;
+    lastConstant = makeScalar(x, dtype);
+    lastNumber = x;
+    lastDType = dtype;
+    return lastConstant;
+  }
   throw new ArgumentError(
     'NOT_NUMERIC',
     op,
