@@ -397,7 +397,7 @@ export class ReverseTrace extends Trace {
     const num = new Float64Array(this.slots);
     const hasNum = new Uint8Array(this.slots);
     for (const [t, ct] of seeds) accumulate(adj, t.slot, ct);
-    const { outSlot, in0, in1, c0, c1, values, ops, generalIndex } = this;
+    const { outSlot, generalIndex } = this;
     for (let e = this.length - 1; e >= 0; e--) {
       const slot = outSlot[e]!;
       if (generalIndex[e]! >= 0 || adj[slot] !== undefined) {
@@ -408,18 +408,27 @@ export class ReverseTrace extends Trace {
       if (hasNum[slot] === 0) continue;
       const ct = num[slot]!;
       if (!keepAll) hasNum[slot] = 0;
-      if (ct === 0) continue; // strong zero: 0 · anything = 0
-      const s0 = in0[e]!;
-      const s1 = in1[e]!;
-      const x = s0 >= 0 ? values[s0]! : c0[e]!;
-      const y = s1 >= 0 ? values[s1]! : s1 === -2 ? x : c1[e]!;
-      const rule = ruleTable[ops[e]!]!;
-      // a zero partial contributes 0 even against an infinite cotangent (the strong zero of mulStrongZero)
-      if (s0 >= 0) addNum(num, hasNum, s0, strongProduct(ct, applyPartial(rule, 0, x, y, values[slot]!)));
-      if (s1 >= 0) addNum(num, hasNum, s1, strongProduct(ct, applyPartial(rule, 1, x, y, values[slot]!)));
+      if (ct !== 0) this.numericStep(e, ct, num, hasNum); // ct = 0: strong zero, nothing flows
     }
     for (let s = 0; s < this.slots; s++) if (hasNum[s] === 1) mergeNum(adj, num, hasNum, s);
     return adj;
+  }
+
+  /**
+   * A scalar equation's reverse step on numbers: `ct` times each partial into the operands' numeric
+   * adjoints. A zero partial contributes 0 even against an infinite cotangent (the strong zero of
+   * mulStrongZero). A unary equation stores its operand as `c1` too, so `y` needs no special case.
+   */
+  private numericStep(e: number, ct: number, num: Float64Array, hasNum: Uint8Array): void {
+    const values = this.values;
+    const s0 = this.in0[e]!;
+    const s1 = this.in1[e]!;
+    const x = s0 >= 0 ? values[s0]! : this.c0[e]!;
+    const y = s1 >= 0 ? values[s1]! : this.c1[e]!;
+    const ans = values[this.outSlot[e]!]!;
+    const rule = ruleTable[this.ops[e]!]!;
+    if (s0 >= 0) addNum(num, hasNum, s0, strongProduct(ct, applyPartial(rule, 0, x, y, ans)));
+    if (s1 >= 0) addNum(num, hasNum, s1, strongProduct(ct, applyPartial(rule, 1, x, y, ans)));
   }
 
   /** One equation through its tensor rule: general equations, and scalar ones with a tensor cotangent. */
@@ -438,13 +447,7 @@ export class ReverseTrace extends Trace {
       }
       const ct = num[slot]!;
       if (!keepAll) hasNum[slot] = 0;
-      if (ct === 0) return;
-      const s0 = this.in0[e]!;
-      const s1 = this.in1[e]!;
-      const x = s0 >= 0 ? this.values[s0]! : this.c0[e]!;
-      const y = s1 >= 0 ? this.values[s1]! : s1 === -2 ? x : this.c1[e]!;
-      if (s0 >= 0) addNum(num, hasNum, s0, strongProduct(ct, applyPartial(prim, 0, x, y, this.values[slot]!)));
-      if (s1 >= 0) addNum(num, hasNum, s1, strongProduct(ct, applyPartial(prim, 1, x, y, this.values[slot]!)));
+      if (ct !== 0) this.numericStep(e, ct, num, hasNum);
       if (keepAll) mergeNum(adj, num, hasNum, slot);
       return;
     }
