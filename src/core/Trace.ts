@@ -19,7 +19,7 @@
  */
 import { unbroadcast } from './broadcasting.js';
 import { AdjointError, formatShape } from './errors.js';
-import { type Interpreter, type Primitive, setInterpreter } from './primitive.js';
+import { evaluate, type Interpreter, type Primitive, setInterpreter } from './primitive.js';
 import { SCALAR_SHAPE, sameShape } from './shape.js';
 import { auxOfTensor, isConcrete, makeScalar, makeTracer, scalarOf, setTracerReadError, slotOfTensor, type Tensor, traceOfTensor } from './Tensor.js';
 import { isZero, type Tangent, Zero } from './zero.js';
@@ -118,7 +118,7 @@ const dispatcher: Interpreter = {
         if (top === undefined || t.level > top.level) top = t;
       }
     }
-    if (top === undefined) return prim.impl(args, params, prim.shape(args, params));
+    if (top === undefined) return evaluate(prim, args, params);
     return top.process(prim as Rule<unknown>, args, params);
   },
 };
@@ -344,7 +344,7 @@ export class ReverseTrace extends Trace {
     }
     const primals = new Array<Tensor>(n);
     for (let i = 0; i < n; i++) primals[i] = this.primalOf(args[i]!);
-    const out = this.define(dispatchOrEvaluate(prim, primals, params));
+    const out = this.define(dispatcher.bind(prim, primals, params));
     const e = this.newEquation(prim, slotOfTensor(out));
     this.generalIndex[e] = this.general.length;
     this.general.push({ args, params });
@@ -570,7 +570,7 @@ export class JvpTrace extends Trace {
         own = true;
       } else primals[i] = a;
     }
-    const ans = dispatchOrEvaluate(prim, primals, params);
+    const ans = dispatcher.bind(prim, primals, params);
     if (!own) return ans;
     const outs = new Array<Tangent>(this.width);
     let live = false;
@@ -593,9 +593,4 @@ export class JvpTrace extends Trace {
     }
     return live ? makeTracer(ans.shape, ans.dtype, this, -1, { primal: ans, tangents: outs }) : ans;
   }
-}
-
-/** Binds one level down: to a lower trace if a primal is a tracer, else evaluates. */
-function dispatchOrEvaluate(prim: Rule<unknown>, primals: ReadonlyArray<Tensor>, params: unknown): Tensor {
-  return dispatcher.bind(prim, primals, params);
 }

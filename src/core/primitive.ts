@@ -62,5 +62,5 @@ export function evaluate<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, par
  * @since 0.1.0
  */
 export function bind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
-  return current === undefined ? prim.impl(args, params, prim.shape(args, params)) : current.bind(prim, args, params);
+  return current === undefined ? evaluate(prim, args, params) : current.bind(prim, args, params);
 }

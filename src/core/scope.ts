@@ -34,7 +34,6 @@ export function selectArgnums(op: string, argnums: GradOptions['argnums'], nargs
 export interface FlatArgs {
   readonly leaves: Tensor[];
   readonly defs: TreeDef[];
-  readonly counts: number[];
   rebuild(newLeaves: ReadonlyArray<Leaf>): unknown[];
   /** The selected arguments' structure filled with `leaves`: one tree, or a tuple for an argnums array. */
   structure(leaves: ReadonlyArray<Leaf>): unknown;
@@ -57,7 +56,6 @@ export function flattenArgs(op: string, args: ReadonlyArray<unknown>, argnums: R
   return {
     leaves,
     defs,
-    counts,
     rebuild(newLeaves) {
       const out = [...args];
       split(newLeaves).forEach((ls, j) => (out[argnums[j]!] = unflatten(defs[j]!, ls)));
@@ -68,17 +66,6 @@ export function flattenArgs(op: string, args: ReadonlyArray<unknown>, argnums: R
       return tuple ? Object.freeze(trees) : trees[0];
     },
   };
-}
-
-/** Replaces this trace's tracers in an aux value by their primals. */
-function unwrapAux(op: string, aux: unknown, own: (t: Tensor) => Tensor): unknown {
-  let flat: ReturnType<typeof flatten>;
-  try {
-    flat = flatten(op, aux);
-  } catch {
-    return aux; // not a pytree: passed through as it is
-  }
-  return unflatten(flat.def, flat.leaves.map((l) => (l instanceof Tensor ? own(l) : l)));
 }
 
 function splitAux(op: string, result: unknown, hasAux: boolean): [unknown, unknown] {
@@ -171,7 +158,8 @@ function linearized(op: string, trace: ReverseTrace, flat: FlatArgs, result: unk
   return {
     outLeaves,
     outDef: def,
-    aux: hasAux ? unwrapAux(op, auxRaw, own) : undefined,
+    // aux keeps any shape; only this trace's tracers in it are replaced by their primals
+    aux: hasAux ? mapTensors(auxRaw, own) : undefined,
     flat,
     trace,
     outTracers,
