@@ -5,7 +5,6 @@
  *
  * @since 0.1.0
  */
-import { zerosLike } from './creation.js';
 import { allocate, fromData, type Tensor } from './Tensor.js';
 import { type Leaf, type TreeDef, unflatten } from './Tree.js';
 import { isProgram, map, type Program } from '../effects/Program.js';
@@ -13,7 +12,6 @@ import { type Tangent, Zero } from './zero.js';
 import { reshape, stack } from '../rules/structure.js';
 import { type FlatArgs, flattenArgs, forwardScope, reverseScope, runScoped, selectArgnums } from './scope.js';
 import { type Cotangent, type GradOptions, grad, jvp, type Lifted } from './transforms.js';
-
 
 function oneHot(like: Tensor, index: number): Tensor {
   const data = allocate(like.dtype, like.size);
@@ -54,7 +52,8 @@ export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options:
         const blocks = outs.map((o, k) => {
           const rows: Tensor[][] = lin.flat.leaves.map(() => []);
           for (let e = 0; e < o.size; e++) {
-            const cts = outs.map((other, j) => (j === k ? oneHot(other, e) : zerosLike(other)));
+            // only output k is seeded: the others get no cotangent at all, not a tensor of zeros
+            const cts = outs.map((other, j) => (j === k ? oneHot(other, e) : undefined));
             lin.pullback(cts).forEach((c, j) => rows[j]!.push(c));
           }
           return lin.flat.leaves.map((x, j) => (o.size === 0 || x.size === 0 ? reshapeEmpty(o, x) : reshape(stack(rows[j]!), [...o.shape, ...x.shape])));

@@ -82,8 +82,8 @@ export interface Linearized {
   readonly outDef: TreeDef;
   readonly aux: unknown;
   readonly flat: FlatArgs;
-  /** Cotangents of the selected input leaves (zeros where the output does not depend on them). */
-  pullback(cts: ReadonlyArray<Tensor>): Tensor[];
+  /** Cotangents of the selected input leaves (zeros where the output does not depend on them); an undefined output cotangent is a symbolic zero. */
+  pullback(cts: ReadonlyArray<Tensor | undefined>): Tensor[];
   readonly trace: ReverseTrace;
   readonly outTracers: Array<Tracer | undefined>;
 }
@@ -166,7 +166,8 @@ function linearized(op: string, trace: ReverseTrace, flat: FlatArgs, result: unk
     pullback(cts) {
       const seeds: Array<readonly [Tracer, Tensor]> = [];
       outTracers.forEach((t, i) => {
-        if (t !== undefined) seeds.push([t, cts[i]!]);
+        const ct = cts[i];
+        if (t !== undefined && ct !== undefined) seeds.push([t, ct]);
       });
       const adj = trace.backward(seeds);
       return trace.inputs.map((t, i) => adj[t.slot] ?? zerosLike(flat.leaves[i]!));
