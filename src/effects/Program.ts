@@ -142,7 +142,7 @@ export function all<T extends Readonly<Record<string, Program<unknown, unknown>>
 ): Program<{ readonly [K in keyof T]: ValueOf<T[K]> }, EffectsOf<T[keyof T]>>;
 export function all(programs: ReadonlyArray<Program<unknown, unknown>> | Readonly<Record<string, Program<unknown, unknown>>>): Program<unknown, unknown> {
   if (Array.isArray(programs)) {
-    return map(traverse(programs as ReadonlyArray<Program<unknown, unknown>>, (p) => p), (xs) => xs);
+    return traverse(programs as ReadonlyArray<Program<unknown, unknown>>, (p) => p);
   }
   const keys = Object.keys(programs);
   const record = programs as Readonly<Record<string, Program<unknown, unknown>>>;
