@@ -19,9 +19,9 @@
  */
 import { unbroadcast } from './broadcasting.js';
 import { AdjointError, formatShape } from './errors.js';
-import { evaluate, type Interpreter, type Primitive, setInterpreter } from './primitive.js';
+import { evaluate, type Interpreter, type Primitive, type ScalarEntry, setInterpreter, setScalarEntry } from './primitive.js';
 import { SCALAR_SHAPE, sameShape } from './shape.js';
-import { auxOfTensor, isConcrete, makeScalar, makeTracer, scalarOf, setTracerReadError, slotOfTensor, type Tensor, traceOfTensor } from './Tensor.js';
+import { auxOfTensor, isConcrete, makeScalar, makeTracer, scalarOf, setTracerReadError, slotOfTensor, Tensor, traceOfTensor } from './Tensor.js';
 import { isZero, type Tangent, Zero } from './zero.js';
 import { type Rule, ruleTable } from '../rules/combinators.js';
 import { add, astype } from '../rules/elementwise.js';
@@ -157,6 +157,17 @@ export function ssaName(t: Tensor): string {
 export function openTrace(trace: Trace): void {
   if (openTraces.length === 0) setInterpreter(dispatcher);
   openTraces.push(trace);
+  installScalarEntry();
+}
+
+/**
+ * Ops offer 0-d calls to the highest-level open trace when it is a reverse trace (the trace
+ * `dispatcher` would pick for any of its own values); it records them without dispatch.
+ */
+function installScalarEntry(): void {
+  let top: Trace | undefined;
+  for (const t of openTraces) if (top === undefined || t.level > top.level) top = t;
+  setScalarEntry(top instanceof ReverseTrace ? top : undefined);
 }
 
 /**
@@ -174,6 +185,7 @@ export function closeTrace(trace: Trace): void {
   const i = openTraces.lastIndexOf(trace);
   if (i >= 0) openTraces.splice(i, 1);
   if (openTraces.length === 0) setInterpreter(undefined);
+  installScalarEntry();
 }
 
 /** Runs `body` with `trace` active; the trace is closed however `body` exits. */
@@ -204,35 +216,85 @@ export interface Equation {
   readonly slot: number;
 }
 
-/** The part of an equation the scalar fast path does not store in typed arrays. */
+/** An equation the scalar fast path does not store in typed arrays: it keeps its argument tensors. */
 interface GeneralEquation {
+  readonly slot: number;
+  readonly prim: Rule<unknown>;
   readonly args: ReadonlyArray<Tensor>;
   readonly params: unknown;
 }
 
+/** `ReverseTrace.code` by slot: a non-scalar value, a scalar value with no scalar equation (an
+ * input, a general equation's output), or from `FIRST_RULE_CODE` on, a scalar equation's rule. */
+const TENSOR_VALUE = 0;
+const SCALAR_VALUE = 1;
+const FIRST_RULE_CODE = 2;
+
+/** Operand codes of scalar equations: a slot (>= 0), none (unary ops), or constant k as `CONSTANT_BASE - k`. */
+const NO_OPERAND = -1;
+const CONSTANT_BASE = -2;
+
+/** What `scalarOperand` says besides a slot: a 0-d float64 constant, or a value the fast path cannot take. */
+const CONSTANT = -2;
+const INELIGIBLE = -3;
+
+/** The typed arrays of a tape, by slot (`constants` densely). */
+interface TapeArrays {
+  readonly values: Float64Array;
+  readonly code: Uint16Array;
+  readonly in0: Int32Array;
+  readonly in1: Int32Array;
+  readonly constants: Float64Array;
+}
+
 /**
- * Tape arrays start at the size the last closed tape needed (at least 16k entries, at most 256k): a
- * training loop records the same program again and again, and then rarely grows its arrays. The cap
- * bounds what a small tape after a huge one allocates (about 11 MB).
+ * New tapes start at the size the last closed tape needed (at least 16k slots, at most 256k): a
+ * training loop records the same program again and again, and then rarely grows its arrays.
  */
 let capacityHint = 1 << 14;
 
-function rememberCapacity(slots: number): void {
-  capacityHint = Math.min(Math.max(slots, 1 << 14), 1 << 18);
+/**
+ * The arrays of a tape that is done, kept for the next one. Fresh typed arrays cost a page fault on
+ * first touch of every page, which on small VMs is as slow as recording itself; a training loop
+ * that calls `grad` again and again reuses one set instead. Only transforms that drop their tape
+ * after its reverse passes (`grad`, `valueAndGrad`, `jacrev`) give it back (`ReverseTrace.release`).
+ */
+let spareArrays: TapeArrays | undefined;
+
+function takeArrays(): TapeArrays {
+  const spare = spareArrays;
+  if (spare !== undefined && spare.values.length >= capacityHint) {
+    spareArrays = undefined;
+    return spare;
+  }
+  return {
+    values: new Float64Array(capacityHint),
+    code: new Uint16Array(capacityHint),
+    in0: new Int32Array(capacityHint),
+    in1: new Int32Array(capacityHint),
+    constants: new Float64Array(capacityHint >> 2),
+  };
 }
-const INELIGIBLE = -3;
+
+const NO_ARRAYS: TapeArrays = {
+  values: new Float64Array(0),
+  code: new Uint16Array(0),
+  in0: new Int32Array(0),
+  in1: new Int32Array(0),
+  constants: new Float64Array(0),
+};
 
 /**
- * The recorded forward pass (the tape). Equation `e` applies `prims[e]` and defines slot
- * `outSlot[e]`; every value of the trace, inputs first, has a slot.
+ * The recorded forward pass (the tape): every value of the trace has a slot, inputs first, then one
+ * per equation in the order they ran.
  *
  * Recording sits on the hot path of every op, so an equation whose operands are all 0-d float64
- * values (concrete, or this trace's scalar slots) is stored in typed arrays: operand slots (or
- * constants) and the output's value by slot. No tensor is made for its output until something asks
- * for one (`Tracer.primal`), and the reverse pass propagates plain numbers through it (the rule's
- * `scalarPartials`). Other equations keep their argument tensors.
+ * values (this trace's scalar values, or constants) is stored in typed arrays by its output slot: its
+ * rule (`code`), operand codes (`in0`, `in1`) and value. No tensor is made for its output until
+ * something asks for one (`primalAt`), and the reverse pass propagates plain numbers through it
+ * (the rule's `scalarPartials`). Other equations keep their argument tensors (`general`).
  */
-export class ReverseTrace extends Trace {
+export class ReverseTrace extends Trace implements ScalarEntry {
   /** Input tracers, in the order they were created. */
   readonly inputs: Tracer[] = [];
   /** Effect operations performed while recording, before equation `at` (for printTape). */
@@ -240,21 +302,27 @@ export class ReverseTrace extends Trace {
   /** Number of equations. */
   length = 0;
   private slots = 0;
-  /** General equations, densely; `generalIndex[e]` is equation e's index here, -1 for a scalar one. */
+  private values: Float64Array;
+  private code: Uint16Array;
+  private in0: Int32Array;
+  private in1: Int32Array;
+  private constants: Float64Array;
+  private nConstants = 0;
+  /** General equations, in slot order. */
   private readonly general: GeneralEquation[] = [];
-  private generalIndex = new Int32Array(capacityHint);
-  private outSlot = new Int32Array(capacityHint);
-  /** Equation e's rule, by `Rule.id`. */
-  private ops = new Uint16Array(capacityHint);
-  /** Scalar equations: operand slots, -1 for a constant held in `c0`/`c1`. */
-  private in0 = new Int32Array(capacityHint);
-  private in1 = new Int32Array(capacityHint);
-  private c0 = new Float64Array(capacityHint);
-  private c1 = new Float64Array(capacityHint);
-  /** By slot: the value of scalar slots (`isScalar`), the primal tensor of the others. */
-  private values = new Float64Array(capacityHint);
-  private isScalar = new Uint8Array(capacityHint);
-  private readonly primals: Array<Tensor | undefined> = [];
+  /** Tensors of values: every non-scalar one, and scalar ones once asked for. */
+  private readonly primals = new Map<number, Tensor>();
+  private released = false;
+
+  constructor(level: number, transform: string) {
+    super(level, transform);
+    const arrays = takeArrays();
+    this.values = arrays.values;
+    this.code = arrays.code;
+    this.in0 = arrays.in0;
+    this.in1 = arrays.in1;
+    this.constants = arrays.constants;
+  }
 
   /** Wraps an input leaf. */
   input(x: Tensor): Tensor {
@@ -269,26 +337,45 @@ export class ReverseTrace extends Trace {
 
   /** Called when the trace closes: the next tape starts at this one's size. */
   closed(): void {
-    rememberCapacity(this.slots);
+    capacityHint = Math.min(Math.max(this.slots, 1 << 14), 1 << 18);
+  }
+
+  /**
+   * Gives the tape's arrays to the next trace. Called by transforms that are done with the tape;
+   * reading it afterwards is a bug, and `primalAt` and `backward` refuse.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    const { values, code, in0, in1, constants } = this;
+    if (spareArrays === undefined || spareArrays.values.length < values.length) spareArrays = { values, code, in0, in1, constants };
+    ({ values: this.values, code: this.code, in0: this.in0, in1: this.in1, constants: this.constants } = NO_ARRAYS);
+  }
+
+  private checkLive(): void {
+    if (this.released) {
+      throw new AdjointError('LEAKED_TRACER', this.transform, `a value traced by a ${this.transform} call that has already returned was read; return it from the function instead`);
+    }
   }
 
   /** The primal value of a slot, as a tensor (made on first request for scalar slots). */
   primalAt(slot: number): Tensor {
-    const p = this.primals[slot];
+    const p = this.primals.get(slot);
     if (p !== undefined) return p;
+    this.checkLive();
     const t = makeScalar(this.values[slot]!, 'float64');
-    this.primals[slot] = t;
+    this.primals.set(slot, t);
     return t;
   }
 
   /** A new slot holding `value`, and its tracer. */
   private define(value: Tensor): Tensor {
     const slot = this.newSlot();
-    if (value.ndim === 0 && value.dtype === 'float64' && isConcrete(value)) {
+    if (isScalarValue(value)) {
       this.values[slot] = scalarOf(value);
-      this.isScalar[slot] = 1;
-    }
-    this.primals[slot] = value;
+      this.code[slot] = SCALAR_VALUE;
+    } else this.code[slot] = TENSOR_VALUE;
+    this.primals.set(slot, value);
     return makeTracer(value.shape, value.dtype, this, slot, undefined);
   }
 
@@ -296,184 +383,238 @@ export class ReverseTrace extends Trace {
     const slot = this.slots++;
     if (slot >= this.values.length) {
       this.values = grow(this.values);
-      this.isScalar = grow(this.isScalar);
+      this.code = grow(this.code);
+      this.in0 = grow(this.in0);
+      this.in1 = grow(this.in1);
     }
     return slot;
   }
 
-  private newEquation(prim: Rule<unknown>, slot: number): number {
-    const e = this.length++;
-    if (e >= this.outSlot.length) {
-      this.outSlot = grow(this.outSlot);
-      this.in0 = grow(this.in0);
-      this.in1 = grow(this.in1);
-      this.c0 = grow(this.c0);
-      this.c1 = grow(this.c1);
-      this.generalIndex = grow(this.generalIndex);
-      this.ops = grow(this.ops);
-    }
-    this.ops[e] = prim.id;
-    this.outSlot[e] = slot;
-    return e;
+  /** The operand code of a new constant. */
+  private constant(v: number): number {
+    const k = this.nConstants++;
+    if (k >= this.constants.length) this.constants = grow(this.constants);
+    this.constants[k] = v;
+    return CONSTANT_BASE - k;
   }
 
   process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
     const n = args.length;
-    const scalarImpl = prim.scalarImpl;
-    if (scalarImpl !== undefined && n <= 2) {
-      // scalar fast path: every operand is this trace's scalar slot or a concrete 0-d float64
+    if (prim.scalarImpl !== undefined && n <= 2) {
       const x = args[0]!;
       const s0 = this.scalarOperand(x);
       const y = n === 2 ? args[1]! : x;
-      const s1 = n === 2 ? this.scalarOperand(y) : -2; // -2: no second operand
+      const s1 = n === 2 ? this.scalarOperand(y) : NO_OPERAND;
       if (s0 !== INELIGIBLE && s1 !== INELIGIBLE) {
-        const v0 = s0 >= 0 ? this.values[s0]! : scalarOf(x);
-        const v1 = s1 >= 0 ? this.values[s1]! : s1 === -1 ? scalarOf(y) : v0;
-        const slot = this.newSlot();
-        const k = prim.implKind;
-        this.values[slot] = k === 1 ? v0 + v1 : k === 2 ? v0 - v1 : k === 3 ? v0 * v1 : scalarImpl(v0, v1);
-        this.isScalar[slot] = 1;
-        const e = this.newEquation(prim, slot);
-        this.in0[e] = s0;
-        this.c0[e] = v0;
-        this.in1[e] = s1;
-        this.c1[e] = v1;
-        this.generalIndex[e] = -1;
-        return makeTracer(SCALAR_SHAPE, 'float64', this, slot, undefined);
+        const v0 = this.operandValue(x, s0);
+        return this.recordScalar(prim, s0, v0, s1, s1 === NO_OPERAND ? v0 : this.operandValue(y, s1));
       }
     }
     const primals = new Array<Tensor>(n);
     for (let i = 0; i < n; i++) primals[i] = this.primalOf(args[i]!);
     const out = this.define(dispatcher.bind(prim, primals, params));
-    const e = this.newEquation(prim, slotOfTensor(out));
-    this.generalIndex[e] = this.general.length;
-    this.general.push({ args, params });
+    this.general.push({ slot: slotOfTensor(out), prim, args, params });
+    this.length++;
     return out;
   }
 
-  private generalAt(e: number): GeneralEquation | undefined {
-    const gi = this.generalIndex[e]!;
-    return gi < 0 ? undefined : this.general[gi];
+  /** The scalar entry for unary ops (see `ScalarEntry`): only calls on this trace's own scalar values. */
+  unary(prim: Primitive<void>, x: Tensor | number): Tensor | undefined {
+    if ((prim as Rule<void>).scalarImpl === undefined) return undefined;
+    const s0 = this.entryOperand(x);
+    if (s0 < 0) return undefined;
+    const v0 = this.values[s0]!;
+    return this.recordScalar(prim as Rule<unknown>, s0, v0, NO_OPERAND, v0);
   }
 
-  /** An operand's slot if it is one of this trace's scalar values, -1 for a concrete 0-d float64 constant, else INELIGIBLE. */
+  /** The scalar entry for binary ops: at least one operand must be this trace's scalar value. */
+  binary(prim: Primitive<void>, x: Tensor | number, y: Tensor | number): Tensor | undefined {
+    if ((prim as Rule<void>).scalarImpl === undefined) return undefined;
+    const s0 = this.entryOperand(x);
+    if (s0 === INELIGIBLE) return undefined;
+    const s1 = this.entryOperand(y);
+    if (s1 === INELIGIBLE || (s0 < 0 && s1 < 0)) return undefined;
+    return this.recordScalar(prim as Rule<unknown>, s0, this.operandValue(x, s0), s1, this.operandValue(y, s1));
+  }
+
+  /**
+   * Records a scalar equation from its operands (a slot, `CONSTANT` or `NO_OPERAND`) and their
+   * values. A unary op gets its operand's value as `v1` too.
+   */
+  private recordScalar(prim: Rule<unknown>, s0: number, v0: number, s1: number, v1: number): Tensor {
+    const slot = this.newSlot();
+    const k = prim.implKind;
+    this.values[slot] = k === 1 ? v0 + v1 : k === 2 ? v0 - v1 : k === 3 ? v0 * v1 : prim.scalarImpl!(v0, v1);
+    this.code[slot] = prim.id + FIRST_RULE_CODE;
+    this.in0[slot] = s0 === CONSTANT ? this.constant(v0) : s0;
+    this.in1[slot] = s1 === CONSTANT ? this.constant(v1) : s1;
+    this.length++;
+    return makeTracer(SCALAR_SHAPE, 'float64', this, slot, undefined);
+  }
+
+  /** An operand's slot if it is one of this trace's scalar values, `CONSTANT` for a concrete 0-d float64, else `INELIGIBLE`. */
   private scalarOperand(a: Tensor): number {
     const t = traceOf(a);
     if (t !== undefined) {
       const slot = slotOfTensor(a);
-      return t === this && this.isScalar[slot] === 1 ? slot : INELIGIBLE;
+      return t === this && this.code[slot] !== TENSOR_VALUE ? slot : INELIGIBLE;
     }
-    return a.ndim === 0 && a.dtype === 'float64' && isConcrete(a) ? -1 : INELIGIBLE;
+    return a.ndim === 0 && a.dtype === 'float64' ? CONSTANT : INELIGIBLE;
+  }
+
+  /** A scalar-entry operand: a number is a constant; a tensor as `scalarOperand`; anything else is left to the general route. */
+  private entryOperand(a: Tensor | number): number {
+    if (typeof a === 'number') return CONSTANT;
+    return a instanceof Tensor ? this.scalarOperand(a) : INELIGIBLE;
+  }
+
+  private operandValue(a: Tensor | number, s: number): number {
+    return s >= 0 ? this.values[s]! : typeof a === 'number' ? a : scalarOf(a);
+  }
+
+  /** A scalar equation's operands as slots (-1: a constant) and primal tensors. */
+  private scalarOperands(slot: number): [number[], Tensor[]] {
+    const codes = [this.in0[slot]!, this.in1[slot]!].filter((o) => o !== NO_OPERAND);
+    const primals = codes.map((o) => (o >= 0 ? this.primalAt(o) : makeScalar(this.constants[CONSTANT_BASE - o]!, 'float64')));
+    return [codes.map((o) => Math.max(o, -1)), primals];
   }
 
   /** The equations, for display. */
   equations(): Equation[] {
     const out: Equation[] = [];
-    for (let e = 0; e < this.length; e++) {
-      const g = this.generalAt(e);
-      const operands =
-        g !== undefined
-          ? g.args.map((a) => (traceOf(a) === this ? { slot: slotOfTensor(a) } : { constant: a }))
-          : [
-              [this.in0[e]!, this.c0[e]!],
-              [this.in1[e]!, this.c1[e]!],
-            ]
-              .filter(([s]) => s !== -2)
-              .map(([s, c]) => (s! >= 0 ? { slot: s! } : { constant: makeScalar(c!, 'float64') }));
-      out.push({ prim: ruleTable[this.ops[e]!]!, operands, params: g?.params, slot: this.outSlot[e]! });
+    let gi = 0;
+    for (let slot = 0; slot < this.slots; slot++) {
+      const g = this.general[gi];
+      if (g !== undefined && g.slot === slot) {
+        gi++;
+        const operands = g.args.map((a) => (traceOf(a) === this ? { slot: slotOfTensor(a) } : { constant: a }));
+        out.push({ prim: g.prim, operands, params: g.params, slot });
+      } else if (this.code[slot]! >= FIRST_RULE_CODE) {
+        const [slots, primals] = this.scalarOperands(slot);
+        const operands = slots.map((s, i) => (s >= 0 ? { slot: s } : { constant: primals[i]! }));
+        out.push({ prim: ruleTable[this.code[slot]! - FIRST_RULE_CODE]!, operands, params: undefined, slot });
+      }
     }
     return out;
   }
 
   /**
-   * The reverse pass: `seeds` pairs output tracers with their cotangents. Returns the adjoint table
-   * indexed by slot (`undefined` is a symbolic zero). With `keepAll` false, intermediate adjoints are
-   * dropped as soon as they have been propagated.
+   * The reverse pass: `seeds` pairs output tracers with their cotangents. Returns the adjoints by
+   * slot. With `keepAll` false, tensor adjoints of intermediate values are dropped as soon as they
+   * have been propagated.
    */
-  backward(seeds: ReadonlyArray<readonly [Tracer, Tensor]>, keepAll = false): Array<Tensor | undefined> {
-    const adj: Array<Tensor | undefined> = new Array<Tensor | undefined>(this.slots).fill(undefined);
-    // Numeric adjoints of scalar slots: concrete values are constants to every trace above this one,
-    // so propagating plain numbers loses nothing for higher-order derivatives.
-    const num = new Float64Array(this.slots);
-    const hasNum = new Uint8Array(this.slots);
-    for (const [t, ct] of seeds) accumulate(adj, t.slot, ct);
-    const { outSlot, generalIndex } = this;
-    for (let e = this.length - 1; e >= 0; e--) {
-      const slot = outSlot[e]!;
-      if (generalIndex[e]! >= 0 || adj[slot] !== undefined) {
-        this.tensorStep(e, adj, num, hasNum, keepAll);
+  backward(seeds: ReadonlyArray<readonly [Tracer, Tensor]>, keepAll = false): Adjoints {
+    this.checkLive();
+    const adj = new Adjoints(this.slots);
+    for (const [t, ct] of seeds) adj.addTensor(t.slot, ct);
+    const { values, code, in0, in1, constants, general } = this;
+    const { num, hasTensor } = adj;
+    let gi = general.length - 1;
+    let nextGeneral = gi >= 0 ? general[gi]!.slot : -1;
+    for (let slot = this.slots - 1; slot >= 0; slot--) {
+      if (slot === nextGeneral) {
+        this.generalStep(general[gi]!, adj, keepAll);
+        gi--;
+        nextGeneral = gi >= 0 ? general[gi]!.slot : -1;
         continue;
       }
-      // the hot loop: a scalar equation with a numeric cotangent (or none)
-      if (hasNum[slot] === 0) continue;
+      const c = code[slot]!;
+      if (c < FIRST_RULE_CODE) continue; // an input
+      if (hasTensor[slot] === 1) {
+        // a scalar equation reached by a tensor cotangent (one traced by an outer transform)
+        const [slots, primals] = this.scalarOperands(slot);
+        this.applyVjp(slot, ruleTable[c - FIRST_RULE_CODE]!, slots, primals, undefined, adj, keepAll);
+        continue;
+      }
+      // The hot loop: a scalar equation with a numeric cotangent. Concrete values are constants to
+      // every trace above this one, so propagating plain numbers loses nothing at higher order.
+      // A cotangent of 0 (none, or exactly 0) sends nothing: the strong zero of mulStrongZero.
       const ct = num[slot]!;
-      if (!keepAll) hasNum[slot] = 0;
-      if (ct !== 0) this.numericStep(e, ct, num, hasNum); // ct = 0: strong zero, nothing flows
+      if (ct === 0) continue;
+      const rule = ruleTable[c - FIRST_RULE_CODE]!;
+      const s0 = in0[slot]!;
+      const s1 = in1[slot]!;
+      const x = s0 >= 0 ? values[s0]! : constants[CONSTANT_BASE - s0]!;
+      const y = s1 >= 0 ? values[s1]! : s1 === NO_OPERAND ? x : constants[CONSTANT_BASE - s1]!;
+      if (s0 >= 0) {
+        const p = applyPartial(rule, 0, x, y, values[slot]!);
+        if (p !== 0) num[s0] = num[s0]! + ct * p; // a zero partial stops even an infinite cotangent
+      }
+      if (s1 >= 0) {
+        const p = applyPartial(rule, 1, x, y, values[slot]!);
+        if (p !== 0) num[s1] = num[s1]! + ct * p;
+      }
     }
-    for (let s = 0; s < this.slots; s++) if (hasNum[s] === 1) mergeNum(adj, num, hasNum, s);
     return adj;
   }
 
-  /**
-   * A scalar equation's reverse step on numbers: `ct` times each partial into the operands' numeric
-   * adjoints. A zero partial contributes 0 even against an infinite cotangent (the strong zero of
-   * mulStrongZero). A unary equation stores its operand as `c1` too, so `y` needs no special case.
-   */
-  private numericStep(e: number, ct: number, num: Float64Array, hasNum: Uint8Array): void {
-    const values = this.values;
-    const s0 = this.in0[e]!;
-    const s1 = this.in1[e]!;
-    const x = s0 >= 0 ? values[s0]! : this.c0[e]!;
-    const y = s1 >= 0 ? values[s1]! : this.c1[e]!;
-    const ans = values[this.outSlot[e]!]!;
-    const rule = ruleTable[this.ops[e]!]!;
-    if (s0 >= 0) addNum(num, hasNum, s0, strongProduct(ct, applyPartial(rule, 0, x, y, ans)));
-    if (s1 >= 0) addNum(num, hasNum, s1, strongProduct(ct, applyPartial(rule, 1, x, y, ans)));
+  private generalStep(g: GeneralEquation, adj: Adjoints, keepAll: boolean): void {
+    if (!adj.has(g.slot)) return;
+    const slots = g.args.map((a) => (traceOf(a) === this ? slotOfTensor(a) : -1));
+    const primals = g.args.map((a, i) => (slots[i]! >= 0 ? this.primalAt(slots[i]!) : a));
+    this.applyVjp(g.slot, g.prim, slots, primals, g.params, adj, keepAll);
   }
 
-  /** One equation through its tensor rule: general equations, and scalar ones with a tensor cotangent. */
-  private tensorStep(e: number, adj: Array<Tensor | undefined>, num: Float64Array, hasNum: Uint8Array, keepAll: boolean): void {
-    const slot = this.outSlot[e]!;
-    const tensorCt = adj[slot];
-    if (tensorCt === undefined && hasNum[slot] === 0) return;
-    const gi = this.generalIndex[e]!;
-    const g = gi < 0 ? undefined : this.general[gi];
-    const prim = ruleTable[this.ops[e]!]!;
-    if (g === undefined && (tensorCt === undefined || isScalarValue(tensorCt))) {
-      // a concrete 0-d cotangent on a scalar equation: fold it into the numeric table and go numeric
-      if (tensorCt !== undefined) {
-        addNum(num, hasNum, slot, scalarOf(tensorCt));
-        adj[slot] = undefined;
-      }
-      const ct = num[slot]!;
-      if (!keepAll) hasNum[slot] = 0;
-      if (ct !== 0) this.numericStep(e, ct, num, hasNum);
-      if (keepAll) mergeNum(adj, num, hasNum, slot);
-      return;
-    }
-    const ct = mergeNum(adj, num, hasNum, slot)!;
-    if (!keepAll) adj[slot] = undefined;
-    // operands as slots (-1: constant) and primal tensors
-    let slotsOf: number[];
-    let primals: Tensor[];
-    let params: unknown;
-    if (g !== undefined) {
-      slotsOf = g.args.map((a) => (traceOf(a) === this ? slotOfTensor(a) : -1));
-      primals = g.args.map((a, i) => (slotsOf[i]! >= 0 ? this.primalAt(slotsOf[i]!) : a));
-      params = g.params;
-    } else {
-      // a scalar equation whose cotangent is traced by an outer transform: use the tensor rule
-      slotsOf = [this.in0[e]!, this.in1[e]!].filter((s) => s !== -2);
-      primals = slotsOf.map((s, i) => (s >= 0 ? this.primalAt(s) : makeScalar(i === 0 ? this.c0[e]! : this.c1[e]!, 'float64')));
-      params = undefined;
-    }
-    const wants = slotsOf.map((s) => s >= 0);
+  /** One equation through its tensor rule: the slot's adjoint into its operands' (slots, -1 for constants). */
+  private applyVjp(slot: number, prim: Rule<unknown>, slots: number[], primals: Tensor[], params: unknown, adj: Adjoints, keepAll: boolean): void {
+    const ct = adj.get(slot);
+    if (ct === undefined) return;
+    if (!keepAll) adj.drop(slot);
+    const wants = slots.map((s) => s >= 0);
     const cts = prim.vjp(ct, primals, this.primalAt(slot), params, wants);
-    for (let i = 0; i < slotsOf.length; i++) {
+    for (let i = 0; i < slots.length; i++) {
       const c = cts[i];
       if (!wants[i] || c === undefined || isZero(c)) continue;
-      accumulate(adj, slotsOf[i]!, matchDType(unbroadcast(c, primals[i]!.shape), primals[i]!));
+      adj.addTensor(slots[i]!, matchDType(unbroadcast(c, primals[i]!.shape), primals[i]!));
     }
+  }
+}
+
+/**
+ * The adjoints of one reverse pass. Scalar slots accumulate plain numbers in `num` (0 means none: a
+ * zero adjoint and no adjoint propagate alike); other adjoints are tensors. A concrete 0-d float64
+ * adjoint is kept as a number too, so the numeric hot loop picks it up; `get` folds the two.
+ */
+export class Adjoints {
+  readonly num: Float64Array;
+  /** 1 where `tensors` holds an adjoint: the hot loop's one-byte check. */
+  readonly hasTensor: Uint8Array;
+  private readonly tensors = new Map<number, Tensor>();
+
+  constructor(slots: number) {
+    this.num = new Float64Array(slots);
+    this.hasTensor = new Uint8Array(slots);
+  }
+
+  addTensor(slot: number, ct: Tensor): void {
+    if (isScalarValue(ct)) {
+      this.num[slot] = this.num[slot]! + scalarOf(ct);
+      return;
+    }
+    const prev = this.tensors.get(slot);
+    this.tensors.set(slot, prev === undefined ? ct : add(prev, ct));
+    this.hasTensor[slot] = 1;
+  }
+
+  /** The slot's adjoint as a tensor, undefined for none (a symbolic zero). */
+  get(slot: number): Tensor | undefined {
+    const n = this.num[slot]!;
+    const t = this.tensors.get(slot);
+    if (n === 0) return t;
+    const s = makeScalar(n, 'float64');
+    return t === undefined ? s : add(t, s);
+  }
+
+  /** Whether the slot has an adjoint. */
+  has(slot: number): boolean {
+    return this.num[slot] !== 0 || this.hasTensor[slot] === 1;
+  }
+
+  /** Forgets the slot's tensor adjoint once it has been propagated. */
+  drop(slot: number): void {
+    this.tensors.delete(slot);
+    this.hasTensor[slot] = 0;
+    this.num[slot] = 0;
   }
 }
 
@@ -507,32 +648,6 @@ function applyPartial(rule: Rule<unknown>, i: 0 | 1, x: number, y: number, ans: 
     default:
       return rule.scalarPartials![i]!(x, y, ans);
   }
-}
-
-/** `ct * p`, with 0 · anything = 0. */
-function strongProduct(ct: number, p: number): number {
-  return p === 0 ? 0 : ct * p;
-}
-
-function addNum(num: Float64Array, hasNum: Uint8Array, slot: number, v: number): void {
-  num[slot] = hasNum[slot] === 1 ? num[slot]! + v : v;
-  hasNum[slot] = 1;
-}
-
-/** Folds a slot's numeric adjoint into its tensor adjoint and returns the total. */
-function mergeNum(adj: Array<Tensor | undefined>, num: Float64Array, hasNum: Uint8Array, slot: number): Tensor | undefined {
-  if (hasNum[slot] === 1) {
-    const s = makeScalar(num[slot]!, 'float64');
-    const t = adj[slot];
-    adj[slot] = t === undefined ? s : add(t, s);
-    hasNum[slot] = 0;
-  }
-  return adj[slot];
-}
-
-function accumulate(adj: Array<Tensor | undefined>, slot: number, ct: Tensor): void {
-  const prev = adj[slot];
-  adj[slot] = prev === undefined ? ct : add(prev, ct);
 }
 
 // ---- forward mode --------------------------------------------------------------------------------------

@@ -49,13 +49,18 @@ export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options:
     return runScoped(
       reverseScope(op, f as (...a: never[]) => unknown, args, argnums, Array.isArray(options.argnums), false, (lin) => {
         const outs = lin.outLeaves;
-        const blocks = outs.map((o, k) => {
+        const rowsByOutput = outs.map((o, k) => {
           const rows: Tensor[][] = lin.flat.leaves.map(() => []);
           for (let e = 0; e < o.size; e++) {
             // only output k is seeded: the others get no cotangent at all, not a tensor of zeros
             const cts = outs.map((other, j) => (j === k ? oneHot(other, e) : undefined));
             lin.pullback(cts).forEach((c, j) => rows[j]!.push(c));
           }
+          return rows;
+        });
+        lin.trace.release(); // every row is pulled back: the tape's arrays go to the next trace
+        const blocks = outs.map((o, k) => {
+          const rows = rowsByOutput[k]!;
           return lin.flat.leaves.map((x, j) => (o.size === 0 || x.size === 0 ? reshapeEmpty(o, x) : reshape(stack(rows[j]!), [...o.shape, ...x.shape])));
         });
         return assemble(lin.outDef, lin.flat, blocks);

@@ -50,6 +50,26 @@ export function setInterpreter(interpreter: Interpreter | undefined): void {
   current = interpreter;
 }
 
+/**
+ * The scalar entry: elementwise ops offer a call on 0-d operands here before they build the argument
+ * array for `bind`. Trace.ts installs it while the highest-level open trace is a reverse trace, which
+ * records the call straight onto its tape when every operand is a 0-d float64 value (its own scalar
+ * value or a constant) and returns undefined otherwise; the op then takes the general route. Scalar
+ * programs are decided by per-op overhead, and this skips operand arrays and dispatch.
+ */
+export interface ScalarEntry {
+  unary(prim: Primitive<void>, x: Tensor | number): Tensor | undefined;
+  binary(prim: Primitive<void>, x: Tensor | number, y: Tensor | number): Tensor | undefined;
+}
+
+/** @internal Read by the elementwise op wrappers. */
+export let scalarEntry: ScalarEntry | undefined;
+
+/** @internal Installed by the trace machinery (`Trace.ts`). */
+export function setScalarEntry(entry: ScalarEntry | undefined): void {
+  scalarEntry = entry;
+}
+
 /** Runs the primitive on concrete arguments. */
 export function evaluate<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
   return prim.impl(args, params, prim.shape(args, params));

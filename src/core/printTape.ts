@@ -50,7 +50,7 @@ export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...
       reverseScope('printTape', f as (...a: never[]) => unknown, args, args.map((_, i) => i), true, false, (lin) => {
         const trace = lin.trace;
         const scalarOut = lin.outLeaves.length === 1 && lin.outLeaves[0]!.size === 1 && lin.outTracers[0] !== undefined;
-        const adj = scalarOut ? trace.backward([[lin.outTracers[0]!, onesLike(lin.outLeaves[0]!)]], true) : [];
+        const adj = scalarOut ? trace.backward([[lin.outTracers[0]!, onesLike(lin.outLeaves[0]!)]], true) : undefined;
         const name = (t: unknown): string => {
           if (!(t instanceof Tensor)) return String(t);
           const own = trace.own(t);
@@ -60,7 +60,7 @@ export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...
         const operand = (o: Equation['operands'][number]): string => ('slot' in o ? `w${o.slot + 1}` : name(o.constant));
         const rows: string[][] = [];
         const row = (slot: number, eq: string): void => {
-          const a = adj[slot];
+          const a = adj?.get(slot);
           const primal = trace.primalAt(slot);
           rows.push([`w${slot + 1}`, `= ${eq}`, shortType(primal), formatValue(primal), scalarOut ? (a === undefined ? '0' : formatValue(a)) : '']);
         };

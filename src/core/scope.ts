@@ -170,7 +170,7 @@ function linearized(op: string, trace: ReverseTrace, flat: FlatArgs, result: unk
         if (t !== undefined && ct !== undefined) seeds.push([t, ct]);
       });
       const adj = trace.backward(seeds);
-      return trace.inputs.map((t, i) => adj[t.slot] ?? zerosLike(flat.leaves[i]!));
+      return trace.inputs.map((t, i) => adj.get(t.slot) ?? zerosLike(flat.leaves[i]!));
     },
   };
 }

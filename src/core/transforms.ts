@@ -112,6 +112,7 @@ function gradCore<R>(op: string, f: (...args: never[]) => unknown, args: Readonl
     reverseScope(op, f, args, argnums, Array.isArray(options.argnums), options.hasAux ?? false, (lin) => {
       const value = checkScalarOutput(op, lin);
       const cts = lin.pullback([onesLike(value)]);
+      lin.trace.release(); // the tape is done: its arrays go to the next trace
       return result(value, lin.flat.structure(cts), lin.aux);
     }),
   );

@@ -11,7 +11,7 @@
  */
 import { asTensor, checkDType, zerosLike } from '../core/creation.js';
 import { broadcastShapes } from '../core/shape.js';
-import { bind } from '../core/primitive.js';
+import { bind, scalarEntry } from '../core/primitive.js';
 import { type DType, Tensor } from '../core/Tensor.js';
 import { binary, binaryExamples, binaryShape, comparison, installOps, Partial, type Rule, rule, ScalarImpl, unary, unaryLinear, unaryZero } from './combinators.js';
 import { mapBinary, mapTernary, mapUnary, promote } from '../core/kernels.js';
@@ -118,7 +118,8 @@ export function binaryOperands(op: string, x: Operand, y: Operand): [Tensor, Ten
 }
 
 function binaryOp(prim: Rule<void>): BinaryOp {
-  const apply = (x: Operand, y: Operand): Tensor => bind(prim, binaryOperands(prim.name, x, y), undefined);
+  const apply = (x: Operand, y: Operand): Tensor =>
+    (scalarEntry !== undefined ? scalarEntry.binary(prim, x, y) : undefined) ?? bind(prim, binaryOperands(prim.name, x, y), undefined);
   return function op(x: Operand, y?: Operand): Tensor | ((x: Operand) => Tensor) {
     // one argument: the data-last form for pipe
     if (arguments.length === 1) return (first: Operand) => apply(first, x);
@@ -127,7 +128,7 @@ function binaryOp(prim: Rule<void>): BinaryOp {
 }
 
 function unaryOp(prim: Rule<void>): (x: Operand) => Tensor {
-  return (x) => bind(prim, [asTensor(prim.name, x)], undefined);
+  return (x) => (scalarEntry !== undefined ? scalarEntry.unary(prim, x) : undefined) ?? bind(prim, [asTensor(prim.name, x)], undefined);
 }
 
 /**
