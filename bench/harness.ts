@@ -23,6 +23,11 @@ export function measure(fn: () => unknown, options: MeasureOptions = {}): number
  * slow period of the machine (a GC, another process) hits all of them alike instead of one.
  */
 export function measureInterleaved(fns: ReadonlyArray<() => unknown>, options: MeasureOptions = {}): number[] {
+  return measureRounds(fns, options).map(median);
+}
+
+/** The times of every timed round, per contestant (`times[i][round]`, milliseconds), after warmup. */
+export function measureRounds(fns: ReadonlyArray<() => unknown>, options: MeasureOptions = {}): number[][] {
   const { minRuns = 10, minTimeMs = 200, warmupRuns = 3 } = options;
   // Warm up by count and by time: small functions need many calls before TurboFan optimises them.
   for (const fn of fns) {
@@ -38,7 +43,17 @@ export function measureInterleaved(fns: ReadonlyArray<() => unknown>, options: M
       times[i]!.push(performance.now() - t0);
     });
   }
-  return times.map(median);
+  return times;
+}
+
+/**
+ * The median over rounds of `times[i][round] / times[baseline][round]`: each ratio compares two calls
+ * made back to back, so a slow period of a shared machine cancels out of it, which a ratio of two
+ * medians taken over different rounds does not guarantee.
+ */
+export function pairedRatio(times: ReadonlyArray<ReadonlyArray<number>>, i: number, baseline: number): number {
+  const base = times[baseline]!;
+  return median(times[i]!.map((t, r) => t / base[r]!));
 }
 
 /** Median of a non-empty list (mean of the two middle values for an even length). */

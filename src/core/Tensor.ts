@@ -29,12 +29,30 @@ export type FloatArray = Float64Array | Float32Array;
 /** Guards the constructor: only this library's code can wrap a buffer. */
 const INTERNAL: unique symbol = Symbol('adjoint.internal');
 
-let dataOfImpl: (t: Tensor) => FloatArray;
-let scalarOfImpl: (t: Tensor) => number;
-let isConcreteImpl: (t: Tensor) => boolean;
-let traceOfImpl: (t: Tensor) => object | undefined;
-let slotOfImpl: (t: Tensor) => number;
-let auxOfImpl: (t: Tensor) => object | undefined;
+// The internal accessors below are assigned by the class's static block, the only code that can
+// read private fields from outside an instance method. They are the functions themselves, not
+// wrappers around them: ops call them on every value, and each wrapper level costs a call.
+
+/**
+ * @internal The raw buffer of a concrete tensor. Kernels read it and never write it: every consumer
+ * of this function treats the array as read-only.
+ */
+export let dataOf!: (t: Tensor) => FloatArray;
+
+/** @internal The value of a concrete size-1 tensor, without allocating a buffer for 0-d ones. */
+export let scalarOf!: (t: Tensor) => number;
+
+/** @internal False for tracers (values under a transform). */
+export let isConcrete!: (t: Tensor) => boolean;
+
+/** @internal The trace a tracer belongs to (Trace.ts gives it its type), undefined for a concrete tensor. */
+export let traceOfTensor!: (t: Tensor) => object | undefined;
+
+/** @internal A reverse-mode tracer's slot on its tape. */
+export let slotOfTensor!: (t: Tensor) => number;
+
+/** @internal A forward-mode tracer's primal and tangents. */
+export let auxOfTensor!: (t: Tensor) => object | undefined;
 
 /**
  * An immutable, row-major n-d array of `float64` or `float32`.
@@ -62,13 +80,12 @@ export class Tensor {
   readonly #aux: object | undefined;
 
   /** @internal Tensors are made by the library's constructors and ops, never with `new`. */
-  constructor(token: typeof INTERNAL, shape: Shape, dtype: DType, data: FloatArray | undefined, scalar: number, trace: object | undefined, aux: object | undefined) {
-    if (token !== INTERNAL) {
-      throw new ArgumentError('INVALID_ARGUMENT', 'Tensor', 'use tensor(), zeros() or another constructor instead of new Tensor()');
-    }
+  constructor(token: typeof INTERNAL, shape: Shape, dtype: DType, size: number, data: FloatArray | undefined, scalar: number, trace: object | undefined, aux: object | undefined) {
+    // the error is built elsewhere: a tracer is made per recorded op, and a small constructor inlines
+    if (token !== INTERNAL) throw refusedConstruction();
     this.#shape = shape;
     this.#dtype = dtype;
-    this.#size = shape.length === 0 ? 1 : sizeOf(shape);
+    this.#size = size;
     this.#data = data;
     this.#scalar = scalar;
     this.#trace = trace;
@@ -102,7 +119,7 @@ export class Tensor {
   }
 
   static {
-    dataOfImpl = (t) => {
+    dataOf = (t) => {
       if (t.#data !== undefined) return t.#data;
       if (t.#trace !== undefined) throw concretizationError(t);
       const buf = t.#dtype === 'float64' ? new Float64Array(1) : new Float32Array(1);
@@ -110,47 +127,26 @@ export class Tensor {
       t.#data = buf;
       return buf;
     };
-    scalarOfImpl = (t) => {
+    scalarOf = (t) => {
       if (t.#trace !== undefined) throw concretizationError(t);
       return t.#shape.length === 0 ? t.#scalar : t.#data![0]!;
     };
-    isConcreteImpl = (t) => t.#trace === undefined;
-    traceOfImpl = (t) => t.#trace;
+    isConcrete = (t) => t.#trace === undefined;
+    traceOfTensor = (t) => t.#trace;
     // a tracer has no value, so the scalar field holds its slot on a reverse tape
-    slotOfImpl = (t) => t.#scalar;
-    auxOfImpl = (t) => t.#aux;
+    slotOfTensor = (t) => t.#scalar;
+    auxOfTensor = (t) => t.#aux;
   }
 }
 
-/**
- * @internal The raw buffer of a concrete tensor. Kernels read it and never write it: every consumer
- * of this function treats the array as read-only.
- */
-export const dataOf = (t: Tensor): FloatArray => dataOfImpl(t);
-
-/** @internal The value of a concrete size-1 tensor, without allocating a buffer for 0-d ones. */
-export const scalarOf = (t: Tensor): number => scalarOfImpl(t);
-
-/** @internal The trace a tracer belongs to (Trace.ts gives it its type), undefined for a concrete tensor. */
-export const traceOfTensor = (t: Tensor): object | undefined => traceOfImpl(t);
-
-/** @internal A reverse-mode tracer's slot on its tape. */
-export const slotOfTensor = (t: Tensor): number => slotOfImpl(t);
-
-/** @internal A forward-mode tracer's primal and tangents. */
-export const auxOfTensor = (t: Tensor): object | undefined => auxOfImpl(t);
-
-/** @internal False for tracers (values under a transform). */
-export const isConcrete = (t: Tensor): boolean => isConcreteImpl(t);
-
 /** @internal Wraps a buffer the caller just filled and will never touch again. */
 export function fromData(shape: Shape, dtype: DType, data: FloatArray): Tensor {
-  return new Tensor(INTERNAL, shape, dtype, data, shape.length === 0 ? data[0]! : 0, undefined, undefined);
+  return new Tensor(INTERNAL, shape, dtype, shape.length === 0 ? 1 : sizeOf(shape), data, shape.length === 0 ? data[0]! : 0, undefined, undefined);
 }
 
 /** @internal A 0-d tensor; no buffer until a kernel needs one. */
 export function makeScalar(value: number, dtype: DType): Tensor {
-  return new Tensor(INTERNAL, SCALAR_SHAPE, dtype, undefined, dtype === 'float32' ? Math.fround(value) : value, undefined, undefined);
+  return new Tensor(INTERNAL, SCALAR_SHAPE, dtype, 1, undefined, dtype === 'float32' ? Math.fround(value) : value, undefined, undefined);
 }
 
 /**
@@ -160,7 +156,16 @@ export function makeScalar(value: number, dtype: DType): Tensor {
  * with private fields is several times slower in V8.
  */
 export function makeTracer(shape: Shape, dtype: DType, trace: object, slot: number, aux: object | undefined): Tensor {
-  return new Tensor(INTERNAL, shape, dtype, undefined, slot, trace, aux);
+  return new Tensor(INTERNAL, shape, dtype, shape.length === 0 ? 1 : sizeOf(shape), undefined, slot, trace, aux);
+}
+
+/** @internal A 0-d float64 reverse-mode tracer: the one made per op on the scalar path. */
+export function makeScalarTracer(trace: object, slot: number): Tensor {
+  return new Tensor(INTERNAL, SCALAR_SHAPE, 'float64', 1, undefined, slot, trace, undefined);
+}
+
+function refusedConstruction(): ArgumentError {
+  return new ArgumentError('INVALID_ARGUMENT', 'Tensor', 'use tensor(), zeros() or another constructor instead of new Tensor()');
 }
 
 /** @internal A fresh buffer of the dtype. */

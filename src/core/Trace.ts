@@ -20,10 +20,10 @@
 import { unbroadcast } from './broadcasting.js';
 import { AdjointError, formatShape } from './errors.js';
 import { evaluate, type Interpreter, type Primitive, type ScalarEntry, setInterpreter, setScalarEntry } from './primitive.js';
-import { SCALAR_SHAPE, sameShape } from './shape.js';
-import { auxOfTensor, isConcrete, makeScalar, makeTracer, scalarOf, setTracerReadError, slotOfTensor, Tensor, traceOfTensor } from './Tensor.js';
+import { sameShape } from './shape.js';
+import { auxOfTensor, isConcrete, makeScalar, makeScalarTracer, makeTracer, scalarOf, setTracerReadError, slotOfTensor, Tensor, traceOfTensor } from './Tensor.js';
 import { isZero, type Tangent, Zero } from './zero.js';
-import { type Rule, ruleTable } from '../rules/combinators.js';
+import { partialKindTable, type Rule, ruleTable } from '../rules/combinators.js';
 import { add, astype } from '../rules/elementwise.js';
 import { broadcastTo } from '../rules/structure.js';
 
@@ -234,7 +234,7 @@ const FIRST_RULE_CODE = 2;
 const NO_OPERAND = -1;
 const CONSTANT_BASE = -2;
 
-/** What `scalarOperand` says besides a slot: a 0-d float64 constant, or a value the fast path cannot take. */
+/** What `entrySlot` says besides a slot: a 0-d float64 constant, or a value the fast path cannot take. */
 const CONSTANT = -2;
 const INELIGIBLE = -3;
 
@@ -379,15 +379,20 @@ export class ReverseTrace extends Trace implements ScalarEntry {
     return makeTracer(value.shape, value.dtype, this, slot, undefined);
   }
 
+  // The methods on the scalar path are kept small, rare work in separate methods: V8 inlines a
+  // call chain only up to a total size, and a constructor call left out of it is several times slower.
+
   private newSlot(): number {
     const slot = this.slots++;
-    if (slot >= this.values.length) {
-      this.values = grow(this.values);
-      this.code = grow(this.code);
-      this.in0 = grow(this.in0);
-      this.in1 = grow(this.in1);
-    }
+    if (slot >= this.values.length) this.growSlots();
     return slot;
+  }
+
+  private growSlots(): void {
+    this.values = grow(this.values);
+    this.code = grow(this.code);
+    this.in0 = grow(this.in0);
+    this.in1 = grow(this.in1);
   }
 
   /** The operand code of a new constant. */
@@ -402,12 +407,12 @@ export class ReverseTrace extends Trace implements ScalarEntry {
     const n = args.length;
     if (prim.scalarImpl !== undefined && n <= 2) {
       const x = args[0]!;
-      const s0 = this.scalarOperand(x);
+      const s0 = this.entrySlot(x);
       const y = n === 2 ? args[1]! : x;
-      const s1 = n === 2 ? this.scalarOperand(y) : NO_OPERAND;
+      const s1 = n === 2 ? this.entrySlot(y) : NO_OPERAND;
       if (s0 !== INELIGIBLE && s1 !== INELIGIBLE) {
-        const v0 = this.operandValue(x, s0);
-        return this.recordScalar(prim, s0, v0, s1, s1 === NO_OPERAND ? v0 : this.operandValue(y, s1));
+        const v0 = s0 >= 0 ? this.values[s0]! : scalarOf(x);
+        return this.recordScalar(prim, s0, v0, s1, s1 === NO_OPERAND ? v0 : s1 >= 0 ? this.values[s1]! : scalarOf(y));
       }
     }
     const primals = new Array<Tensor>(n);
@@ -421,7 +426,7 @@ export class ReverseTrace extends Trace implements ScalarEntry {
   /** The scalar entry for unary ops (see `ScalarEntry`): only calls on this trace's own scalar values. */
   unary(prim: Primitive<void>, x: Tensor | number): Tensor | undefined {
     if ((prim as Rule<void>).scalarImpl === undefined) return undefined;
-    const s0 = this.entryOperand(x);
+    const s0 = this.entrySlot(x);
     if (s0 < 0) return undefined;
     const v0 = this.values[s0]!;
     return this.recordScalar(prim as Rule<unknown>, s0, v0, NO_OPERAND, v0);
@@ -430,11 +435,12 @@ export class ReverseTrace extends Trace implements ScalarEntry {
   /** The scalar entry for binary ops: at least one operand must be this trace's scalar value. */
   binary(prim: Primitive<void>, x: Tensor | number, y: Tensor | number): Tensor | undefined {
     if ((prim as Rule<void>).scalarImpl === undefined) return undefined;
-    const s0 = this.entryOperand(x);
+    const s0 = this.entrySlot(x);
     if (s0 === INELIGIBLE) return undefined;
-    const s1 = this.entryOperand(y);
+    const s1 = this.entrySlot(y);
     if (s1 === INELIGIBLE || (s0 < 0 && s1 < 0)) return undefined;
-    return this.recordScalar(prim as Rule<unknown>, s0, this.operandValue(x, s0), s1, this.operandValue(y, s1));
+    const values = this.values;
+    return this.recordScalar(prim as Rule<unknown>, s0, s0 >= 0 ? values[s0]! : constantOf(x), s1, s1 >= 0 ? values[s1]! : constantOf(y));
   }
 
   /**
@@ -449,27 +455,21 @@ export class ReverseTrace extends Trace implements ScalarEntry {
     this.in0[slot] = s0 === CONSTANT ? this.constant(v0) : s0;
     this.in1[slot] = s1 === CONSTANT ? this.constant(v1) : s1;
     this.length++;
-    return makeTracer(SCALAR_SHAPE, 'float64', this, slot, undefined);
+    return makeScalarTracer(this, slot);
   }
 
-  /** An operand's slot if it is one of this trace's scalar values, `CONSTANT` for a concrete 0-d float64, else `INELIGIBLE`. */
-  private scalarOperand(a: Tensor): number {
-    const t = traceOf(a);
-    if (t !== undefined) {
-      const slot = slotOfTensor(a);
-      return t === this && this.code[slot] !== TENSOR_VALUE ? slot : INELIGIBLE;
-    }
-    return a.ndim === 0 && a.dtype === 'float64' ? CONSTANT : INELIGIBLE;
-  }
-
-  /** A scalar-entry operand: a number is a constant; a tensor as `scalarOperand`; anything else is left to the general route. */
-  private entryOperand(a: Tensor | number): number {
+  /**
+   * How the scalar path sees an operand: its slot if it is one of this trace's scalar values,
+   * `CONSTANT` for a number or a concrete 0-d float64 tensor, else `INELIGIBLE` (it takes the general
+   * route, which also reports values that are not tensors).
+   */
+  private entrySlot(a: Tensor | number): number {
     if (typeof a === 'number') return CONSTANT;
-    return a instanceof Tensor ? this.scalarOperand(a) : INELIGIBLE;
-  }
-
-  private operandValue(a: Tensor | number, s: number): number {
-    return s >= 0 ? this.values[s]! : typeof a === 'number' ? a : scalarOf(a);
+    if (!(a instanceof Tensor)) return INELIGIBLE;
+    const t = traceOfTensor(a);
+    if (t !== this) return t === undefined ? constantCode(a) : INELIGIBLE;
+    const slot = slotOfTensor(a);
+    return this.code[slot] !== TENSOR_VALUE ? slot : INELIGIBLE;
   }
 
   /** A scalar equation's operands as slots (-1: a constant) and primal tensors. */
@@ -511,39 +511,21 @@ export class ReverseTrace extends Trace implements ScalarEntry {
     const { num, hasTensor } = adj;
     let gi = general.length - 1;
     let nextGeneral = gi >= 0 ? general[gi]!.slot : -1;
-    for (let slot = this.slots - 1; slot >= 0; slot--) {
+    let slot = this.slots - 1;
+    while (slot >= 0) {
+      // numbers down to the next general equation, or to a slot a tensor cotangent reached
+      slot = numericSweep(slot, nextGeneral + 1, code, in0, in1, values, constants, num, hasTensor);
+      if (slot < 0) break;
       if (slot === nextGeneral) {
         this.generalStep(general[gi]!, adj, keepAll);
         gi--;
         nextGeneral = gi >= 0 ? general[gi]!.slot : -1;
-        continue;
-      }
-      const c = code[slot]!;
-      if (c < FIRST_RULE_CODE) continue; // an input
-      if (hasTensor[slot] === 1) {
+      } else {
         // a scalar equation reached by a tensor cotangent (one traced by an outer transform)
         const [slots, primals] = this.scalarOperands(slot);
-        this.applyVjp(slot, ruleTable[c - FIRST_RULE_CODE]!, slots, primals, undefined, adj, keepAll);
-        continue;
+        this.applyVjp(slot, ruleTable[code[slot]! - FIRST_RULE_CODE]!, slots, primals, undefined, adj, keepAll);
       }
-      // The hot loop: a scalar equation with a numeric cotangent. Concrete values are constants to
-      // every trace above this one, so propagating plain numbers loses nothing at higher order.
-      // A cotangent of 0 (none, or exactly 0) sends nothing: the strong zero of mulStrongZero.
-      const ct = num[slot]!;
-      if (ct === 0) continue;
-      const rule = ruleTable[c - FIRST_RULE_CODE]!;
-      const s0 = in0[slot]!;
-      const s1 = in1[slot]!;
-      const x = s0 >= 0 ? values[s0]! : constants[CONSTANT_BASE - s0]!;
-      const y = s1 >= 0 ? values[s1]! : s1 === NO_OPERAND ? x : constants[CONSTANT_BASE - s1]!;
-      if (s0 >= 0) {
-        const p = applyPartial(rule, 0, x, y, values[slot]!);
-        if (p !== 0) num[s0] = num[s0]! + ct * p; // a zero partial stops even an infinite cotangent
-      }
-      if (s1 >= 0) {
-        const p = applyPartial(rule, 1, x, y, values[slot]!);
-        if (p !== 0) num[s1] = num[s1]! + ct * p;
-      }
+      slot--;
     }
     return adj;
   }
@@ -570,6 +552,9 @@ export class ReverseTrace extends Trace implements ScalarEntry {
   }
 }
 
+/** The arrays of the last released `Adjoints` (see `spareArrays` for why). */
+let spareAdjointArrays: { readonly num: Float64Array; readonly hasTensor: Uint8Array } | undefined;
+
 /**
  * The adjoints of one reverse pass. Scalar slots accumulate plain numbers in `num` (0 means none: a
  * zero adjoint and no adjoint propagate alike); other adjoints are tensors. A concrete 0-d float64
@@ -582,8 +567,21 @@ export class Adjoints {
   private readonly tensors = new Map<number, Tensor>();
 
   constructor(slots: number) {
-    this.num = new Float64Array(slots);
-    this.hasTensor = new Uint8Array(slots);
+    const spare = spareAdjointArrays;
+    if (spare !== undefined && spare.num.length >= slots) {
+      // reused arrays are cleared over the slots in use; fresh ones would fault in every page
+      spareAdjointArrays = undefined;
+      this.num = spare.num.fill(0, 0, slots);
+      this.hasTensor = spare.hasTensor.fill(0, 0, slots);
+    } else {
+      this.num = new Float64Array(slots);
+      this.hasTensor = new Uint8Array(slots);
+    }
+  }
+
+  /** Hands the arrays to the next reverse pass; called by the owner once it has read what it needs. */
+  release(): void {
+    if (spareAdjointArrays === undefined || spareAdjointArrays.num.length < this.num.length) spareAdjointArrays = { num: this.num, hasTensor: this.hasTensor };
   }
 
   addTensor(slot: number, ct: Tensor): void {
@@ -629,14 +627,71 @@ function grow<T extends Int32Array | Float64Array | Uint8Array | Uint16Array>(a:
   return b;
 }
 
+/** `CONSTANT` for a concrete 0-d float64 tensor (one the scalar path takes as a constant), else `INELIGIBLE`. */
+function constantCode(a: Tensor): number {
+  return a.ndim === 0 && a.dtype === 'float64' ? CONSTANT : INELIGIBLE;
+}
+
+/** The value of a scalar-entry constant: a number or a concrete 0-d float64 tensor. */
+function constantOf(a: Tensor | number): number {
+  return typeof a === 'number' ? a : scalarOf(a);
+}
+
 /** A concrete 0-d float64 tensor: the values the scalar fast path handles. */
 function isScalarValue(t: Tensor): boolean {
   return t.ndim === 0 && t.dtype === 'float64' && isConcrete(t);
 }
 
-/** The partial of `rule` with respect to argument `i`, inline for the kinds `Partial` names. */
-function applyPartial(rule: Rule<unknown>, i: 0 | 1, x: number, y: number, ans: number): number {
-  switch (rule.partialKinds[i]) {
+/**
+ * The reverse pass's hot loop: scalar equations from slot `hi` down to `lo` with numeric
+ * cotangents. Returns the first slot whose cotangent is a tensor, or `lo - 1` when all are done.
+ * Concrete values are constants to every trace above this one, so propagating plain numbers loses
+ * nothing at higher order. A cotangent of 0 (none, or exactly 0) sends nothing, and neither does a
+ * zero partial against an infinite cotangent: the strong zero of mulStrongZero.
+ */
+function numericSweep(
+  hi: number,
+  lo: number,
+  code: Uint16Array,
+  in0: Int32Array,
+  in1: Int32Array,
+  values: Float64Array,
+  constants: Float64Array,
+  num: Float64Array,
+  hasTensor: Uint8Array,
+): number {
+  for (let slot = hi; slot >= lo; slot--) {
+    const c = code[slot]!;
+    if (c < FIRST_RULE_CODE) continue; // an input
+    if (hasTensor[slot] === 1) return slot;
+    const ct = num[slot]!;
+    if (ct === 0) continue;
+    const id = c - FIRST_RULE_CODE;
+    const s0 = in0[slot]!;
+    const s1 = in1[slot]!;
+    if (partialKindTable[2 * id] === 1 && partialKindTable[2 * id + 1] === 1) {
+      // add: both partials are 1, no operand values needed
+      if (s0 >= 0) num[s0] = num[s0]! + ct;
+      if (s1 >= 0) num[s1] = num[s1]! + ct;
+      continue;
+    }
+    const x = s0 >= 0 ? values[s0]! : constants[CONSTANT_BASE - s0]!;
+    const y = s1 >= 0 ? values[s1]! : s1 === NO_OPERAND ? x : constants[CONSTANT_BASE - s1]!;
+    if (s0 >= 0) {
+      const p = partial(partialKindTable[2 * id]!, id, 0, x, y, values[slot]!);
+      if (p !== 0) num[s0] = num[s0]! + ct * p;
+    }
+    if (s1 >= 0) {
+      const p = partial(partialKindTable[2 * id + 1]!, id, 1, x, y, values[slot]!);
+      if (p !== 0) num[s1] = num[s1]! + ct * p;
+    }
+  }
+  return lo - 1;
+}
+
+/** Partial `i` of rule `id` at (x, y) with output `ans`, inline for the kinds `Partial` names. */
+function partial(kind: number, id: number, i: 0 | 1, x: number, y: number, ans: number): number {
+  switch (kind) {
     case 1:
       return 1;
     case 2:
@@ -646,7 +701,7 @@ function applyPartial(rule: Rule<unknown>, i: 0 | 1, x: number, y: number, ans: 
     case 4:
       return x;
     default:
-      return rule.scalarPartials![i]!(x, y, ans);
+      return ruleTable[id]!.scalarPartials![i]!(x, y, ans);
   }
 }
 

@@ -65,8 +65,8 @@ export function flatten(op: string, tree: unknown): { leaves: Leaf[]; def: TreeD
   return { leaves, def };
 }
 
-/** Rebuilds a frozen tree of structure `def` from `leaves` (in flatten order). */
-export function unflatten<T = Tree>(def: TreeDef, leaves: ReadonlyArray<Leaf>): T {
+/** Rebuilds a tree of structure `def` from `leaves` (in flatten order), deeply frozen unless `frozen` is false. */
+export function unflatten<T = Tree>(def: TreeDef, leaves: ReadonlyArray<Leaf>, frozen = true): T {
   let i = 0;
   const build = (d: TreeDef): unknown => {
     switch (d._tag) {
@@ -82,7 +82,8 @@ export function unflatten<T = Tree>(def: TreeDef, leaves: ReadonlyArray<Leaf>): 
       }
     }
   };
-  return freeze(build(def), true) as T;
+  const tree = build(def);
+  return (frozen ? freeze(tree, true) : tree) as T;
 }
 
 /** Describes a structure for error messages: `[_, { a: _, b: _ }]`. */

@@ -58,7 +58,10 @@ export function flattenArgs(op: string, args: ReadonlyArray<unknown>, argnums: R
     defs,
     rebuild(newLeaves) {
       const out = [...args];
-      split(newLeaves).forEach((ls, j) => (out[argnums[j]!] = unflatten(defs[j]!, ls)));
+      // The function's own arguments, in fresh containers shaped like the caller's: left unfrozen,
+      // as the caller's were. (Indexing a frozen array is a generic, slower load in V8, and scalar
+      // code indexes its inputs once per op.)
+      split(newLeaves).forEach((ls, j) => (out[argnums[j]!] = unflatten(defs[j]!, ls, false)));
       return out;
     },
     structure(ls) {
@@ -170,7 +173,9 @@ function linearized(op: string, trace: ReverseTrace, flat: FlatArgs, result: unk
         if (t !== undefined && ct !== undefined) seeds.push([t, ct]);
       });
       const adj = trace.backward(seeds);
-      return trace.inputs.map((t, i) => adj.get(t.slot) ?? zerosLike(flat.leaves[i]!));
+      const inputCts = trace.inputs.map((t, i) => adj.get(t.slot) ?? zerosLike(flat.leaves[i]!));
+      adj.release();
+      return inputCts;
     },
   };
 }

@@ -31,7 +31,7 @@ export type ScalarPartials = readonly [ScalarPartial] | readonly [ScalarPartial,
 
 /**
  * Partials the reverse pass knows without calling them: the constants ±1 and "the other operand"
- * (the partials of add, sub, neg and mul). The engine reads `Rule.partialKinds` and applies these
+ * (the partials of add, sub, neg and mul). The engine reads `partialKindTable` and applies these
  * inline; any other partial is called.
  */
 export const Partial = {
@@ -50,13 +50,22 @@ export const ScalarImpl = {
   mul: (x: number, y: number): number => x * y,
 } as const;
 
-/** `Rule.partialKinds` codes: 0 call the partial, 1 one, 2 minus one, 3 y, 4 x. */
+/** `partialKindTable` codes: 0 call the partial, 1 one, 2 minus one, 3 y, 4 x. */
 function partialKind(p: ScalarPartial | undefined): number {
   return p === Partial.one ? 1 : p === Partial.minusOne ? 2 : p === Partial.y ? 3 : p === Partial.x ? 4 : 0;
 }
 
-/** What a rules file writes for a row; `rule()` adds the `id` and `partialKinds`. */
-export type RuleSpec<P> = Omit<Rule<P>, 'id' | 'partialKinds' | 'implKind'>;
+/** What a rules file writes for a row; `rule()` adds the `id` and `implKind`. */
+export type RuleSpec<P> = Omit<Rule<P>, 'id' | 'implKind'>;
+
+/** Room for this many rows in `partialKindTable` (the library defines about 70). */
+const MAX_RULES = 256;
+
+/**
+ * How the reverse pass applies each row's `scalarPartials`, two entries per row at `2 * id + i`:
+ * a typed array, so its hot loop reads one byte instead of a row and its fields.
+ */
+export const partialKindTable = new Uint8Array(2 * MAX_RULES);
 
 export interface Rule<P = unknown> extends Primitive<P> {
   /** Position in `ruleTable`, given by `rule()`. */
@@ -75,8 +84,6 @@ export interface Rule<P = unknown> extends Primitive<P> {
   readonly scalarPartials?: ScalarPartials;
   /** Derived by `rule()` from `scalarImpl` (see `ScalarImpl`): 0 call it, 1 add, 2 sub, 3 mul. */
   readonly implKind: number;
-  /** Derived by `rule()` from `scalarPartials` (see `Partial`): how the engine applies each one. */
-  readonly partialKinds: readonly [number, number];
   /** The kernel on plain numbers (`y` is ignored by unary ops); present exactly when `scalarPartials` is. */
   readonly scalarImpl?: (x: number, y: number) => number;
 }
@@ -97,8 +104,10 @@ export function rule<P>(spec: RuleSpec<P>): Rule<P> {
     scalarImpl: spec.scalarImpl,
     scalarPartials: spec.scalarPartials,
     implKind: spec.scalarImpl === ScalarImpl.add ? 1 : spec.scalarImpl === ScalarImpl.sub ? 2 : spec.scalarImpl === ScalarImpl.mul ? 3 : 0,
-    partialKinds: [partialKind(spec.scalarPartials?.[0]), partialKind(spec.scalarPartials?.[1])],
   };
+  if (row.id >= MAX_RULES) throw new Error(`adjoint internal: more than ${MAX_RULES} primitives; raise MAX_RULES`);
+  partialKindTable[2 * row.id] = partialKind(spec.scalarPartials?.[0]);
+  partialKindTable[2 * row.id + 1] = partialKind(spec.scalarPartials?.[1]);
   ruleTable.push(row as Rule<unknown>);
   return row;
 }

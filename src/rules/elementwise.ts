@@ -118,12 +118,15 @@ export function binaryOperands(op: string, x: Operand, y: Operand): [Tensor, Ten
 }
 
 function binaryOp(prim: Rule<void>): BinaryOp {
-  const apply = (x: Operand, y: Operand): Tensor =>
-    (scalarEntry !== undefined ? scalarEntry.binary(prim, x, y) : undefined) ?? bind(prim, binaryOperands(prim.name, x, y), undefined);
+  const general = (x: Operand, y: Operand): Tensor => bind(prim, binaryOperands(prim.name, x, y), undefined);
   return function op(x: Operand, y?: Operand): Tensor | ((x: Operand) => Tensor) {
     // one argument: the data-last form for pipe
-    if (arguments.length === 1) return (first: Operand) => apply(first, x);
-    return apply(x, y as Operand);
+    if (arguments.length === 1) return (first: Operand) => op(first, x) as Tensor;
+    // Every binary op shares this code and its type feedback, so the hot (scalar) path calls no
+    // per-op closure: V8 then compiles one call target here whichever ops a program uses.
+    const entry = scalarEntry;
+    const recorded = entry !== undefined ? entry.binary(prim, x, y as Operand) : undefined;
+    return recorded !== undefined ? recorded : general(x, y as Operand);
   } as BinaryOp;
 }
 
