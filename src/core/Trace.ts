@@ -261,6 +261,14 @@ let capacityHint = 1 << 14;
  */
 let spareArrays: TapeArrays | undefined;
 
+/** Arrays longer than this are not kept (a one-off huge tape should not hold its memory for good). */
+const MAX_SPARE_SLOTS = 1 << 20;
+
+/** Whether released arrays of `length` slots should replace the spare ones of `spareLength`. */
+function worthKeeping(length: number, spareLength: number | undefined): boolean {
+  return length <= MAX_SPARE_SLOTS && (spareLength === undefined || spareLength < length);
+}
+
 function takeArrays(): TapeArrays {
   const spare = spareArrays;
   if (spare !== undefined && spare.values.length >= capacityHint) {
@@ -348,7 +356,7 @@ export class ReverseTrace extends Trace implements ScalarEntry {
     if (this.released) return;
     this.released = true;
     const { values, code, in0, in1, constants } = this;
-    if (spareArrays === undefined || spareArrays.values.length < values.length) spareArrays = { values, code, in0, in1, constants };
+    if (worthKeeping(values.length, spareArrays?.values.length)) spareArrays = { values, code, in0, in1, constants };
     ({ values: this.values, code: this.code, in0: this.in0, in1: this.in1, constants: this.constants } = NO_ARRAYS);
   }
 
@@ -581,7 +589,7 @@ export class Adjoints {
 
   /** Hands the arrays to the next reverse pass; called by the owner once it has read what it needs. */
   release(): void {
-    if (spareAdjointArrays === undefined || spareAdjointArrays.num.length < this.num.length) spareAdjointArrays = { num: this.num, hasTensor: this.hasTensor };
+    if (worthKeeping(this.num.length, spareAdjointArrays?.num.length)) spareAdjointArrays = { num: this.num, hasTensor: this.hasTensor };
   }
 
   addTensor(slot: number, ct: Tensor): void {
