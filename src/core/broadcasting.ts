@@ -2,12 +2,13 @@
  * Undoing broadcasting: the one engine helper that sums a (co)tangent computed at a broadcast output
  * shape back down to an input's shape. Rules never sum axes themselves; the transforms call this on
  * every cotangent a rule returns, so a rule may return `ct * y` at the output's shape for an input
- * that was broadcast.
+ * that was broadcast. Likewise `matchDType` gives every (co)tangent its primal's dtype.
  *
  * @since 0.1.0
  */
 import { sameShape, type Shape } from './shape.js';
 import type { Tensor } from './Tensor.js';
+import { astype } from '../rules/elementwise.js';
 import { sum } from '../rules/reduction.js';
 import { reshape } from '../rules/structure.js';
 
@@ -21,4 +22,9 @@ export function unbroadcast(ct: Tensor, shape: Shape): Tensor {
   }
   const summed = axes.length === 0 ? ct : sum(ct, { axis: axes, keepdims: true });
   return reshape(summed, shape);
+}
+
+/** A (co)tangent in its primal's dtype: mixed-dtype arithmetic must not change a gradient's dtype. */
+export function matchDType(t: Tensor, primal: Tensor): Tensor {
+  return t.dtype === primal.dtype ? t : astype(t, primal.dtype);
 }

@@ -8,7 +8,7 @@
  */
 import { onesLike } from './creation.js';
 import { dataOf, isConcrete, Tensor } from './Tensor.js';
-import type { Equation } from './Trace.js';
+import type { Equation } from './ReverseTrace.js';
 import { reverseScope, runScoped } from './scope.js';
 import type { Program } from '../effects/Program.js';
 

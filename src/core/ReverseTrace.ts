@@ -1,0 +1,533 @@
+/**
+ * Reverse mode: the tape and the reverse pass (see Trace.ts for levels and dispatch).
+ *
+ * `ReverseTrace` records a Wengert list as the function runs: one slot per value, one equation per
+ * op. `backward` seeds output adjoints and walks the tape in reverse, applying each rule's `vjp` and
+ * summing adjoints (`+=`) where a value is used twice. Equations on 0-d float64 values are stored in
+ * typed arrays and run backward on plain numbers (the scalar path); all others keep their tensors.
+ *
+ * @since 0.1.0
+ */
+import { matchDType, unbroadcast } from './broadcasting.js';
+import { AdjointError } from './errors.js';
+import { bind, type Primitive, type ScalarEntry } from './primitive.js';
+import { isConcrete, makeScalar, makeScalarTracer, makeTracer, scalarOf, slotOfTensor, Tensor, traceOfTensor } from './Tensor.js';
+import { Trace, type Tracer, traceOf, tracerOf } from './Trace.js';
+import { isZero } from './zero.js';
+import { partialKindTable, type Rule, ruleTable } from '../rules/combinators.js';
+import { add } from '../rules/elementwise.js';
+
+/**
+ * One recorded equation, as `printTape` shows it: the primitive, its operands (a slot of this trace,
+ * or a constant), its parameters and its output slot.
+ */
+export interface Equation {
+  readonly prim: Rule<unknown>;
+  readonly operands: ReadonlyArray<{ readonly slot: number } | { readonly constant: Tensor }>;
+  readonly params: unknown;
+  readonly slot: number;
+}
+
+/** An equation the scalar fast path does not store in typed arrays: it keeps its argument tensors. */
+interface GeneralEquation {
+  readonly slot: number;
+  readonly prim: Rule<unknown>;
+  readonly args: ReadonlyArray<Tensor>;
+  readonly params: unknown;
+}
+
+/** `ReverseTrace.code` by slot: a non-scalar value, a scalar value with no scalar equation (an
+ * input, a general equation's output), or from `FIRST_RULE_CODE` on, a scalar equation's rule. */
+const TENSOR_VALUE = 0;
+const SCALAR_VALUE = 1;
+const FIRST_RULE_CODE = 2;
+
+/** Operand codes of scalar equations: a slot (>= 0), none (unary ops), or constant k as `CONSTANT_BASE - k`. */
+const NO_OPERAND = -1;
+const CONSTANT_BASE = -2;
+
+/** What `entrySlot` says besides a slot: a 0-d float64 constant, or a value the fast path cannot take. */
+const CONSTANT = -2;
+const INELIGIBLE = -3;
+
+/** The typed arrays of a tape, by slot (`constants` densely). */
+interface TapeArrays {
+  readonly values: Float64Array;
+  readonly code: Uint16Array;
+  readonly in0: Int32Array;
+  readonly in1: Int32Array;
+  readonly constants: Float64Array;
+}
+
+/**
+ * New tapes start at the size the last closed tape needed (at least 16k slots, at most 256k): a
+ * training loop records the same program again and again, and then rarely grows its arrays.
+ */
+let capacityHint = 1 << 14;
+
+/**
+ * The arrays of a tape that is done, kept for the next one. Fresh typed arrays cost a page fault on
+ * first touch of every page, which on small VMs is as slow as recording itself; a training loop
+ * that calls `grad` again and again reuses one set instead. Only transforms that drop their tape
+ * after its reverse passes (`grad`, `valueAndGrad`, `jacrev`) give it back (`ReverseTrace.release`).
+ */
+let spareArrays: TapeArrays | undefined;
+
+/** Arrays longer than this are not kept (a one-off huge tape should not hold its memory for good). */
+const MAX_SPARE_SLOTS = 1 << 20;
+
+/** Whether released arrays of `length` slots should replace the spare ones of `spareLength`. */
+function worthKeeping(length: number, spareLength: number | undefined): boolean {
+  return length <= MAX_SPARE_SLOTS && (spareLength === undefined || spareLength < length);
+}
+
+function takeArrays(): TapeArrays {
+  const spare = spareArrays;
+  if (spare !== undefined && spare.values.length >= capacityHint) {
+    spareArrays = undefined;
+    return spare;
+  }
+  return {
+    values: new Float64Array(capacityHint),
+    code: new Uint16Array(capacityHint),
+    in0: new Int32Array(capacityHint),
+    in1: new Int32Array(capacityHint),
+    constants: new Float64Array(capacityHint >> 2),
+  };
+}
+
+const NO_ARRAYS: TapeArrays = {
+  values: new Float64Array(0),
+  code: new Uint16Array(0),
+  in0: new Int32Array(0),
+  in1: new Int32Array(0),
+  constants: new Float64Array(0),
+};
+
+/**
+ * The recorded forward pass (the tape): every value of the trace has a slot, inputs first, then one
+ * per equation in the order they ran.
+ *
+ * Recording sits on the hot path of every op, so an equation whose operands are all 0-d float64
+ * values (this trace's scalar values, or constants) is stored in typed arrays by its output slot: its
+ * rule (`code`), operand codes (`in0`, `in1`) and value. No tensor is made for its output until
+ * something asks for one (`primalAt`), and the reverse pass propagates plain numbers through it
+ * (the rule's `scalarPartials`). Other equations keep their argument tensors (`general`).
+ */
+export class ReverseTrace extends Trace implements ScalarEntry {
+  /** Input tracers, in the order they were created. */
+  readonly inputs: Tracer[] = [];
+  /** Effect operations performed while recording, before equation `at` (for printTape). */
+  readonly notes: Array<{ readonly at: number; readonly text: string; readonly values: ReadonlyArray<unknown> }> = [];
+  /** Number of equations. */
+  length = 0;
+  private slots = 0;
+  private values: Float64Array;
+  private code: Uint16Array;
+  private in0: Int32Array;
+  private in1: Int32Array;
+  private constants: Float64Array;
+  private nConstants = 0;
+  /** General equations, in slot order. */
+  private readonly general: GeneralEquation[] = [];
+  /** Tensors of values: every non-scalar one, and scalar ones once asked for. */
+  private readonly primals = new Map<number, Tensor>();
+  private released = false;
+
+  constructor(level: number, transform: string) {
+    super(level, transform);
+    const arrays = takeArrays();
+    this.values = arrays.values;
+    this.code = arrays.code;
+    this.in0 = arrays.in0;
+    this.in1 = arrays.in1;
+    this.constants = arrays.constants;
+  }
+
+  /** Wraps an input leaf. */
+  input(x: Tensor): Tensor {
+    const t = this.define(x);
+    this.inputs.push(tracerOf(t)!);
+    return t;
+  }
+
+  protected ownPrimal(x: Tensor): Tensor {
+    return this.primalAt(slotOfTensor(x));
+  }
+
+  override scalarEntry(): ScalarEntry {
+    return this;
+  }
+
+  override noteEffect(text: string, values: ReadonlyArray<unknown>): void {
+    this.notes.push({ at: this.length, text, values });
+  }
+
+  override ssaName(slot: number): string {
+    return `w${slot + 1} (in ${this.transform})`;
+  }
+
+  /** Called when the trace closes: the next tape starts at this one's size. */
+  override closed(): void {
+    capacityHint = Math.min(Math.max(this.slots, 1 << 14), 1 << 18);
+  }
+
+  /**
+   * Gives the tape's arrays to the next trace. Called by transforms that are done with the tape;
+   * reading it afterwards is a bug, and `primalAt` and `backward` refuse.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    const { values, code, in0, in1, constants } = this;
+    if (worthKeeping(values.length, spareArrays?.values.length)) spareArrays = { values, code, in0, in1, constants };
+    ({ values: this.values, code: this.code, in0: this.in0, in1: this.in1, constants: this.constants } = NO_ARRAYS);
+  }
+
+  private checkLive(): void {
+    if (this.released) {
+      throw new AdjointError('LEAKED_TRACER', this.transform, `a value traced by a ${this.transform} call that has already returned was read; return it from the function instead`);
+    }
+  }
+
+  /** The primal value of a slot, as a tensor (made on first request for scalar slots). */
+  primalAt(slot: number): Tensor {
+    const p = this.primals.get(slot);
+    if (p !== undefined) return p;
+    this.checkLive();
+    const t = makeScalar(this.values[slot]!, 'float64');
+    this.primals.set(slot, t);
+    return t;
+  }
+
+  /** A new slot holding `value`, and its tracer. */
+  private define(value: Tensor): Tensor {
+    const slot = this.newSlot();
+    if (isScalarValue(value)) {
+      this.values[slot] = scalarOf(value);
+      this.code[slot] = SCALAR_VALUE;
+    } else this.code[slot] = TENSOR_VALUE;
+    this.primals.set(slot, value);
+    return makeTracer(value.shape, value.dtype, this, slot, undefined);
+  }
+
+  // The methods on the scalar path are kept small, rare work in separate methods: V8 inlines a
+  // call chain only up to a total size, and a constructor call left out of it is several times slower.
+
+  private newSlot(): number {
+    const slot = this.slots++;
+    if (slot >= this.values.length) this.growSlots();
+    return slot;
+  }
+
+  private growSlots(): void {
+    this.values = grow(this.values);
+    this.code = grow(this.code);
+    this.in0 = grow(this.in0);
+    this.in1 = grow(this.in1);
+  }
+
+  /** The operand code of a new constant. */
+  private constant(v: number): number {
+    const k = this.nConstants++;
+    if (k >= this.constants.length) this.constants = grow(this.constants);
+    this.constants[k] = v;
+    return CONSTANT_BASE - k;
+  }
+
+  process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
+    const n = args.length;
+    if (prim.scalarImpl !== undefined && n <= 2) {
+      const x = args[0]!;
+      const s0 = this.entrySlot(x);
+      const y = n === 2 ? args[1]! : x;
+      const s1 = n === 2 ? this.entrySlot(y) : NO_OPERAND;
+      if (s0 !== INELIGIBLE && s1 !== INELIGIBLE) {
+        const v0 = s0 >= 0 ? this.values[s0]! : scalarOf(x);
+        return this.recordScalar(prim, s0, v0, s1, s1 === NO_OPERAND ? v0 : s1 >= 0 ? this.values[s1]! : scalarOf(y));
+      }
+    }
+    const primals = new Array<Tensor>(n);
+    for (let i = 0; i < n; i++) primals[i] = this.primalOf(args[i]!);
+    const out = this.define(bind(prim, primals, params));
+    this.general.push({ slot: slotOfTensor(out), prim, args, params });
+    this.length++;
+    return out;
+  }
+
+  /** The scalar entry for unary ops (see `ScalarEntry`): only calls on this trace's own scalar values. */
+  unary(prim: Primitive<void>, x: Tensor | number): Tensor | undefined {
+    if ((prim as Rule<void>).scalarImpl === undefined) return undefined;
+    const s0 = this.entrySlot(x);
+    if (s0 < 0) return undefined;
+    const v0 = this.values[s0]!;
+    return this.recordScalar(prim as Rule<unknown>, s0, v0, NO_OPERAND, v0);
+  }
+
+  /** The scalar entry for binary ops: at least one operand must be this trace's scalar value. */
+  binary(prim: Primitive<void>, x: Tensor | number, y: Tensor | number): Tensor | undefined {
+    if ((prim as Rule<void>).scalarImpl === undefined) return undefined;
+    const s0 = this.entrySlot(x);
+    if (s0 === INELIGIBLE) return undefined;
+    const s1 = this.entrySlot(y);
+    if (s1 === INELIGIBLE || (s0 < 0 && s1 < 0)) return undefined;
+    const values = this.values;
+    return this.recordScalar(prim as Rule<unknown>, s0, s0 >= 0 ? values[s0]! : constantOf(x), s1, s1 >= 0 ? values[s1]! : constantOf(y));
+  }
+
+  /**
+   * Records a scalar equation from its operands (a slot, `CONSTANT` or `NO_OPERAND`) and their
+   * values. A unary op gets its operand's value as `v1` too.
+   */
+  private recordScalar(prim: Rule<unknown>, s0: number, v0: number, s1: number, v1: number): Tensor {
+    const slot = this.newSlot();
+    const k = prim.implKind;
+    this.values[slot] = k === 1 ? v0 + v1 : k === 2 ? v0 - v1 : k === 3 ? v0 * v1 : prim.scalarImpl!(v0, v1);
+    this.code[slot] = prim.id + FIRST_RULE_CODE;
+    this.in0[slot] = s0 === CONSTANT ? this.constant(v0) : s0;
+    this.in1[slot] = s1 === CONSTANT ? this.constant(v1) : s1;
+    this.length++;
+    return makeScalarTracer(this, slot);
+  }
+
+  /**
+   * How the scalar path sees an operand: its slot if it is one of this trace's scalar values,
+   * `CONSTANT` for a number or a concrete 0-d float64 tensor, else `INELIGIBLE` (it takes the general
+   * route, which also reports values that are not tensors).
+   */
+  private entrySlot(a: Tensor | number): number {
+    if (typeof a === 'number') return CONSTANT;
+    if (!(a instanceof Tensor)) return INELIGIBLE;
+    const t = traceOfTensor(a);
+    if (t !== this) return t === undefined ? constantCode(a) : INELIGIBLE;
+    const slot = slotOfTensor(a);
+    return this.code[slot] !== TENSOR_VALUE ? slot : INELIGIBLE;
+  }
+
+  /** A scalar equation's operands as slots (-1: a constant) and primal tensors. */
+  private scalarOperands(slot: number): [number[], Tensor[]] {
+    const codes = [this.in0[slot]!, this.in1[slot]!].filter((o) => o !== NO_OPERAND);
+    const primals = codes.map((o) => (o >= 0 ? this.primalAt(o) : makeScalar(this.constants[CONSTANT_BASE - o]!, 'float64')));
+    return [codes.map((o) => Math.max(o, -1)), primals];
+  }
+
+  /** The equations, for display. */
+  equations(): Equation[] {
+    const out: Equation[] = [];
+    let gi = 0;
+    for (let slot = 0; slot < this.slots; slot++) {
+      const g = this.general[gi];
+      if (g !== undefined && g.slot === slot) {
+        gi++;
+        const operands = g.args.map((a) => (traceOf(a) === this ? { slot: slotOfTensor(a) } : { constant: a }));
+        out.push({ prim: g.prim, operands, params: g.params, slot });
+      } else if (this.code[slot]! >= FIRST_RULE_CODE) {
+        const [slots, primals] = this.scalarOperands(slot);
+        const operands = slots.map((s, i) => (s >= 0 ? { slot: s } : { constant: primals[i]! }));
+        out.push({ prim: ruleTable[this.code[slot]! - FIRST_RULE_CODE]!, operands, params: undefined, slot });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The reverse pass: `seeds` pairs output tracers with their cotangents. Returns the adjoints by
+   * slot. With `keepAll` false, tensor adjoints of intermediate values are dropped as soon as they
+   * have been propagated.
+   */
+  backward(seeds: ReadonlyArray<readonly [Tracer, Tensor]>, keepAll = false): Adjoints {
+    this.checkLive();
+    const adj = new Adjoints(this.slots);
+    for (const [t, ct] of seeds) adj.addTensor(t.slot, ct);
+    const { values, code, in0, in1, constants, general } = this;
+    const { num, hasTensor } = adj;
+    let gi = general.length - 1;
+    let nextGeneral = gi >= 0 ? general[gi]!.slot : -1;
+    let slot = this.slots - 1;
+    while (slot >= 0) {
+      // numbers down to the next general equation, or to a slot a tensor cotangent reached
+      slot = numericSweep(slot, nextGeneral + 1, code, in0, in1, values, constants, num, hasTensor);
+      if (slot < 0) break;
+      if (slot === nextGeneral) {
+        this.generalStep(general[gi]!, adj, keepAll);
+        gi--;
+        nextGeneral = gi >= 0 ? general[gi]!.slot : -1;
+      } else {
+        // a scalar equation reached by a tensor cotangent (one traced by an outer transform)
+        const [slots, primals] = this.scalarOperands(slot);
+        this.applyVjp(slot, ruleTable[code[slot]! - FIRST_RULE_CODE]!, slots, primals, undefined, adj, keepAll);
+      }
+      slot--;
+    }
+    return adj;
+  }
+
+  private generalStep(g: GeneralEquation, adj: Adjoints, keepAll: boolean): void {
+    if (!adj.has(g.slot)) return;
+    const slots = g.args.map((a) => (traceOf(a) === this ? slotOfTensor(a) : -1));
+    const primals = g.args.map((a, i) => (slots[i]! >= 0 ? this.primalAt(slots[i]!) : a));
+    this.applyVjp(g.slot, g.prim, slots, primals, g.params, adj, keepAll);
+  }
+
+  /** One equation through its tensor rule: the slot's adjoint into its operands' (slots, -1 for constants). */
+  private applyVjp(slot: number, prim: Rule<unknown>, slots: number[], primals: Tensor[], params: unknown, adj: Adjoints, keepAll: boolean): void {
+    const ct = adj.get(slot);
+    if (ct === undefined) return;
+    if (!keepAll) adj.drop(slot);
+    const wants = slots.map((s) => s >= 0);
+    const cts = prim.vjp(ct, primals, this.primalAt(slot), params, wants);
+    for (let i = 0; i < slots.length; i++) {
+      const c = cts[i];
+      if (!wants[i] || c === undefined || isZero(c)) continue;
+      adj.addTensor(slots[i]!, matchDType(unbroadcast(c, primals[i]!.shape), primals[i]!));
+    }
+  }
+}
+
+/** The arrays of the last released `Adjoints` (see `spareArrays` for why). */
+let spareAdjointArrays: { readonly num: Float64Array; readonly hasTensor: Uint8Array } | undefined;
+
+/**
+ * The adjoints of one reverse pass. Scalar slots accumulate plain numbers in `num` (0 means none: a
+ * zero adjoint and no adjoint propagate alike); other adjoints are tensors. A concrete 0-d float64
+ * adjoint is kept as a number too, so the numeric hot loop picks it up; `get` folds the two.
+ */
+export class Adjoints {
+  readonly num: Float64Array;
+  /** 1 where `tensors` holds an adjoint: the hot loop's one-byte check. */
+  readonly hasTensor: Uint8Array;
+  private readonly tensors = new Map<number, Tensor>();
+
+  constructor(slots: number) {
+    const spare = spareAdjointArrays;
+    if (spare !== undefined && spare.num.length >= slots) {
+      // reused arrays are cleared over the slots in use; fresh ones would fault in every page
+      spareAdjointArrays = undefined;
+      this.num = spare.num.fill(0, 0, slots);
+      this.hasTensor = spare.hasTensor.fill(0, 0, slots);
+    } else {
+      this.num = new Float64Array(slots);
+      this.hasTensor = new Uint8Array(slots);
+    }
+  }
+
+  /** Hands the arrays to the next reverse pass; called by the owner once it has read what it needs. */
+  release(): void {
+    if (worthKeeping(this.num.length, spareAdjointArrays?.num.length)) spareAdjointArrays = { num: this.num, hasTensor: this.hasTensor };
+  }
+
+  addTensor(slot: number, ct: Tensor): void {
+    if (isScalarValue(ct)) {
+      this.num[slot] = this.num[slot]! + scalarOf(ct);
+      return;
+    }
+    const prev = this.tensors.get(slot);
+    this.tensors.set(slot, prev === undefined ? ct : add(prev, ct));
+    this.hasTensor[slot] = 1;
+  }
+
+  /** The slot's adjoint as a tensor, undefined for none (a symbolic zero). */
+  get(slot: number): Tensor | undefined {
+    const n = this.num[slot]!;
+    const t = this.tensors.get(slot);
+    if (n === 0) return t;
+    const s = makeScalar(n, 'float64');
+    return t === undefined ? s : add(t, s);
+  }
+
+  /** Whether the slot has an adjoint. */
+  has(slot: number): boolean {
+    return this.num[slot] !== 0 || this.hasTensor[slot] === 1;
+  }
+
+  /** Forgets the slot's tensor adjoint once it has been propagated. */
+  drop(slot: number): void {
+    this.tensors.delete(slot);
+    this.hasTensor[slot] = 0;
+    this.num[slot] = 0;
+  }
+}
+
+function grow<T extends Int32Array | Float64Array | Uint8Array | Uint16Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** `CONSTANT` for a concrete 0-d float64 tensor (one the scalar path takes as a constant), else `INELIGIBLE`. */
+function constantCode(a: Tensor): number {
+  return a.ndim === 0 && a.dtype === 'float64' ? CONSTANT : INELIGIBLE;
+}
+
+/** The value of a scalar-entry constant: a number or a concrete 0-d float64 tensor. */
+function constantOf(a: Tensor | number): number {
+  return typeof a === 'number' ? a : scalarOf(a);
+}
+
+/** A concrete 0-d float64 tensor: the values the scalar fast path handles. */
+function isScalarValue(t: Tensor): boolean {
+  return t.ndim === 0 && t.dtype === 'float64' && isConcrete(t);
+}
+
+/**
+ * The reverse pass's hot loop: scalar equations from slot `hi` down to `lo` with numeric
+ * cotangents. Returns the first slot whose cotangent is a tensor, or `lo - 1` when all are done.
+ * Concrete values are constants to every trace above this one, so propagating plain numbers loses
+ * nothing at higher order. A cotangent of 0 (none, or exactly 0) sends nothing, and neither does a
+ * zero partial against an infinite cotangent: the strong zero of mulStrongZero.
+ */
+function numericSweep(
+  hi: number,
+  lo: number,
+  code: Uint16Array,
+  in0: Int32Array,
+  in1: Int32Array,
+  values: Float64Array,
+  constants: Float64Array,
+  num: Float64Array,
+  hasTensor: Uint8Array,
+): number {
+  for (let slot = hi; slot >= lo; slot--) {
+    const c = code[slot]!;
+    if (c < FIRST_RULE_CODE) continue; // an input
+    if (hasTensor[slot] === 1) return slot;
+    const ct = num[slot]!;
+    if (ct === 0) continue;
+    const id = c - FIRST_RULE_CODE;
+    const s0 = in0[slot]!;
+    const s1 = in1[slot]!;
+    if (partialKindTable[2 * id] === 1 && partialKindTable[2 * id + 1] === 1) {
+      // add: both partials are 1, no operand values needed
+      if (s0 >= 0) num[s0] = num[s0]! + ct;
+      if (s1 >= 0) num[s1] = num[s1]! + ct;
+      continue;
+    }
+    const x = s0 >= 0 ? values[s0]! : constants[CONSTANT_BASE - s0]!;
+    const y = s1 >= 0 ? values[s1]! : s1 === NO_OPERAND ? x : constants[CONSTANT_BASE - s1]!;
+    if (s0 >= 0) {
+      const p = partial(partialKindTable[2 * id]!, id, 0, x, y, values[slot]!);
+      if (p !== 0) num[s0] = num[s0]! + ct * p;
+    }
+    if (s1 >= 0) {
+      const p = partial(partialKindTable[2 * id + 1]!, id, 1, x, y, values[slot]!);
+      if (p !== 0) num[s1] = num[s1]! + ct * p;
+    }
+  }
+  return lo - 1;
+}
+
+/** Partial `i` of rule `id` at (x, y) with output `ans`, inline for the kinds `Partial` names. */
+function partial(kind: number, id: number, i: 0 | 1, x: number, y: number, ans: number): number {
+  switch (kind) {
+    case 1:
+      return 1;
+    case 2:
+      return -1;
+    case 3:
+      return y;
+    case 4:
+      return x;
+    default:
+      return ruleTable[id]!.scalarPartials![i]!(x, y, ans);
+  }
+}
