@@ -12,7 +12,7 @@
 import { asTensor, checkDType, zerosLike } from '../core/creation.js';
 import { broadcastShapes } from '../core/shape.js';
 import { bind, scalarEntry } from '../core/primitive.js';
-import { type DType, Tensor } from '../core/Tensor.js';
+import { type DType, isConcrete, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
 import { binary, binaryExamples, binaryShape, comparison, installOps, Partial, type Rule, rule, ScalarImpl, unary, unaryLinear, unaryZero } from './combinators.js';
 import { mapBinary, mapTernary, mapUnary, promote } from '../core/kernels.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
@@ -117,8 +117,26 @@ export function binaryOperands(op: string, x: Operand, y: Operand): [Tensor, Ten
   return [asTensor(op, x), asTensor(op, y)];
 }
 
+/**
+ * The value of a number or of a concrete 0-d float64 tensor, else undefined. Ops on such values
+ * (and nothing traced) are computed on the spot with the row's `scalarImpl`, the same function as
+ * its kernel: untraced scalar code would otherwise pay for the shape rule and a kernel call per op.
+ */
+function concreteScalar(a: Operand): number | undefined {
+  if (typeof a === 'number') return a;
+  return a instanceof Tensor && a.ndim === 0 && a.dtype === 'float64' && isConcrete(a) ? scalarOf(a) : undefined;
+}
+
 function binaryOp(prim: Rule<void>): BinaryOp {
-  const general = (x: Operand, y: Operand): Tensor => bind(prim, binaryOperands(prim.name, x, y), undefined);
+  const scalarImpl = prim.scalarImpl;
+  const general = (x: Operand, y: Operand): Tensor => {
+    if (scalarImpl !== undefined) {
+      const a = concreteScalar(x);
+      const b = a === undefined ? undefined : concreteScalar(y);
+      if (b !== undefined) return makeScalar(scalarImpl(a!, b), 'float64');
+    }
+    return bind(prim, binaryOperands(prim.name, x, y), undefined);
+  };
   return function op(x: Operand, y?: Operand): Tensor | ((x: Operand) => Tensor) {
     // one argument: the data-last form for pipe
     if (arguments.length === 1) return (first: Operand) => op(first, x) as Tensor;
@@ -131,7 +149,12 @@ function binaryOp(prim: Rule<void>): BinaryOp {
 }
 
 function unaryOp(prim: Rule<void>): (x: Operand) => Tensor {
-  return (x) => (scalarEntry !== undefined ? scalarEntry.unary(prim, x) : undefined) ?? bind(prim, [asTensor(prim.name, x)], undefined);
+  const scalarImpl = prim.scalarImpl;
+  const general = (x: Operand): Tensor => {
+    const a = scalarImpl === undefined ? undefined : concreteScalar(x);
+    return a !== undefined ? makeScalar(scalarImpl!(a, a), 'float64') : bind(prim, [asTensor(prim.name, x)], undefined);
+  };
+  return (x) => (scalarEntry !== undefined ? scalarEntry.unary(prim, x) : undefined) ?? general(x);
 }
 
 /**

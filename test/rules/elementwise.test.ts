@@ -176,6 +176,24 @@ describe('IEEE 754 special values', () => {
     }
   });
 
+  it('0-d values, computed without the kernels, match the kernels bit for bit', () => {
+    // ops on numbers and concrete 0-d float64 tensors take a shortcut past the shape rule and the
+    // kernel (elementwise.ts); the same values through a 2-element kernel call must agree exactly
+    const values = [NaN, 0, -0, Infinity, -Infinity, 1.5, -2, 1e-300];
+    const same = (a: number, b: number): boolean => Object.is(a, b);
+    for (const [name, op] of UNARY) {
+      for (const v of values) expect([name, v, same(item(op(scalar(v))), toTypedArray(op(tensor([v, 1])))[0]!)]).toEqual([name, v, true]);
+    }
+    for (const [name, op] of BINARY) {
+      for (const u of values) {
+        for (const v of values) {
+          const kernel = toTypedArray(op(tensor([u, 1]), tensor([v, 1])))[0]!;
+          expect([name, u, v, same(item(op(u, v)), kernel) && same(item(op(scalar(u), scalar(v))), kernel)]).toEqual([name, u, v, true]);
+        }
+      }
+    }
+  });
+
   it('binary arithmetic follows IEEE for zeros, infinities and NaN', () => {
     const is = (t: Tensor, want: number): void => expect(Object.is(item(t), want)).toBe(true);
     is(div(1, 0), Infinity);
