@@ -72,10 +72,10 @@ export {
   stopGradient,
   valueAndGrad,
   vjp,
-} from './core/transforms.js';
-export { hessian, hvp, jacfwd, jacrev } from './core/jacobians.js';
-export { checkGrads, type CheckGradsOptions, type CheckGradsReport } from './core/checkGrads.js';
-export { printTape } from './core/printTape.js';
+} from './transforms/transforms.js';
+export { hessian, hvp, jacfwd, jacrev } from './transforms/jacobians.js';
+export { checkGrads, type CheckGradsOptions, type CheckGradsReport } from './transforms/checkGrads.js';
+export { printTape } from './transforms/printTape.js';
 export { DomainError } from './core/errors.js';
 export { type EffectTag, Program, run } from './effects/Program.js';
 export { type Cell, type DraftOf, State, type StateSnapshot } from './effects/State.js';

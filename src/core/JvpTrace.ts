@@ -4,14 +4,13 @@
  *
  * @since 0.1.0
  */
-import { matchDType } from './broadcasting.js';
+import { engineOps } from './engineOps.js';
 import { bind } from './primitive.js';
 import { sameShape } from './shape.js';
 import { auxOfTensor, makeTracer, type Tensor } from './Tensor.js';
 import { type ForwardState, Trace, traceOf } from './Trace.js';
 import { isZero, type Tangent, Zero } from './zero.js';
-import type { Rule } from '../rules/combinators.js';
-import { broadcastTo } from '../rules/structure.js';
+import type { Rule } from './rule.js';
 
 /**
  * Carries tangents alongside each primal; the rule's `jvp` advances them. `width` directions are
@@ -62,7 +61,10 @@ export class JvpTrace extends Trace {
       let tangent: Tangent = Zero;
       if (any) {
         tangent = prim.jvp(primals, tangents, ans, params);
-        if (!isZero(tangent)) tangent = matchDType(sameShape(tangent.shape, ans.shape) ? tangent : broadcastTo(tangent, ans.shape), ans);
+        if (!isZero(tangent)) {
+          const { matchDType, broadcastTo } = engineOps();
+          tangent = matchDType(sameShape(tangent.shape, ans.shape) ? tangent : broadcastTo(tangent, ans.shape), ans);
+        }
       }
       if (!isZero(tangent)) live = true;
       outs[j] = tangent;

@@ -8,14 +8,13 @@
  *
  * @since 0.1.0
  */
-import { matchDType, unbroadcast } from './broadcasting.js';
+import { engineOps } from './engineOps.js';
 import { AdjointError } from './errors.js';
 import { bind, type Primitive, type ScalarEntry } from './primitive.js';
 import { isConcrete, makeScalar, makeScalarTracer, makeTracer, scalarOf, slotOfTensor, Tensor, traceOfTensor } from './Tensor.js';
 import { Trace, type Tracer, traceOf, tracerOf } from './Trace.js';
 import { isZero } from './zero.js';
-import { partialKindTable, type Rule, ruleTable } from '../rules/combinators.js';
-import { add } from '../rules/elementwise.js';
+import { partialKindTable, type Rule, ruleTable } from './rule.js';
 
 /**
  * One recorded equation, as `printTape` shows it: the primitive, its operands (a slot of this trace,
@@ -379,6 +378,7 @@ export class ReverseTrace extends Trace implements ScalarEntry {
     for (let i = 0; i < slots.length; i++) {
       const c = cts[i];
       if (!wants[i] || c === undefined || isZero(c)) continue;
+      const { matchDType, unbroadcast } = engineOps();
       adj.addTensor(slots[i]!, matchDType(unbroadcast(c, primals[i]!.shape), primals[i]!));
     }
   }
@@ -422,7 +422,7 @@ export class Adjoints {
       return;
     }
     const prev = this.tensors.get(slot);
-    this.tensors.set(slot, prev === undefined ? ct : add(prev, ct));
+    this.tensors.set(slot, prev === undefined ? ct : engineOps().add(prev, ct));
     this.hasTensor[slot] = 1;
   }
 
@@ -432,7 +432,7 @@ export class Adjoints {
     const t = this.tensors.get(slot);
     if (n === 0) return t;
     const s = makeScalar(n, 'float64');
-    return t === undefined ? s : add(t, s);
+    return t === undefined ? s : engineOps().add(t, s);
   }
 
   /** Whether the slot has an adjoint. */

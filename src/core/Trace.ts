@@ -22,7 +22,7 @@ import { AdjointError, formatShape } from './errors.js';
 import { evaluate, type Interpreter, type Primitive, type ScalarEntry, setInterpreter, setScalarEntry } from './primitive.js';
 import { auxOfTensor, setTracerReadError, slotOfTensor, type Tensor, traceOfTensor } from './Tensor.js';
 import type { Tangent } from './zero.js';
-import type { Rule } from '../rules/combinators.js';
+import type { Rule } from './rule.js';
 
 /**
  * A view of a traced value's state: its trace, its slot on a reverse tape, and in forward mode its

@@ -12,22 +12,11 @@
  * @since 0.1.0
  */
 import { broadcastShapes, sameShape } from '../core/shape.js';
-import type { AbstractValue, Primitive } from '../core/primitive.js';
+import type { AbstractValue } from '../core/primitive.js';
+import { type Domain, type Example, MAX_RULES, partialKindTable, type Rule, ruleTable, type ScalarPartial } from '../core/rule.js';
 import { mapBinary, mapUnary, promote } from '../core/kernels.js';
 import type { Tensor } from '../core/Tensor.js';
 import { type Tangent, Zero, isZero } from '../core/zero.js';
-
-/**
- * A primitive with its derivative rules. `jvp` maps input tangents (some possibly `Zero`, never all)
- * to the output tangent; `vjp` maps the output cotangent to one cotangent per input, and is asked only
- * for the inputs in `wants` (others may be returned as `Zero`). Results may have broadcast shapes:
- * the engine sums or broadcasts them to the right shape.
- */
-/** A partial derivative on plain numbers: d ans / d argument at (x, y). */
-export type ScalarPartial = (x: number, y: number, ans: number) => number;
-
-/** One partial per argument. */
-export type ScalarPartials = readonly [ScalarPartial] | readonly [ScalarPartial, ScalarPartial];
 
 /**
  * Partials the reverse pass knows without calling them: the constants ±1 and "the other operand"
@@ -58,36 +47,6 @@ function partialKind(p: ScalarPartial | undefined): number {
 /** What a rules file writes for a row; `rule()` adds the `id` and `implKind`. */
 export type RuleSpec<P> = Omit<Rule<P>, 'id' | 'implKind'>;
 
-/** Room for this many rows in `partialKindTable` (the library defines about 70). */
-const MAX_RULES = 256;
-
-/**
- * How the reverse pass applies each row's `scalarPartials`, two entries per row at `2 * id + i`:
- * a typed array, so its hot loop reads one byte instead of a row and its fields.
- */
-export const partialKindTable = new Uint8Array(2 * MAX_RULES);
-
-export interface Rule<P = unknown> extends Primitive<P> {
-  /** Position in `ruleTable`, given by `rule()`. */
-  readonly id: number;
-  /** Sample inputs for the registry-driven test suite: every row carries its own, so a new
-   * primitive is checked without editing a test file. */
-  readonly examples: ReadonlyArray<Example<P>>;
-  readonly jvp: (primals: ReadonlyArray<Tensor>, tangents: ReadonlyArray<Tangent>, ans: Tensor, params: P) => Tangent;
-  readonly vjp: (ct: Tensor, primals: ReadonlyArray<Tensor>, ans: Tensor, params: P, wants: ReadonlyArray<boolean>) => ReadonlyArray<Tangent>;
-  /**
-   * Optional numeric twin of `vjp` for 0-d float64 values: the partial derivative of the output with
-   * respect to each argument (`y` is ignored by unary rows). The reverse pass uses them when nothing
-   * above it is tracing (all values concrete), which keeps scalar programs free of per-op tensor
-   * allocation; the registry suite checks them against `jvp` through the dot-product identity.
-   */
-  readonly scalarPartials?: ScalarPartials;
-  /** Derived by `rule()` from `scalarImpl` (see `ScalarImpl`): 0 call it, 1 add, 2 sub, 3 mul. */
-  readonly implKind: number;
-  /** The kernel on plain numbers (`y` is ignored by unary ops); present exactly when `scalarPartials` is. */
-  readonly scalarImpl?: (x: number, y: number) => number;
-}
-
 /**
  * Makes a row. Every row goes through here so all rows share one object layout: the engine reads
  * `scalarImpl`, `vjp`, ... on every op, and uniform layouts keep those reads monomorphic.
@@ -112,9 +71,6 @@ export function rule<P>(spec: RuleSpec<P>): Rule<P> {
   return row;
 }
 
-/** Every row by `id`: the tape stores ids (a typed array) instead of references. */
-export const ruleTable: Array<Rule<unknown>> = [];
-
 /** Options of the elementwise combinators: the sample domain and the numeric derivative. */
 export interface UnaryOptions {
   readonly domain?: Domain;
@@ -125,27 +81,6 @@ export interface BinaryOptions {
   readonly domains?: readonly [Domain, Domain];
   /** The partials as plain numbers (see `Rule.scalarPartials`). */
   readonly scalar?: readonly [(x: number, y: number, ans: number) => number, (x: number, y: number, ans: number) => number];
-}
-
-/**
- * Where a sample argument is drawn from: `real` (standard normal), `positive` ([0.5, 2]), `unit`
- * ((-0.9, 0.9)), `awayFromZero` (±[0.5, 2]: keeps finite differences off kinks at 0).
- */
-export type Domain = 'real' | 'positive' | 'unit' | 'awayFromZero';
-
-/** One sample argument: random from `domain`, or fixed `values` (indices, masks). `constant`
- * arguments are not differentiated (indices, conditions). */
-export interface ArgSpec {
-  readonly shape: ReadonlyArray<number>;
-  readonly domain?: Domain;
-  readonly values?: ReadonlyArray<number>;
-  readonly constant?: boolean;
-}
-
-/** A sample call of a primitive. */
-export interface Example<P> {
-  readonly args: ReadonlyArray<ArgSpec>;
-  readonly params: P;
 }
 
 const UNARY_SHAPES = [[], [3], [2, 3]];

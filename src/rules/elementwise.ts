@@ -13,7 +13,8 @@ import { asTensor, checkDType, zerosLike } from '../core/creation.js';
 import { broadcastShapes } from '../core/shape.js';
 import { bind, scalarEntry } from '../core/primitive.js';
 import { type DType, isConcrete, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
-import { binary, binaryExamples, binaryShape, comparison, installOps, Partial, type Rule, rule, ScalarImpl, unary, unaryLinear, unaryZero } from './combinators.js';
+import { binary, binaryExamples, binaryShape, comparison, installOps, Partial, rule, ScalarImpl, unary, unaryLinear, unaryZero } from './combinators.js';
+import type { Rule } from '../core/rule.js';
 import { mapBinary, mapTernary, mapUnary, promote } from '../core/kernels.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
 

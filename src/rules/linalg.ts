@@ -14,7 +14,8 @@ import { bind } from '../core/primitive.js';
 import { broadcastShapes, type Shape, sizeOf, stridesOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, type Tensor } from '../core/Tensor.js';
 import { isZero, Zero } from '../core/zero.js';
-import { addTangents, type Rule, rule } from './combinators.js';
+import { addTangents, rule } from './combinators.js';
+import type { Rule } from '../core/rule.js';
 import { mul, type Operand } from './elementwise.js';
 import { reshape } from './structure.js';
 

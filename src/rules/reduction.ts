@@ -13,7 +13,8 @@ import { broadcastData, reduce, type Reducer } from '../core/kernels.js';
 import { type AbstractValue, bind } from '../core/primitive.js';
 import { normalizeAxes, reducedShape, type Shape, sizeOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, makeScalar, type Tensor } from '../core/Tensor.js';
-import { type Rule, rule } from './combinators.js';
+import { rule } from './combinators.js';
+import type { Rule } from '../core/rule.js';
 import { div, equal, exp, mul, type Operand, sub } from './elementwise.js';
 import { broadcastTo, reshape } from './structure.js';
 

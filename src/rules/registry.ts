@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import type { Rule } from './combinators.js';
+import type { Rule } from '../core/rule.js';
+import './broadcasting.js';
 import * as elementwise from './elementwise.js';
 import * as linalg from './linalg.js';
 import * as reduction from './reduction.js';

@@ -13,8 +13,9 @@ import { bind } from '../core/primitive.js';
 import { broadcastShapes, checkShape, normalizeAxis, SCALAR_SHAPE, sameShape, type Shape, sizeOf, stridesOf } from '../core/shape.js';
 import { allocate, dataOf, type DType, fromData, makeScalar, scalarOf, type Tensor } from '../core/Tensor.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
-import { unbroadcast } from '../core/broadcasting.js';
-import { type Rule, rule } from './combinators.js';
+import { engineOps } from '../core/engineOps.js';
+import { rule } from './combinators.js';
+import type { Rule } from '../core/rule.js';
 import type { Operand } from './elementwise.js';
 
 const freeze = (s: ReadonlyArray<number>): Shape => (s.length === 0 ? SCALAR_SHAPE : Object.freeze([...s]));
@@ -182,7 +183,7 @@ export const broadcastToP: Rule<ReshapeParams> = rule<ReshapeParams>({
   },
   impl: ([x], _p, out) => (out.shape.length === 0 ? x! : fromData(out.shape, out.dtype, broadcastData(x!, out.shape).slice(0))),
   jvp: (_primals, [xDot], _ans, p) => broadcastTo(xDot as Tensor, p.shape),
-  vjp: (ct, [x]) => [unbroadcast(ct, x!.shape)],
+  vjp: (ct, [x]) => [engineOps().unbroadcast(ct, x!.shape)],
 });
 
 /**

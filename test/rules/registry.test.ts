@@ -7,7 +7,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { checkGrads, greater, neg, random, tensor, type Tensor, where } from '../../src/index.js';
 import { bind, evaluate } from '../../src/core/primitive.js';
-import type { ArgSpec, Rule } from '../../src/rules/combinators.js';
+import type { ArgSpec, Rule } from '../../src/core/rule.js';
 import { primitives } from '../../src/rules/registry.js';
 
 function sample(spec: ArgSpec, seed: number): Tensor {

@@ -5,10 +5,10 @@
  *
  * @since 0.1.0
  */
-import { allocate, fromData, type Tensor } from './Tensor.js';
-import { type Leaf, type TreeDef, unflatten } from './Tree.js';
+import { allocate, fromData, type Tensor } from '../core/Tensor.js';
+import { type Leaf, type TreeDef, unflatten } from '../core/Tree.js';
 import { isProgram, map, type Program } from '../effects/Program.js';
-import { type Tangent, Zero } from './zero.js';
+import { type Tangent, Zero } from '../core/zero.js';
 import { reshape, stack } from '../rules/structure.js';
 import { type FlatArgs, flattenArgs, forwardScope, reverseScope, runScoped, selectArgnums } from './scope.js';
 import { type Cotangent, type GradOptions, grad, jvp, type Lifted } from './transforms.js';

@@ -8,11 +8,11 @@
  *
  * @since 0.1.0
  */
-import { GradCheckError } from './errors.js';
-import { normal, key as makeKey, split, type Key } from './random.js';
-import { dataOf, type Tensor } from './Tensor.js';
-import { asTensor } from './creation.js';
-import { flatten, type Leaf, unflatten } from './Tree.js';
+import { GradCheckError } from '../core/errors.js';
+import { normal, key as makeKey, split, type Key } from '../core/random.js';
+import { dataOf, type Tensor } from '../core/Tensor.js';
+import { asTensor } from '../core/creation.js';
+import { flatten, type Leaf, unflatten } from '../core/Tree.js';
 import { jvp, vjp } from './transforms.js';
 import { add, mul, sub, div } from '../rules/elementwise.js';
 

@@ -6,9 +6,9 @@
  *
  * @since 0.1.0
  */
-import { onesLike } from './creation.js';
-import { dataOf, isConcrete, Tensor } from './Tensor.js';
-import type { Equation } from './ReverseTrace.js';
+import { onesLike } from '../core/creation.js';
+import { dataOf, isConcrete, Tensor } from '../core/Tensor.js';
+import type { Equation } from '../core/ReverseTrace.js';
 import { reverseScope, runScoped } from './scope.js';
 import type { Program } from '../effects/Program.js';
 

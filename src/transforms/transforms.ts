@@ -8,12 +8,12 @@
  *
  * @since 0.1.0
  */
-import { ArgumentError } from './errors.js';
-import { asTensor, onesLike } from './creation.js';
+import { ArgumentError } from '../core/errors.js';
+import { asTensor, onesLike } from '../core/creation.js';
 import { astype } from '../rules/elementwise.js';
-import type { Tensor } from './Tensor.js';
-import { flatten, type Leaf, matchTree, type Tree, unflatten } from './Tree.js';
-import { tracerOf } from './Trace.js';
+import type { Tensor } from '../core/Tensor.js';
+import { flatten, type Leaf, matchTree, type Tree, unflatten } from '../core/Tree.js';
+import { tracerOf } from '../core/Trace.js';
 import type { Program } from '../effects/Program.js';
 import { checkScalarOutput, flattenArgs, forwardScope, reverseScope, runScoped, selectArgnums } from './scope.js';
 

@@ -6,19 +6,20 @@
  *
  * @since 0.1.0
  */
-import { AdjointError, ArgumentError, formatShape } from './errors.js';
-import { asTensor, zerosLike } from './creation.js';
-import { Tensor } from './Tensor.js';
-import { flatten, type Leaf, mapTensors, type TreeDef, unflatten } from './Tree.js';
-import { JvpTrace } from './JvpTrace.js';
-import { ReverseTrace } from './ReverseTrace.js';
-import { closeTrace, newLevel, openTrace, type Trace, type Tracer, withTrace } from './Trace.js';
+import { AdjointError, ArgumentError, formatShape } from '../core/errors.js';
+import { asTensor, zerosLike } from '../core/creation.js';
+import { Tensor } from '../core/Tensor.js';
+import { flatten, type Leaf, mapTensors, type TreeDef, unflatten } from '../core/Tree.js';
+import { JvpTrace } from '../core/JvpTrace.js';
+import { ReverseTrace } from '../core/ReverseTrace.js';
+import { closeTrace, newLevel, openTrace, type Trace, type Tracer, withTrace } from '../core/Trace.js';
 import { isProgram, of, transformNode } from '../effects/Program.js';
-import { isZero, type Tangent, Zero } from './zero.js';
-import type { GradOptions } from './transforms.js';
+import { isZero, type Tangent, Zero } from '../core/zero.js';
+// the rules layer installs the ops the engine applies (adjoint sums, unbroadcast) as it loads
+import '../rules/broadcasting.js';
 
 
-export function selectArgnums(op: string, argnums: GradOptions['argnums'], nargs: number): number[] {
+export function selectArgnums(op: string, argnums: number | ReadonlyArray<number> | undefined, nargs: number): number[] {
   const list = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const a of list) {
     if (!Number.isInteger(a) || a < 0 || a >= nargs) {
