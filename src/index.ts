@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-export { AdjointError, ArgumentError, AxisError, type ErrorCode, IndexError, ShapeError } from './core/errors.js';
+export { AdjointError, ArgumentError, AxisError, ERROR_CODES, type ErrorCode, IndexError, ShapeError } from './core/errors.js';
 export type { Shape } from './core/shape.js';
 export { type DType, item, type NestedArray, Tensor, toArray, toTypedArray } from './core/Tensor.js';
 export {

@@ -8,34 +8,70 @@
  */
 
 /**
- * The stable error codes. They never change meaning; new ones may be added.
+ * The stable error codes, as a list (so tests can check that each one is provoked somewhere). They
+ * never change meaning; new ones are added at the end of their group.
+ *
+ * - shapes: `BROADCAST_INCOMPATIBLE`, `SHAPE_MISMATCH`, `MATMUL_INNER_MISMATCH`,
+ *   `RESHAPE_SIZE_MISMATCH`, `INVALID_DIMENSION`, `AXIS_OUT_OF_RANGE`, `INDEX_OUT_OF_RANGE`,
+ *   `RAGGED_ARRAY`, `ALLOCATION_TOO_LARGE` (a shape whose element count no buffer can hold)
+ * - values and arguments: `NOT_NUMERIC`, `NOT_SIZE_ONE`, `INVALID_ARGUMENT` (a value of the wrong
+ *   kind or range), `UNKNOWN_OPTION` (an options object with a key the function does not know),
+ *   `INVALID_DTYPE`, `TENSOR_COERCION` (a tensor used with a JavaScript operator: `x * y`, `x > 0`),
+ *   `CYCLIC_TREE` (an object or array that contains itself), `NOT_A_PROGRAM` (a value where a
+ *   `Program` belongs), `ASYNC_FUNCTION` (a promise where a value belongs)
+ * - transforms: `NON_SCALAR_OUTPUT`, `ARGNUMS_OUT_OF_RANGE`, `TREE_MISMATCH`, `LEAKED_TRACER`,
+ *   `CONCRETIZATION`, `MISSING_RULE`, `GRAD_CHECK_FAILED`, `NON_FINITE` (`checkNumerics` found a
+ *   non-finite value or adjoint)
+ * - effects: `UNHANDLED_EFFECT`, `DOMAIN_ERROR`, `STATE_UNSET`
+ *
+ * @example
+ * import { ERROR_CODES, sum, tensor, AdjointError } from 'adjoint'
+ * try { sum(tensor([1, 2]), { axes: 0 }) } catch (e) {
+ *   assert(e instanceof AdjointError && ERROR_CODES.includes(e.code))
+ * }
  *
  * @category errors
  * @since 0.1.0
  */
-export type ErrorCode =
-  | 'BROADCAST_INCOMPATIBLE'
-  | 'SHAPE_MISMATCH'
-  | 'MATMUL_INNER_MISMATCH'
-  | 'RESHAPE_SIZE_MISMATCH'
-  | 'INVALID_DIMENSION'
-  | 'AXIS_OUT_OF_RANGE'
-  | 'INDEX_OUT_OF_RANGE'
-  | 'RAGGED_ARRAY'
-  | 'NOT_NUMERIC'
-  | 'NOT_SIZE_ONE'
-  | 'INVALID_ARGUMENT'
-  | 'INVALID_DTYPE'
-  | 'NON_SCALAR_OUTPUT'
-  | 'ARGNUMS_OUT_OF_RANGE'
-  | 'TREE_MISMATCH'
-  | 'LEAKED_TRACER'
-  | 'CONCRETIZATION'
-  | 'MISSING_RULE'
-  | 'GRAD_CHECK_FAILED'
-  | 'UNHANDLED_EFFECT'
-  | 'DOMAIN_ERROR'
-  | 'STATE_UNSET';
+export const ERROR_CODES = [
+  'BROADCAST_INCOMPATIBLE',
+  'SHAPE_MISMATCH',
+  'MATMUL_INNER_MISMATCH',
+  'RESHAPE_SIZE_MISMATCH',
+  'INVALID_DIMENSION',
+  'AXIS_OUT_OF_RANGE',
+  'INDEX_OUT_OF_RANGE',
+  'RAGGED_ARRAY',
+  'ALLOCATION_TOO_LARGE',
+  'NOT_NUMERIC',
+  'NOT_SIZE_ONE',
+  'INVALID_ARGUMENT',
+  'UNKNOWN_OPTION',
+  'INVALID_DTYPE',
+  'TENSOR_COERCION',
+  'CYCLIC_TREE',
+  'NOT_A_PROGRAM',
+  'ASYNC_FUNCTION',
+  'NON_SCALAR_OUTPUT',
+  'ARGNUMS_OUT_OF_RANGE',
+  'TREE_MISMATCH',
+  'LEAKED_TRACER',
+  'CONCRETIZATION',
+  'MISSING_RULE',
+  'GRAD_CHECK_FAILED',
+  'NON_FINITE',
+  'UNHANDLED_EFFECT',
+  'DOMAIN_ERROR',
+  'STATE_UNSET',
+] as const;
+
+/**
+ * A stable error code (see `ERROR_CODES`).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * Base class of every error the library throws on purpose.
