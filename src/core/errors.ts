@@ -25,10 +25,8 @@
  * - effects: `UNHANDLED_EFFECT`, `DOMAIN_ERROR`, `STATE_UNSET`
  *
  * @example
- * import { ERROR_CODES, sum, tensor, AdjointError } from 'adjoint'
- * try { sum(tensor([1, 2]), { axes: 0 }) } catch (e) {
- *   assert(e instanceof AdjointError && ERROR_CODES.includes(e.code))
- * }
+ * import { ERROR_CODES, reshape, zeros, AdjointError } from 'adjoint'
+ * assert.throws(() => reshape(zeros([2, 3]), [4]), (e) => e instanceof AdjointError && ERROR_CODES.includes(e.code))
  *
  * @category errors
  * @since 0.1.0
