@@ -74,6 +74,7 @@ export {
   vjp,
 } from './transforms/transforms.js';
 export { hessian, hvp, jacfwd, jacrev } from './transforms/jacobians.js';
+export { setCheckNumerics } from './transforms/scope.js';
 export { checkGrads, type CheckGradsOptions, type CheckGradsReport } from './transforms/checkGrads.js';
 export { printTape } from './transforms/printTape.js';
 export { DomainError } from './core/errors.js';

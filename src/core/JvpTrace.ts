@@ -1,16 +1,21 @@
 /**
  * Forward mode (see Trace.ts for levels and dispatch): tracers carry (primal, tangents) pairs, and
- * each op's `jvp` rule advances the tangents as the function runs.
+ * each op's `jvp` rule advances the tangents as the function runs. Tangents may carry masks of their
+ * structurally zero positions (masks.ts), which keep one-hot directions (`jacfwd`) exact where a
+ * local derivative is infinite. With `checkNumerics`, the first equation that turns a finite value's
+ * tangent non-finite raises `NON_FINITE`.
  *
  * @since 0.1.0
  */
 import { engineOps } from './engineOps.js';
-import { bind } from './primitive.js';
+import { AdjointError, formatShape } from './errors.js';
+import { forwardMask, normalizeMask } from './masks.js';
+import { bind, bindMulti } from './primitive.js';
 import { sameShape } from './shape.js';
-import { auxOfTensor, makeTracer, type Tensor } from './Tensor.js';
+import { auxOfTensor, dataOf, isConcrete, makeTracer, scalarOf, type Tensor } from './Tensor.js';
 import { type ForwardState, Trace, traceOf } from './Trace.js';
 import { isZero, type Tangent, Zero } from './zero.js';
-import type { Rule } from './rule.js';
+import type { MultiRule, Rule } from './rule.js';
 
 /**
  * Carries tangents alongside each primal; the rule's `jvp` advances them. `width` directions are
@@ -22,19 +27,23 @@ export class JvpTrace extends Trace {
     level: number,
     transform: string,
     readonly width: number,
+    /** Stop at the first equation that makes a finite value's tangent non-finite. */
+    readonly checkNumerics = false,
   ) {
     super(level, transform);
   }
 
-  input(x: Tensor, tangents: ReadonlyArray<Tangent>): Tensor {
-    return makeTracer(x.shape, x.dtype, this, -1, { primal: x, tangents });
+  /** Wraps an input; `masks[j]` marks the structurally zero positions of direction j's tangent. */
+  input(x: Tensor, tangents: ReadonlyArray<Tangent>, masks?: ReadonlyArray<Tensor | undefined>): Tensor {
+    return makeTracer(x.shape, x.dtype, this, -1, { primal: x, tangents, masks });
   }
 
   protected ownPrimal(x: Tensor): Tensor {
     return (auxOfTensor(x) as ForwardState).primal;
   }
 
-  process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
+  /** The primals of `args` one level down, and whether any of them is this trace's. */
+  private unwrap(args: ReadonlyArray<Tensor>): [Tensor[], boolean] {
     const n = args.length;
     const primals = new Array<Tensor>(n);
     let own = false;
@@ -45,30 +54,99 @@ export class JvpTrace extends Trace {
         own = true;
       } else primals[i] = a;
     }
+    return [primals, own];
+  }
+
+  /** Direction j's tangents and masks of `args` (a `Zero` for values that are not this trace's). */
+  private direction(args: ReadonlyArray<Tensor>, j: number): [Tangent[], Array<Tensor | undefined>, boolean, boolean] {
+    const n = args.length;
+    const tangents = new Array<Tangent>(n);
+    const masks = new Array<Tensor | undefined>(n);
+    let any = false;
+    let masked = false;
+    for (let i = 0; i < n; i++) {
+      const a = args[i]!;
+      const state = traceOf(a) === this ? (auxOfTensor(a) as ForwardState) : undefined;
+      const t = state !== undefined ? state.tangents[j]! : Zero;
+      tangents[i] = t;
+      masks[i] = state?.masks?.[j];
+      if (!isZero(t)) any = true;
+      if (masks[i] !== undefined) masked = true;
+    }
+    return [tangents, masks, any, masked];
+  }
+
+  process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
+    const [primals, own] = this.unwrap(args);
     const ans = bind(prim, primals, params);
     if (!own) return ans;
     const outs = new Array<Tangent>(this.width);
+    let outMasks: Array<Tensor | undefined> | undefined;
     let live = false;
     for (let j = 0; j < this.width; j++) {
-      const tangents = new Array<Tangent>(n);
-      let any = false;
-      for (let i = 0; i < n; i++) {
-        const a = args[i]!;
-        const t = traceOf(a) === this ? (auxOfTensor(a) as ForwardState).tangents[j]! : Zero;
-        tangents[i] = t;
-        if (!isZero(t)) any = true;
-      }
+      const [tangents, masks, any, masked] = this.direction(args, j);
       let tangent: Tangent = Zero;
       if (any) {
         tangent = prim.jvp(primals, tangents, ans, params);
         if (!isZero(tangent)) {
           const { matchDType, broadcastTo } = engineOps();
           tangent = matchDType(sameShape(tangent.shape, ans.shape) ? tangent : broadcastTo(tangent, ans.shape), ans);
+          if (masked) {
+            const m = normalizeMask(forwardMask(prim, primals, tangents, masks, ans, params));
+            if (m === 'all') tangent = Zero;
+            else if (m !== undefined) {
+              // structural zeros stay exact whatever the local derivative is there
+              if (prim.maskKind === 'elementwise') tangent = engineOps().where(m, 0, tangent);
+              (outMasks ??= new Array<Tensor | undefined>(this.width))[j] = m;
+            }
+          }
+          if (this.checkNumerics && !isZero(tangent)) this.check(prim.name, tangent, ans);
         }
       }
       if (!isZero(tangent)) live = true;
       outs[j] = tangent;
     }
-    return live ? makeTracer(ans.shape, ans.dtype, this, -1, { primal: ans, tangents: outs }) : ans;
+    return live ? makeTracer(ans.shape, ans.dtype, this, -1, { primal: ans, tangents: outs, masks: outMasks }) : ans;
+  }
+
+  processMulti(prim: MultiRule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): ReadonlyArray<Tensor> {
+    const [primals, own] = this.unwrap(args);
+    const ans = bindMulti(prim, primals, params);
+    if (!own) return ans;
+    const perOutput: Tangent[][] = ans.map(() => new Array<Tangent>(this.width).fill(Zero));
+    for (let j = 0; j < this.width; j++) {
+      const [tangents, , any] = this.direction(args, j);
+      if (!any) continue;
+      const outs = prim.jvp(primals, tangents, ans, params);
+      if (outs.length !== ans.length) {
+        throw new AdjointError('MISSING_RULE', prim.name, `the forward rule returned ${outs.length} tangents for ${ans.length} results`);
+      }
+      outs.forEach((t, k) => {
+        if (isZero(t)) return;
+        const a = ans[k]!;
+        const { matchDType, broadcastTo } = engineOps();
+        const v = matchDType(sameShape(t.shape, a.shape) ? t : broadcastTo(t, a.shape), a);
+        if (this.checkNumerics) this.check(prim.name, v, a);
+        perOutput[k]![j] = v;
+      });
+    }
+    return ans.map((a, k) => (perOutput[k]!.some((t) => !isZero(t)) ? makeTracer(a.shape, a.dtype, this, -1, { primal: a, tangents: perOutput[k]! }) : a));
+  }
+
+  /** `checkNumerics`: a tangent must be finite wherever its value is (a non-finite value's tangent follows it). */
+  private check(op: string, tangent: Tensor, ans: Tensor): void {
+    if (!isConcrete(tangent) || !isConcrete(ans)) return;
+    const t = tangent.ndim === 0 ? [scalarOf(tangent)] : dataOf(tangent);
+    const v = ans.ndim === 0 ? [scalarOf(ans)] : dataOf(ans);
+    for (let i = 0; i < t.length; i++) {
+      if (!Number.isFinite(t[i]!) && Number.isFinite(v[i]!)) {
+        throw new AdjointError(
+          'NON_FINITE',
+          this.transform,
+          `checkNumerics: the tangent of ${op}(...) (shape ${formatShape(ans.shape)}) is ${t[i]} at element ${i}, where its value ${v[i]} is finite; ` +
+            'a 0 · ∞ or ∞ - ∞ in the chain rule usually means an overflow or a singular point upstream (guard it with where, or rescale)',
+        );
+      }
+    }
   }
 }

@@ -5,34 +5,78 @@
  * op. `backward` seeds output adjoints and walks the tape in reverse, applying each rule's `vjp` and
  * summing adjoints (`+=`) where a value is used twice. Equations on 0-d float64 values are stored in
  * typed arrays and run backward on plain numbers (the scalar path); all others keep their tensors.
+ * Products in the chain rule are IEEE products (0 · ∞ is NaN); structurally zero positions of a
+ * tensor cotangent travel as masks beside it (see masks.ts). With `checkNumerics`, the pass stops
+ * at the first equation that gives a non-finite adjoint (see `NumericsError`).
  *
  * @since 0.1.0
  */
 import { engineOps } from './engineOps.js';
-import { AdjointError } from './errors.js';
-import { bind, type Primitive, type ScalarEntry } from './primitive.js';
-import { isConcrete, makeScalar, makeScalarTracer, makeTracer, scalarOf, slotOfTensor, Tensor, traceOfTensor } from './Tensor.js';
+import { AdjointError, formatShape } from './errors.js';
+import { maskCotangents, type Mask } from './masks.js';
+import { bind, bindMulti, type Primitive, type ScalarEntry } from './primitive.js';
+import { dataOf, isConcrete, makeScalar, makeScalarTracer, makeTracer, scalarOf, slotOfTensor, Tensor, traceOfTensor } from './Tensor.js';
 import { Trace, type Tracer, traceOf, tracerOf } from './Trace.js';
-import { isZero } from './zero.js';
-import { partialKindTable, type Rule, ruleTable } from './rule.js';
+import { isZero, type Tangent, Zero } from './zero.js';
+import { type MultiRule, partialKindTable, type Rule, ruleTable } from './rule.js';
 
 /**
  * One recorded equation, as `printTape` shows it: the primitive, its operands (a slot of this trace,
  * or a constant), its parameters and its output slot.
  */
 export interface Equation {
-  readonly prim: Rule<unknown>;
+  readonly prim: Rule<unknown> | MultiRule<unknown>;
   readonly operands: ReadonlyArray<{ readonly slot: number } | { readonly constant: Tensor }>;
   readonly params: unknown;
+  /** The output slot (the last one of a multiple-result equation). */
   readonly slot: number;
+  /** Every output slot, first to last. */
+  readonly outSlots: ReadonlyArray<number>;
 }
 
-/** An equation the scalar fast path does not store in typed arrays: it keeps its argument tensors. */
+/**
+ * An equation the scalar fast path does not store in typed arrays: it keeps its argument tensors.
+ * A multiple-result equation's outputs have consecutive slots; `slot` is the last of them, which
+ * is where the reverse pass meets the equation (every use of its outputs comes after it).
+ */
 interface GeneralEquation {
   readonly slot: number;
   readonly prim: Rule<unknown>;
   readonly args: ReadonlyArray<Tensor>;
   readonly params: unknown;
+  /** Set for a multiple-result equation: its rule and every output slot. */
+  readonly multi?: { readonly prim: MultiRule<unknown>; readonly outSlots: ReadonlyArray<number> };
+}
+
+/**
+ * `checkNumerics` found a non-finite adjoint: the equation whose pullback produced it, the operand
+ * that received it, the transform.
+ */
+function nonFiniteAdjoint(trace: ReverseTrace, prim: string, outName: string, operand: string, value: Tensor | number): AdjointError {
+  const v = typeof value === 'number' ? value : firstNonFinite(value);
+  const shape = typeof value === 'number' ? '' : ` (shape ${formatShape(value.shape)})`;
+  return new AdjointError(
+    'NON_FINITE',
+    trace.transform,
+    `checkNumerics: the reverse pass through ${outName} = ${prim}(...) gave the adjoint of ${operand} a value ${v}${shape}; ` +
+      'a 0 · ∞ or ∞ - ∞ in the chain rule usually means an overflow or a singular point in the forward pass (guard it with where, or rescale)',
+  );
+}
+
+/** The first non-finite element of a concrete tensor (NaN if none is found: the caller saw one). */
+export function firstNonFinite(t: Tensor): number {
+  const d = dataOf(t);
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return d[i]!;
+  return NaN;
+}
+
+/** True when `t` is concrete and holds a NaN or an infinity (tracers are checked by their own trace). */
+export function hasNonFinite(t: Tensor): boolean {
+  if (!isConcrete(t)) return false;
+  if (t.ndim === 0) return !Number.isFinite(scalarOf(t));
+  const d = dataOf(t);
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return true;
+  return false;
 }
 
 /** `ReverseTrace.code` by slot: a non-scalar value, a scalar value with no scalar equation (an
@@ -133,7 +177,12 @@ export class ReverseTrace extends Trace implements ScalarEntry {
   private readonly primals = new Map<number, Tensor>();
   private released = false;
 
-  constructor(level: number, transform: string) {
+  constructor(
+    level: number,
+    transform: string,
+    /** Stop the reverse pass at the first non-finite adjoint (see `checkNumerics`). */
+    readonly checkNumerics = false,
+  ) {
     super(level, transform);
     const arrays = takeArrays();
     this.values = arrays.values;
@@ -254,6 +303,17 @@ export class ReverseTrace extends Trace implements ScalarEntry {
     return out;
   }
 
+  processMulti(prim: MultiRule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): ReadonlyArray<Tensor> {
+    const primals = args.map((a) => this.primalOf(a));
+    const outs = bindMulti(prim, primals, params).map((o) => this.define(o));
+    const outSlots = outs.map((o) => slotOfTensor(o));
+    if (outs.length > 0) {
+      this.general.push({ slot: outSlots[outSlots.length - 1]!, prim: prim as unknown as Rule<unknown>, args, params, multi: { prim, outSlots } });
+      this.length++;
+    }
+    return outs;
+  }
+
   /** The scalar entry for unary ops (see `ScalarEntry`): only calls on this trace's own scalar values. */
   unary(prim: Primitive<void>, x: Tensor | number): Tensor | undefined {
     if ((prim as Rule<void>).scalarImpl === undefined) return undefined;
@@ -319,11 +379,11 @@ export class ReverseTrace extends Trace implements ScalarEntry {
       if (g !== undefined && g.slot === slot) {
         gi++;
         const operands = g.args.map((a) => (traceOf(a) === this ? { slot: slotOfTensor(a) } : { constant: a }));
-        out.push({ prim: g.prim, operands, params: g.params, slot });
+        out.push({ prim: g.multi?.prim ?? g.prim, operands, params: g.params, slot, outSlots: g.multi?.outSlots ?? [slot] });
       } else if (this.code[slot]! >= FIRST_RULE_CODE) {
         const [slots, primals] = this.scalarOperands(slot);
         const operands = slots.map((s, i) => (s >= 0 ? { slot: s } : { constant: primals[i]! }));
-        out.push({ prim: ruleTable[this.code[slot]! - FIRST_RULE_CODE]!, operands, params: undefined, slot });
+        out.push({ prim: ruleTable[this.code[slot]! - FIRST_RULE_CODE]!, operands, params: undefined, slot, outSlots: [slot] });
       }
     }
     return out;
@@ -334,18 +394,20 @@ export class ReverseTrace extends Trace implements ScalarEntry {
    * slot. With `keepAll` false, tensor adjoints of intermediate values are dropped as soon as they
    * have been propagated.
    */
-  backward(seeds: ReadonlyArray<readonly [Tracer, Tensor]>, keepAll = false): Adjoints {
+  backward(seeds: ReadonlyArray<readonly [Tracer, Tensor, Tensor?]>, keepAll = false): Adjoints {
     this.checkLive();
     const adj = new Adjoints(this.slots);
-    for (const [t, ct] of seeds) adj.addTensor(t.slot, ct);
+    for (const [t, ct, mask] of seeds) adj.addTensor(t.slot, ct, mask);
     const { values, code, in0, in1, constants, general } = this;
-    const { num, hasTensor } = adj;
+    const { num, state } = adj;
     let gi = general.length - 1;
     let nextGeneral = gi >= 0 ? general[gi]!.slot : -1;
     let slot = this.slots - 1;
     while (slot >= 0) {
       // numbers down to the next general equation, or to a slot a tensor cotangent reached
-      slot = numericSweep(slot, nextGeneral + 1, code, in0, in1, values, constants, num, hasTensor);
+      slot = this.checkNumerics
+        ? this.checkedSweep(slot, nextGeneral + 1, adj)
+        : numericSweep(slot, nextGeneral + 1, code, in0, in1, values, constants, num, state);
       if (slot < 0) break;
       if (slot === nextGeneral) {
         this.generalStep(general[gi]!, adj, keepAll);
@@ -362,8 +424,12 @@ export class ReverseTrace extends Trace implements ScalarEntry {
   }
 
   private generalStep(g: GeneralEquation, adj: Adjoints, keepAll: boolean): void {
-    if (!adj.has(g.slot)) return;
     const slots = g.args.map((a) => (traceOf(a) === this ? slotOfTensor(a) : -1));
+    if (g.multi !== undefined) {
+      this.applyMultiVjp(g.multi.prim, g.multi.outSlots, slots, g.args, g.params, adj, keepAll);
+      return;
+    }
+    if (!adj.has(g.slot)) return;
     const primals = g.args.map((a, i) => (slots[i]! >= 0 ? this.primalAt(slots[i]!) : a));
     this.applyVjp(g.slot, g.prim, slots, primals, g.params, adj, keepAll);
   }
@@ -372,31 +438,107 @@ export class ReverseTrace extends Trace implements ScalarEntry {
   private applyVjp(slot: number, prim: Rule<unknown>, slots: number[], primals: Tensor[], params: unknown, adj: Adjoints, keepAll: boolean): void {
     const ct = adj.get(slot);
     if (ct === undefined) return;
+    const mask = adj.maskOf(slot);
     if (!keepAll) adj.drop(slot);
     const wants = slots.map((s) => s >= 0);
-    const cts = prim.vjp(ct, primals, this.primalAt(slot), params, wants);
+    const ans = this.primalAt(slot);
+    const raw = prim.vjp(ct, primals, ans, params, wants);
+    const cts = mask === undefined && prim.maskKind !== 'select' ? undefined : maskCotangents(prim, raw, primals, ans.shape, mask, ans, params, wants);
     for (let i = 0; i < slots.length; i++) {
-      const c = cts[i];
-      if (!wants[i] || c === undefined || isZero(c)) continue;
-      const { matchDType, unbroadcast } = engineOps();
-      adj.addTensor(slots[i]!, matchDType(unbroadcast(c, primals[i]!.shape), primals[i]!));
+      const c = cts === undefined ? raw[i] : cts[i]!.ct;
+      const m: Mask = cts === undefined ? undefined : cts[i]!.mask;
+      if (!wants[i] || c === undefined || isZero(c) || m === 'all') continue;
+      this.accumulate(slots[i]!, c, primals[i]!, m, adj, prim.name, slot);
     }
+  }
+
+  /** Adds one operand's cotangent (summed to its shape, in its dtype) to its adjoint. */
+  private accumulate(operand: number, c: Tensor, primal: Tensor, mask: Tensor | undefined, adj: Adjoints, prim: string, outSlot: number): void {
+    const { matchDType, unbroadcast } = engineOps();
+    const v = matchDType(unbroadcast(c, primal.shape), primal);
+    if (this.checkNumerics && hasNonFinite(v)) throw nonFiniteAdjoint(this, prim, `w${outSlot + 1}`, `w${operand + 1}`, v);
+    adj.addTensor(operand, v, mask);
+  }
+
+  /** A multiple-result equation: the adjoints of its outputs (a symbolic zero for those with none) into its operands'. */
+  private applyMultiVjp(prim: MultiRule<unknown>, outSlots: ReadonlyArray<number>, slots: number[], args: ReadonlyArray<Tensor>, params: unknown, adj: Adjoints, keepAll: boolean): void {
+    let any = false;
+    const cts: Tangent[] = outSlots.map((s) => {
+      const ct = adj.get(s);
+      if (ct === undefined) return Zero;
+      any = true;
+      return ct;
+    });
+    if (!any) return;
+    if (!keepAll) for (const s of outSlots) adj.drop(s);
+    const primals = args.map((a, i) => (slots[i]! >= 0 ? this.primalAt(slots[i]!) : a));
+    const wants = slots.map((s) => s >= 0);
+    const ans = outSlots.map((s) => this.primalAt(s));
+    const raw = prim.vjp(cts, primals, ans, params, wants);
+    if (raw.length !== args.length) {
+      throw new AdjointError('MISSING_RULE', prim.name, `the reverse rule returned ${raw.length} cotangents for ${args.length} operands`);
+    }
+    for (let i = 0; i < slots.length; i++) {
+      const c = raw[i];
+      if (!wants[i] || c === undefined || isZero(c)) continue;
+      this.accumulate(slots[i]!, c, primals[i]!, undefined, adj, prim.name, outSlots[outSlots.length - 1]!);
+    }
+  }
+
+  /**
+   * The numeric sweep of `checkNumerics`: the same propagation as `numericSweep`, one equation at a
+   * time, stopping at the first non-finite adjoint with the equation that produced it.
+   */
+  private checkedSweep(hi: number, lo: number, adj: Adjoints): number {
+    for (let slot = hi; slot >= lo; slot--) {
+      const next = numericSweep(slot, slot, this.code, this.in0, this.in1, this.values, this.constants, adj.num, adj.state);
+      if (next === slot) return slot;
+      const c = this.code[slot]!;
+      if (c < FIRST_RULE_CODE || adj.state[slot] === 0) continue;
+      for (const s of [this.in0[slot]!, this.in1[slot]!]) {
+        if (s >= 0 && !Number.isFinite(adj.num[s]!)) {
+          throw nonFiniteAdjoint(this, ruleTable[c - FIRST_RULE_CODE]!.name, `w${slot + 1}`, `w${s + 1}`, adj.num[s]!);
+        }
+      }
+    }
+    return lo - 1;
+  }
+
+  /**
+   * The first value on the tape that is not finite, as `w3 = exp(...)`, for `checkNumerics` when the
+   * function's result is not finite; undefined when every recorded value is finite.
+   */
+  firstNonFiniteValue(): string | undefined {
+    for (const eq of this.equations()) {
+      for (const s of eq.outSlots) {
+        const v = this.primalAt(s);
+        if (hasNonFinite(v)) return `w${s + 1} = ${eq.prim.name}(${eq.operands.map((o) => ('slot' in o ? `w${o.slot + 1}` : 'const')).join(', ')})`;
+      }
+    }
+    return undefined;
   }
 }
 
 /** The arrays of the last released `Adjoints` (see `spareArrays` for why). */
-let spareAdjointArrays: { readonly num: Float64Array; readonly hasTensor: Uint8Array } | undefined;
+let spareAdjointArrays: { readonly num: Float64Array; readonly state: Uint8Array } | undefined;
+
+/** `Adjoints.state` bits: a tensor adjoint in `tensors`, a numeric one in `num`. */
+const HAS_TENSOR = 1;
+const HAS_NUMBER = 2;
 
 /**
- * The adjoints of one reverse pass. Scalar slots accumulate plain numbers in `num` (0 means none: a
- * zero adjoint and no adjoint propagate alike); other adjoints are tensors. A concrete 0-d float64
- * adjoint is kept as a number too, so the numeric hot loop picks it up; `get` folds the two.
+ * The adjoints of one reverse pass. Scalar slots accumulate plain numbers in `num`; other adjoints
+ * are tensors, with their structural-zero masks (masks.ts). `state` says which a slot has (0: none,
+ * a symbolic zero), so an adjoint that is exactly 0 still propagates: 0 · ∞ must give NaN, not
+ * vanish. A concrete 0-d float64 adjoint is kept as a number, so the numeric hot loop picks it up;
+ * `get` folds the two.
  */
 export class Adjoints {
   readonly num: Float64Array;
-  /** 1 where `tensors` holds an adjoint: the hot loop's one-byte check. */
-  readonly hasTensor: Uint8Array;
+  /** Bits `HAS_TENSOR` and `HAS_NUMBER`: the hot loop's one-byte check. */
+  readonly state: Uint8Array;
   private readonly tensors = new Map<number, Tensor>();
+  private readonly masks = new Map<number, Tensor>();
 
   constructor(slots: number) {
     const spare = spareAdjointArrays;
@@ -404,46 +546,66 @@ export class Adjoints {
       // reused arrays are cleared over the slots in use; fresh ones would fault in every page
       spareAdjointArrays = undefined;
       this.num = spare.num.fill(0, 0, slots);
-      this.hasTensor = spare.hasTensor.fill(0, 0, slots);
+      this.state = spare.state.fill(0, 0, slots);
     } else {
       this.num = new Float64Array(slots);
-      this.hasTensor = new Uint8Array(slots);
+      this.state = new Uint8Array(slots);
     }
   }
 
   /** Hands the arrays to the next reverse pass; called by the owner once it has read what it needs. */
   release(): void {
-    if (worthKeeping(this.num.length, spareAdjointArrays?.num.length)) spareAdjointArrays = { num: this.num, hasTensor: this.hasTensor };
+    if (worthKeeping(this.num.length, spareAdjointArrays?.num.length)) spareAdjointArrays = { num: this.num, state: this.state };
   }
 
-  addTensor(slot: number, ct: Tensor): void {
+  /** Adds `ct` to the slot's adjoint; `mask` marks its structurally zero positions. */
+  addTensor(slot: number, ct: Tensor, mask?: Tensor): void {
     if (isScalarValue(ct)) {
+      // a 0-d mask is all or nothing: a structural 0 is no adjoint at all
+      if (mask !== undefined && isConcrete(mask) && scalarOf(mask) === 1) return;
       this.num[slot] = this.num[slot]! + scalarOf(ct);
+      this.state[slot] = this.state[slot]! | HAS_NUMBER;
       return;
     }
     const prev = this.tensors.get(slot);
-    this.tensors.set(slot, prev === undefined ? ct : engineOps().add(prev, ct));
-    this.hasTensor[slot] = 1;
+    if (prev === undefined) {
+      this.tensors.set(slot, ct);
+      if (mask !== undefined) this.masks.set(slot, mask);
+    } else {
+      this.tensors.set(slot, engineOps().add(prev, ct));
+      // a position stays structural only if it is so in both terms
+      const prevMask = this.masks.get(slot);
+      if (prevMask !== undefined && mask !== undefined) this.masks.set(slot, engineOps().mul(prevMask, mask));
+      else this.masks.delete(slot);
+    }
+    this.state[slot] = this.state[slot]! | HAS_TENSOR;
   }
 
   /** The slot's adjoint as a tensor, undefined for none (a symbolic zero). */
   get(slot: number): Tensor | undefined {
-    const n = this.num[slot]!;
+    const st = this.state[slot]!;
+    if (st === 0) return undefined;
     const t = this.tensors.get(slot);
-    if (n === 0) return t;
-    const s = makeScalar(n, 'float64');
+    if ((st & HAS_NUMBER) === 0) return t;
+    const s = makeScalar(this.num[slot]!, 'float64');
     return t === undefined ? s : engineOps().add(t, s);
+  }
+
+  /** The structural-zero mask of the slot's adjoint (none when a numeric part was added to it). */
+  maskOf(slot: number): Tensor | undefined {
+    return (this.state[slot]! & HAS_NUMBER) === 0 ? this.masks.get(slot) : undefined;
   }
 
   /** Whether the slot has an adjoint. */
   has(slot: number): boolean {
-    return this.num[slot] !== 0 || this.hasTensor[slot] === 1;
+    return this.state[slot] !== 0;
   }
 
-  /** Forgets the slot's tensor adjoint once it has been propagated. */
+  /** Forgets the slot's adjoint once it has been propagated. */
   drop(slot: number): void {
     this.tensors.delete(slot);
-    this.hasTensor[slot] = 0;
+    this.masks.delete(slot);
+    this.state[slot] = 0;
     this.num[slot] = 0;
   }
 }
@@ -473,8 +635,8 @@ function isScalarValue(t: Tensor): boolean {
  * The reverse pass's hot loop: scalar equations from slot `hi` down to `lo` with numeric
  * cotangents. Returns the first slot whose cotangent is a tensor, or `lo - 1` when all are done.
  * Concrete values are constants to every trace above this one, so propagating plain numbers loses
- * nothing at higher order. A cotangent of 0 (none, or exactly 0) sends nothing, and neither does a
- * zero partial against an infinite cotangent: the strong zero of mulStrongZero.
+ * nothing at higher order. A slot with no adjoint sends nothing; an adjoint of exactly 0 is sent
+ * like any other (its products are IEEE products: 0 · ∞ is NaN, an honest overflow).
  */
 function numericSweep(
   hi: number,
@@ -485,32 +647,42 @@ function numericSweep(
   values: Float64Array,
   constants: Float64Array,
   num: Float64Array,
-  hasTensor: Uint8Array,
+  state: Uint8Array,
 ): number {
   for (let slot = hi; slot >= lo; slot--) {
     const c = code[slot]!;
     if (c < FIRST_RULE_CODE) continue; // an input
-    if (hasTensor[slot] === 1) return slot;
+    const st = state[slot]!;
+    if (st === 0) continue;
+    if ((st & HAS_TENSOR) !== 0) return slot;
     const ct = num[slot]!;
-    if (ct === 0) continue;
     const id = c - FIRST_RULE_CODE;
     const s0 = in0[slot]!;
     const s1 = in1[slot]!;
     if (partialKindTable[2 * id] === 1 && partialKindTable[2 * id + 1] === 1) {
       // add: both partials are 1, no operand values needed
-      if (s0 >= 0) num[s0] = num[s0]! + ct;
-      if (s1 >= 0) num[s1] = num[s1]! + ct;
+      if (s0 >= 0) {
+        num[s0] = num[s0]! + ct;
+        state[s0] = state[s0]! | HAS_NUMBER;
+      }
+      if (s1 >= 0) {
+        num[s1] = num[s1]! + ct;
+        state[s1] = state[s1]! | HAS_NUMBER;
+      }
       continue;
     }
     const x = s0 >= 0 ? values[s0]! : constants[CONSTANT_BASE - s0]!;
     const y = s1 >= 0 ? values[s1]! : s1 === NO_OPERAND ? x : constants[CONSTANT_BASE - s1]!;
-    if (s0 >= 0) {
-      const p = partial(partialKindTable[2 * id]!, id, 0, x, y, values[slot]!);
-      if (p !== 0) num[s0] = num[s0]! + ct * p;
+    // kind 5: a derivative zero by structure sends nothing (the tensor rule returns Zero there)
+    const k0 = partialKindTable[2 * id]!;
+    if (s0 >= 0 && k0 !== 5) {
+      num[s0] = num[s0]! + ct * partial(k0, id, 0, x, y, values[slot]!);
+      state[s0] = state[s0]! | HAS_NUMBER;
     }
-    if (s1 >= 0) {
-      const p = partial(partialKindTable[2 * id + 1]!, id, 1, x, y, values[slot]!);
-      if (p !== 0) num[s1] = num[s1]! + ct * p;
+    const k1 = partialKindTable[2 * id + 1]!;
+    if (s1 >= 0 && k1 !== 5) {
+      num[s1] = num[s1]! + ct * partial(k1, id, 1, x, y, values[slot]!);
+      state[s1] = state[s1]! | HAS_NUMBER;
     }
   }
   return lo - 1;

@@ -19,10 +19,10 @@
  * @since 0.1.0
  */
 import { AdjointError, formatShape } from './errors.js';
-import { evaluate, type Interpreter, type Primitive, type ScalarEntry, setInterpreter, setScalarEntry } from './primitive.js';
+import { evaluate, evaluateMulti, type Interpreter, type MultiPrimitive, type Primitive, type ScalarEntry, setInterpreter, setScalarEntry } from './primitive.js';
 import { auxOfTensor, setTracerReadError, slotOfTensor, type Tensor, traceOfTensor } from './Tensor.js';
 import type { Tangent } from './zero.js';
-import type { Rule } from './rule.js';
+import type { MultiRule, Rule } from './rule.js';
 
 /**
  * A view of a traced value's state: its trace, its slot on a reverse tape, and in forward mode its
@@ -53,6 +53,8 @@ export class Tracer {
 export interface ForwardState {
   readonly primal: Tensor;
   readonly tangents: ReadonlyArray<Tangent>;
+  /** Per direction, the tangent's structurally zero positions (masks.ts), if known. */
+  readonly masks?: ReadonlyArray<Tensor | undefined> | undefined;
 }
 
 const NO_TANGENTS: ReadonlyArray<Tangent> = Object.freeze([]);
@@ -75,6 +77,7 @@ export abstract class Trace {
     readonly transform: string,
   ) {}
   abstract process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor;
+  abstract processMulti(prim: MultiRule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): ReadonlyArray<Tensor>;
 
   /** The primal of `x` as this trace sees it: its own tracers are unwrapped, anything else is a constant. */
   primalOf(x: Tensor): Tensor {
@@ -123,19 +126,30 @@ function leakedError(v: Tensor, t: Tracer): AdjointError {
   );
 }
 
+/** The trace of the highest-level tracer among `args`, or undefined when all are concrete. */
+function topTrace(args: ReadonlyArray<Tensor>): Trace | undefined {
+  let top: Trace | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const t = traceOf(a);
+    if (t !== undefined) {
+      if (!t.active) throw leakedError(a, tracerOf(a)!);
+      if (top === undefined || t.level > top.level) top = t;
+    }
+  }
+  return top;
+}
+
 const dispatcher: Interpreter = {
   bind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
-    let top: Trace | undefined;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      const t = traceOf(a);
-      if (t !== undefined) {
-        if (!t.active) throw leakedError(a, tracerOf(a)!);
-        if (top === undefined || t.level > top.level) top = t;
-      }
-    }
+    const top = topTrace(args);
     if (top === undefined) return evaluate(prim, args, params);
     return top.process(prim as Rule<unknown>, args, params);
+  },
+  bindMulti<P>(prim: MultiPrimitive<P>, args: ReadonlyArray<Tensor>, params: P): ReadonlyArray<Tensor> {
+    const top = topTrace(args);
+    if (top === undefined) return evaluateMulti(prim, args, params);
+    return top.processMulti(prim as MultiRule<unknown>, args, params);
   },
 };
 

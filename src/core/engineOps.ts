@@ -17,6 +17,13 @@ export interface EngineOps {
   /** `t` in `primal`'s dtype. */
   readonly matchDType: (t: Tensor, primal: Tensor) => Tensor;
   readonly broadcastTo: (x: Tensor, shape: Shape) => Tensor;
+  // for structural-zero masks (masks.ts)
+  readonly sub: (x: Tensor | number, y: Tensor | number) => Tensor;
+  readonly mul: (x: Tensor | number, y: Tensor | number) => Tensor;
+  readonly maximum: (x: Tensor | number, y: Tensor | number) => Tensor;
+  readonly equal: (x: Tensor | number, y: Tensor | number) => Tensor;
+  readonly notEqual: (x: Tensor | number, y: Tensor | number) => Tensor;
+  readonly where: (c: Tensor | number, a: Tensor | number, b: Tensor | number) => Tensor;
 }
 
 let installed: EngineOps | undefined;

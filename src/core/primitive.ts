@@ -36,11 +36,27 @@ export interface Primitive<P = unknown> {
 }
 
 /**
+ * A primitive with several outputs (a loop's final carry and stacked outputs, a decomposition's
+ * factors, a checkpointed function's results): the same as `Primitive`, one abstract value and one
+ * tensor per output. Transforms record it as one equation with several output values.
+ *
+ * @category internals
+ * @since 0.1.0
+ */
+export interface MultiPrimitive<P = unknown> {
+  readonly name: string;
+  readonly multipleResults: true;
+  readonly shape: (args: ReadonlyArray<AbstractValue>, params: P) => ReadonlyArray<AbstractValue>;
+  readonly impl: (args: ReadonlyArray<Tensor>, params: P, outs: ReadonlyArray<AbstractValue>) => ReadonlyArray<Tensor>;
+}
+
+/**
  * The interpreter hook: transforms install one so that `bind` can route traced arguments to them.
  * Without transforms, every call evaluates.
  */
 export interface Interpreter {
   bind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor;
+  bindMulti<P>(prim: MultiPrimitive<P>, args: ReadonlyArray<Tensor>, params: P): ReadonlyArray<Tensor>;
 }
 
 let current: Interpreter | undefined;
@@ -75,6 +91,11 @@ export function evaluate<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, par
   return prim.impl(args, params, prim.shape(args, params));
 }
 
+/** Runs a multiple-result primitive on concrete arguments. */
+export function evaluateMulti<P>(prim: MultiPrimitive<P>, args: ReadonlyArray<Tensor>, params: P): ReadonlyArray<Tensor> {
+  return prim.impl(args, params, prim.shape(args, params));
+}
+
 /**
  * Applies a primitive: the one call every op makes.
  *
@@ -83,4 +104,14 @@ export function evaluate<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, par
  */
 export function bind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
   return current === undefined ? evaluate(prim, args, params) : current.bind(prim, args, params);
+}
+
+/**
+ * Applies a multiple-result primitive: the same routing as `bind`.
+ *
+ * @category internals
+ * @since 0.1.0
+ */
+export function bindMulti<P>(prim: MultiPrimitive<P>, args: ReadonlyArray<Tensor>, params: P): ReadonlyArray<Tensor> {
+  return current === undefined ? evaluateMulti(prim, args, params) : current.bindMulti(prim, args, params);
 }

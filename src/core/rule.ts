@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type { Primitive } from './primitive.js';
+import type { MultiPrimitive, Primitive } from './primitive.js';
 import type { Tensor } from './Tensor.js';
 import type { Tangent } from './zero.js';
 
@@ -50,6 +50,25 @@ export interface Rule<P = unknown> extends Primitive<P> {
   readonly implKind: number;
   /** The kernel on plain numbers (`y` is ignored by unary ops); present exactly when `scalarPartials` is. */
   readonly scalarImpl?: (x: number, y: number) => number;
+  /** How structural zeros of a (co)tangent pass through this row (see `masks.ts`); none when absent. */
+  readonly maskKind?: MaskKind;
+}
+
+/** See `masks.ts`: `elementwise` rows, `where` (`select`), and rows that only move or add entries (`linear`). */
+export type MaskKind = 'elementwise' | 'select' | 'linear';
+
+/**
+ * A multiple-result primitive with its derivative rules: `jvp` maps input tangents to one tangent
+ * per output; `vjp` maps one cotangent per output (`Zero` for an output nothing flowed into) to one
+ * per input. Higher-order primitives (loops, `checkpoint`, custom rules) carry the functions they
+ * apply in `params`. Not in `ruleTable`: the scalar path never records them.
+ */
+export interface MultiRule<P = unknown> extends MultiPrimitive<P> {
+  readonly examples: ReadonlyArray<Example<P>>;
+  readonly jvp: (primals: ReadonlyArray<Tensor>, tangents: ReadonlyArray<Tangent>, ans: ReadonlyArray<Tensor>, params: P) => ReadonlyArray<Tangent>;
+  readonly vjp: (cts: ReadonlyArray<Tangent>, primals: ReadonlyArray<Tensor>, ans: ReadonlyArray<Tensor>, params: P, wants: ReadonlyArray<boolean>) => ReadonlyArray<Tangent>;
+  /** How `printTape` shows the parameters (the default prints them as JSON). */
+  readonly describeParams?: (params: P) => string;
 }
 
 /** Every row by `id`: the tape stores ids (a typed array) instead of references. */

@@ -10,7 +10,7 @@
 import { installEngineOps } from '../core/engineOps.js';
 import { sameShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/Tensor.js';
-import { add, astype } from './elementwise.js';
+import { add, astype, equal, maximum, mul, notEqual, sub, where } from './elementwise.js';
 import { sum } from './reduction.js';
 import { broadcastTo, reshape } from './structure.js';
 
@@ -31,4 +31,15 @@ export function matchDType(t: Tensor, primal: Tensor): Tensor {
   return t.dtype === primal.dtype ? t : astype(t, primal.dtype);
 }
 
-installEngineOps({ add: (x, y) => add(x, y), unbroadcast, matchDType, broadcastTo: (x, shape) => broadcastTo(x, shape) });
+installEngineOps({
+  add: (x, y) => add(x, y),
+  unbroadcast,
+  matchDType,
+  broadcastTo: (x, shape) => broadcastTo(x, shape),
+  sub: (x, y) => sub(x, y),
+  mul: (x, y) => mul(x, y),
+  maximum: (x, y) => maximum(x, y),
+  equal: (x, y) => equal(x, y),
+  notEqual: (x, y) => notEqual(x, y),
+  where,
+});

@@ -4,10 +4,11 @@
  * written with the library's own ops, so under an outer transform they are recorded too: that is the
  * whole mechanism behind grad-of-grad.
  *
- * Chain-rule products use `mulStrongZero`: a cotangent or tangent entry that is exactly 0 contributes
- * 0 even when the local derivative is NaN or infinite there. That is what makes
- * `grad(x => where(greater(x, 0), sqrt(x), 0))` at -1 equal 0 instead of NaN: `where` sends a 0
- * cotangent into the unselected branch, and 0 · sqrt'(-1) is taken as 0.
+ * Chain-rule products are IEEE products: a 0 · ∞ from an overflow gives NaN, never a finite wrong
+ * answer. Zeros that are zero by structure (the branch `where` did not select, the zeros of a
+ * one-hot seed) travel as masks beside the (co)tangent, and the engine keeps those positions exactly
+ * 0 through every row marked `maskKind: 'elementwise'` (see core/masks.ts). That is what makes
+ * `grad(x => where(greater(x, 0), sqrt(x), 0))` at -1 equal 0 instead of NaN.
  *
  * @since 0.1.0
  */
@@ -30,6 +31,8 @@ export const Partial = {
   y: ((_x: number, y: number) => y) as ScalarPartial,
   /** d(x·y)/dy = x */
   x: ((x: number) => x) as ScalarPartial,
+  /** A derivative that is zero by structure (sign, comparisons): nothing flows back, as the tensor rule's `Zero`. */
+  zero: (() => 0) as ScalarPartial,
 } as const;
 
 /** Kernels the engine applies inline on numbers (`Rule.implKind`) instead of calling them. */
@@ -39,9 +42,9 @@ export const ScalarImpl = {
   mul: (x: number, y: number): number => x * y,
 } as const;
 
-/** `partialKindTable` codes: 0 call the partial, 1 one, 2 minus one, 3 y, 4 x. */
+/** `partialKindTable` codes: 0 call the partial, 1 one, 2 minus one, 3 y, 4 x, 5 zero by structure. */
 function partialKind(p: ScalarPartial | undefined): number {
-  return p === Partial.one ? 1 : p === Partial.minusOne ? 2 : p === Partial.y ? 3 : p === Partial.x ? 4 : 0;
+  return p === Partial.one ? 1 : p === Partial.minusOne ? 2 : p === Partial.y ? 3 : p === Partial.x ? 4 : p === Partial.zero ? 5 : 0;
 }
 
 /** What a rules file writes for a row; `rule()` adds the `id` and `implKind`. */
@@ -62,6 +65,7 @@ export function rule<P>(spec: RuleSpec<P>): Rule<P> {
     vjp: spec.vjp,
     scalarImpl: spec.scalarImpl,
     scalarPartials: spec.scalarPartials,
+    maskKind: spec.maskKind,
     implKind: spec.scalarImpl === ScalarImpl.add ? 1 : spec.scalarImpl === ScalarImpl.sub ? 2 : spec.scalarImpl === ScalarImpl.mul ? 3 : 0,
   };
   if (row.id >= MAX_RULES) throw new Error(`adjoint internal: more than ${MAX_RULES} primitives; raise MAX_RULES`);
@@ -107,7 +111,7 @@ function binaryExamples(domains: readonly [Domain, Domain]): ReadonlyArray<Examp
  */
 interface CombinatorOps {
   readonly add: (x: Tensor, y: Tensor) => Tensor;
-  readonly mulStrongZero: (x: Tensor, y: Tensor) => Tensor;
+  readonly mul: (x: Tensor, y: Tensor) => Tensor;
 }
 let ops: CombinatorOps | undefined;
 
@@ -117,7 +121,7 @@ export function installOps(o: CombinatorOps): void {
 }
 
 const add = (x: Tensor, y: Tensor): Tensor => ops!.add(x, y);
-const mulStrongZero = (x: Tensor, y: Tensor): Tensor => ops!.mulStrongZero(x, y);
+const mul = (x: Tensor, y: Tensor): Tensor => ops!.mul(x, y);
 
 /** Sum of tangents where `Zero` is the identity. */
 export function addTangents(a: Tangent, b: Tangent): Tangent {
@@ -142,10 +146,11 @@ export function unary(name: string, f: (v: number) => number, derivative: (x: Te
     name,
     examples: unaryExamples(options.domain ?? 'real'),
     ...(d === undefined ? {} : { scalarPartials: [d] as const, scalarImpl: f }),
+    maskKind: 'elementwise',
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
-    jvp: (primals, tangents, ans) => mulStrongZero(tangents[0] as Tensor, derivative(primals[0]!, ans)),
-    vjp: (ct, primals, ans) => [mulStrongZero(ct, derivative(primals[0]!, ans))],
+    jvp: (primals, tangents, ans) => mul(tangents[0] as Tensor, derivative(primals[0]!, ans)),
+    vjp: (ct, primals, ans) => [mul(ct, derivative(primals[0]!, ans))],
   });
 }
 
@@ -156,6 +161,7 @@ export function unaryLinear(name: string, f: (v: number) => number, self: (x: Te
     scalarPartials: [scale === -1 ? Partial.minusOne : scale === 1 ? Partial.one : () => scale],
     scalarImpl: f,
     examples: unaryExamples('real'),
+    maskKind: 'elementwise',
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
     jvp: (_primals, tangents) => self(tangents[0] as Tensor),
@@ -167,7 +173,7 @@ export function unaryLinear(name: string, f: (v: number) => number, self: (x: Te
 export function unaryZero(name: string, f: (v: number) => number): Rule<void> {
   return rule({
     name,
-    scalarPartials: [() => 0],
+    scalarPartials: [Partial.zero],
     scalarImpl: f,
     examples: unaryExamples('awayFromZero'),
     shape: sameShapeRule,
@@ -206,16 +212,17 @@ export function binary(
     name,
     examples: binaryExamples(options.domains ?? ['real', 'real']),
     ...(sp === undefined ? {} : { scalarPartials: sp, scalarImpl: f }),
+    maskKind: 'elementwise',
     shape: binaryShape(name),
     impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, f),
     jvp: ([x, y], [xDot, yDot], ans) =>
       addTangents(
-        isZero(xDot) ? Zero : mulStrongZero(xDot!, dx(x!, y!, ans)),
-        isZero(yDot) ? Zero : mulStrongZero(yDot!, dy(x!, y!, ans)),
+        isZero(xDot) ? Zero : mul(xDot!, dx(x!, y!, ans)),
+        isZero(yDot) ? Zero : mul(yDot!, dy(x!, y!, ans)),
       ),
     vjp: (ct, [x, y], ans, _p, wants) => [
-      wants[0] ? mulStrongZero(ct, dx(x!, y!, ans)) : Zero,
-      wants[1] ? mulStrongZero(ct, dy(x!, y!, ans)) : Zero,
+      wants[0] ? mul(ct, dx(x!, y!, ans)) : Zero,
+      wants[1] ? mul(ct, dy(x!, y!, ans)) : Zero,
     ],
   });
 }
@@ -224,7 +231,7 @@ export function binary(
 export function comparison(name: string, f: (x: number, y: number) => boolean): Rule<void> {
   return rule({
     name,
-    scalarPartials: [() => 0, () => 0],
+    scalarPartials: [Partial.zero, Partial.zero],
     scalarImpl: (x, y) => (f(x, y) ? 1 : 0),
     examples: binaryExamples(['real', 'real']),
     shape: binaryShape(name),

@@ -62,6 +62,7 @@ export const addP: Rule<void> = rule<void>({
   examples: binaryExamples(['real', 'real']),
   scalarPartials: [Partial.one, Partial.one],
   scalarImpl: ScalarImpl.add,
+  maskKind: 'elementwise',
   shape: binaryShape('add'),
   impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => x + y),
   jvp: (_primals, [xDot, yDot]) => (isZero(xDot) ? yDot! : isZero(yDot) ? xDot! : add(xDot!, yDot!)),
@@ -72,6 +73,7 @@ export const subP: Rule<void> = rule<void>({
   examples: binaryExamples(['real', 'real']),
   scalarPartials: [Partial.one, Partial.minusOne],
   scalarImpl: ScalarImpl.sub,
+  maskKind: 'elementwise',
   shape: binaryShape('sub'),
   impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => x - y),
   jvp: (_primals, [xDot, yDot]) => (isZero(yDot) ? xDot! : isZero(xDot) ? neg(yDot!) : sub(xDot!, yDot!)),
@@ -427,6 +429,7 @@ export const castP: Rule<CastParams> = rule<CastParams>({
     { args: [{ shape: [3] }], params: { dtype: 'float64' } },
     { args: [{ shape: [] }], params: { dtype: 'float64' } },
   ],
+  maskKind: 'elementwise',
   shape: ([x], p) => ({ shape: x!.shape, dtype: p.dtype }),
   impl: ([x], _p, out) => mapUnary(x!, out.dtype, (v) => v),
   jvp: (_primals, [xDot], _ans, p) => astype(xDot as Tensor, p.dtype),
@@ -454,13 +457,14 @@ export function astype(x: Operand, dtype: DType): Tensor {
 const asTensorOr = (t: Tangent, like: Tensor): Tensor => (isZero(t) ? zerosLike(like) : t);
 
 // d where(c, a, b) = where(c, da, db); the condition is not differentiable. The cotangent of the
-// unselected branch is an exact 0, which the strong-zero chain rule keeps 0 even through NaN.
+// unselected branch is a structural 0 (maskKind 'select'): kept exact through NaN or ∞ derivatives.
 export const whereP: Rule<void> = rule<void>({
   name: 'where',
   examples: [
     { args: [{ shape: [2, 3], values: [1, 0, 1, 0, 0, 1], constant: true }, { shape: [2, 3] }, { shape: [3] }], params: undefined },
     { args: [{ shape: [], values: [0], constant: true }, { shape: [] }, { shape: [2] }], params: undefined },
   ],
+  maskKind: 'select',
   shape: ([c, a, b]) => ({ shape: broadcastShapes('where', c!.shape, a!.shape, b!.shape), dtype: promote(a!.dtype, b!.dtype) }),
   impl: ([c, a, b], _p, out) => mapTernary(c!, a!, b!, out.shape, out.dtype, (cv, av, bv) => (cv !== 0 ? av : bv)),
   jvp: ([c, a, b], [, aDot, bDot]) => where(c!, asTensorOr(aDot!, a!), asTensorOr(bDot!, b!)),
@@ -482,4 +486,4 @@ export function where(cond: Operand, a: Operand, b: Operand): Tensor {
   return bind(whereP, [asTensor('where', cond, x.dtype), x, y], undefined);
 }
 
-installOps({ add, mulStrongZero });
+installOps({ add, mul });

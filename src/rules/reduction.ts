@@ -84,6 +84,7 @@ function extremum(name: string, reducer: Reducer): Rule<ReduceParams> {
 
 export const sumP: Rule<ReduceParams> = rule<ReduceParams>({
   name: 'sum',
+  maskKind: 'linear',
   examples: REDUCE_EXAMPLES,
   shape: reduceShapeRule('sum'),
   impl: ([x], p, out) => reduce(x!, p.axes, out.shape, out.dtype, SUM),

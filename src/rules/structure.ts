@@ -29,6 +29,7 @@ export interface ReshapeParams {
 }
 export const reshapeP: Rule<ReshapeParams> = rule<ReshapeParams>({
   name: 'reshape',
+  maskKind: 'linear',
   examples: [
     { args: [{ shape: [2, 3] }], params: { shape: [3, 2] } },
     { args: [{ shape: [] }], params: { shape: [1, 1] } },
@@ -122,6 +123,7 @@ export interface TransposeParams {
 }
 export const transposeP: Rule<TransposeParams> = rule<TransposeParams>({
   name: 'transpose',
+  maskKind: 'linear',
   examples: [
     { args: [{ shape: [2, 3] }], params: { perm: [1, 0] } },
     { args: [{ shape: [2, 3, 4] }], params: { perm: [2, 0, 1] } },
@@ -169,6 +171,7 @@ export function transpose(x: Operand, perm?: ReadonlyArray<number>): Tensor {
 
 export const broadcastToP: Rule<ReshapeParams> = rule<ReshapeParams>({
   name: 'broadcastTo',
+  maskKind: 'linear',
   examples: [
     { args: [{ shape: [3] }], params: { shape: [2, 3] } },
     { args: [{ shape: [2, 1] }], params: { shape: [2, 3] } },
@@ -209,6 +212,7 @@ export interface SliceParams {
 }
 export const sliceP: Rule<SliceParams> = rule<SliceParams>({
   name: 'slice',
+  maskKind: 'linear',
   examples: [{ args: [{ shape: [4, 5] }], params: { start: [1, 0], end: [3, 4] } }],
   shape: ([x], p) => ({ shape: freeze(p.start.map((s, i) => p.end[i]! - s)), dtype: x!.dtype }),
   impl: ([x], p, out) => {
@@ -253,6 +257,7 @@ export interface PadParams {
 }
 export const padP: Rule<PadParams> = rule<PadParams>({
   name: 'pad',
+  maskKind: 'linear',
   examples: [
     { args: [{ shape: [2, 3] }], params: { widths: [[1, 0], [2, 1]], value: 0 } },
     { args: [{ shape: [3] }], params: { widths: [[0, 2]], value: 1.5 } },
@@ -310,6 +315,7 @@ export interface AxisParams {
 }
 export const concatP: Rule<AxisParams> = rule<AxisParams>({
   name: 'concat',
+  maskKind: 'linear',
   examples: [{ args: [{ shape: [2, 1] }, { shape: [2, 3] }, { shape: [2, 2] }], params: { axis: 1 } }],
   shape: (xs, p) => {
     const first = xs[0]!;
@@ -415,6 +421,7 @@ function indexValues(op: string, indices: Tensor, dim: number, axis: number, xSh
 
 export const takeP: Rule<AxisParams> = rule<AxisParams>({
   name: 'take',
+  maskKind: 'linear',
   examples: [
     { args: [{ shape: [4, 3] }, { shape: [3], values: [2, 0, 2], constant: true }], params: { axis: 0 } },
     { args: [{ shape: [2, 3] }, { shape: [2, 2], values: [0, -1, 1, 1], constant: true }], params: { axis: 1 } },
@@ -447,6 +454,7 @@ export interface ScatterParams {
 // The transpose of take: sums rows of `x` into the slots named by `indices` (repeats accumulate).
 export const scatterAddP: Rule<ScatterParams> = rule<ScatterParams>({
   name: 'scatterAdd',
+  maskKind: 'linear',
   examples: [{ args: [{ shape: [2, 3] }, { shape: [2], values: [1, 1], constant: true }], params: { axis: 0, size: 3 } }],
   shape: ([x, ind], p) => ({
     shape: freeze([...x!.shape.slice(0, p.axis), p.size, ...x!.shape.slice(p.axis + ind!.shape.length)]),

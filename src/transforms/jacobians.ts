@@ -19,6 +19,16 @@ function oneHot(like: Tensor, index: number): Tensor {
   return fromData(like.shape, like.dtype, data);
 }
 
+/**
+ * The structural zeros of `oneHot(like, index)`: every entry but `index`. A Jacobian entry that a
+ * seed does not touch is exactly 0 even where a local derivative is infinite (`jacrev(sqrt)` at 0).
+ */
+function oneHotMask(like: Tensor, index: number): Tensor {
+  const data = allocate(like.dtype, like.size).fill(1);
+  data[index] = 0;
+  return fromData(like.shape, like.dtype, data);
+}
+
 /** Assembles per-(output leaf, input leaf) Jacobian blocks into output-structure of input-structure trees. */
 function assemble(outDef: TreeDef, flat: FlatArgs, blocks: Tensor[][]): unknown {
   return unflatten(
@@ -40,9 +50,9 @@ function assemble(outDef: TreeDef, flat: FlatArgs, blocks: Tensor[][]): unknown 
  * @category transforms
  * @since 0.1.0
  */
-export function jacrev<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: Pick<GradOptions, 'argnums'>): (...args: A) => Program<any, E>;
-export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options?: Pick<GradOptions, 'argnums'>): (...args: A) => any;
-export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options: Pick<GradOptions, 'argnums'> = {}): (...args: A) => any {
+export function jacrev<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: Pick<GradOptions, 'argnums' | 'checkNumerics'>): (...args: A) => Program<any, E>;
+export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options?: Pick<GradOptions, 'argnums' | 'checkNumerics'>): (...args: A) => any;
+export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options: Pick<GradOptions, 'argnums' | 'checkNumerics'> = {}): (...args: A) => any {
   const op = 'jacrev';
   return (...args: A) => {
     const argnums = selectArgnums(op, options.argnums, args.length);
@@ -54,7 +64,8 @@ export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options:
           for (let e = 0; e < o.size; e++) {
             // only output k is seeded: the others get no cotangent at all, not a tensor of zeros
             const cts = outs.map((other, j) => (j === k ? oneHot(other, e) : undefined));
-            lin.pullback(cts).forEach((c, j) => rows[j]!.push(c));
+            const masks = outs.map((other, j) => (j === k ? oneHotMask(other, e) : undefined));
+            lin.pullback(cts, masks).forEach((c, j) => rows[j]!.push(c));
           }
           return rows;
         });
@@ -64,7 +75,7 @@ export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options:
           return lin.flat.leaves.map((x, j) => (o.size === 0 || x.size === 0 ? reshapeEmpty(o, x) : reshape(stack(rows[j]!), [...o.shape, ...x.shape])));
         });
         return assemble(lin.outDef, lin.flat, blocks);
-      }),
+      }, options.checkNumerics),
     );
   };
 }
@@ -86,9 +97,9 @@ function reshapeEmpty(o: Tensor, x: Tensor): Tensor {
  * @category transforms
  * @since 0.1.0
  */
-export function jacfwd<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: Pick<GradOptions, 'argnums'>): (...args: A) => Program<any, E>;
-export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options?: Pick<GradOptions, 'argnums'>): (...args: A) => any;
-export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options: Pick<GradOptions, 'argnums'> = {}): (...args: A) => any {
+export function jacfwd<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: Pick<GradOptions, 'argnums' | 'checkNumerics'>): (...args: A) => Program<any, E>;
+export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options?: Pick<GradOptions, 'argnums' | 'checkNumerics'>): (...args: A) => any;
+export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options: Pick<GradOptions, 'argnums' | 'checkNumerics'> = {}): (...args: A) => any {
   const op = 'jacfwd';
   return (...args: A) => {
     const argnums = selectArgnums(op, options.argnums, args.length);
@@ -100,7 +111,9 @@ export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options:
       offsets.push(width);
       width += x.size;
     }
-    const tangents = flat.leaves.map((x, j) => Array.from({ length: width }, (_, c): Tangent => (c >= offsets[j]! && c < offsets[j]! + x.size ? oneHot(x, c - offsets[j]!) : Zero)));
+    const hot = (j: number, c: number): boolean => c >= offsets[j]! && c < offsets[j]! + flat.leaves[j]!.size;
+    const tangents = flat.leaves.map((x, j) => Array.from({ length: width }, (_, c): Tangent => (hot(j, c) ? oneHot(x, c - offsets[j]!) : Zero)));
+    const masks = flat.leaves.map((x, j) => Array.from({ length: width }, (_, c) => (hot(j, c) ? oneHotMask(x, c - offsets[j]!) : undefined)));
     return runScoped(
       forwardScope(op, f as (...a: never[]) => unknown, flat, width, tangents, (r) => {
         const blocks = r.outLeaves.map((o, k) =>
@@ -111,7 +124,7 @@ export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options:
           }),
         );
         return assemble(r.outDef, flat, blocks);
-      }),
+      }, options.checkNumerics, masks),
     );
   };
 }
@@ -127,9 +140,9 @@ export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options:
  * @category transforms
  * @since 0.1.0
  */
-export function hessian<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: Pick<GradOptions, 'argnums'>): (...args: A) => Program<any, E>;
-export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options?: Pick<GradOptions, 'argnums'>): (...args: A) => any;
-export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options: Pick<GradOptions, 'argnums'> = {}): (...args: A) => any {
+export function hessian<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: Pick<GradOptions, 'argnums' | 'checkNumerics'>): (...args: A) => Program<any, E>;
+export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options?: Pick<GradOptions, 'argnums' | 'checkNumerics'>): (...args: A) => any;
+export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options: Pick<GradOptions, 'argnums' | 'checkNumerics'> = {}): (...args: A) => any {
   return jacfwd(jacrev(f, options), options);
 }
 

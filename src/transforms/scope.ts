@@ -11,7 +11,7 @@ import { asTensor, zerosLike } from '../core/creation.js';
 import { Tensor } from '../core/Tensor.js';
 import { flatten, type Leaf, mapTensors, type TreeDef, unflatten } from '../core/Tree.js';
 import { JvpTrace } from '../core/JvpTrace.js';
-import { ReverseTrace } from '../core/ReverseTrace.js';
+import { firstNonFinite, hasNonFinite, ReverseTrace } from '../core/ReverseTrace.js';
 import { closeTrace, newLevel, openTrace, type Trace, type Tracer, withTrace } from '../core/Trace.js';
 import { isProgram, of, transformNode } from '../effects/Program.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
@@ -88,8 +88,12 @@ export interface Linearized {
   readonly outDef: TreeDef;
   readonly aux: unknown;
   readonly flat: FlatArgs;
-  /** Cotangents of the selected input leaves (zeros where the output does not depend on them); an undefined output cotangent is a symbolic zero. */
-  pullback(cts: ReadonlyArray<Tensor | undefined>): Tensor[];
+  /**
+   * Cotangents of the selected input leaves (zeros where the output does not depend on them); an
+   * undefined output cotangent is a symbolic zero. `masks[i]` marks the structurally zero entries of
+   * `cts[i]` (the zeros of a one-hot seed), which stay exact through infinite local derivatives.
+   */
+  pullback(cts: ReadonlyArray<Tensor | undefined>, masks?: ReadonlyArray<Tensor | undefined>): Tensor[];
   readonly trace: ReverseTrace;
   readonly outTracers: Array<Tracer | undefined>;
 }
@@ -143,9 +147,10 @@ export function reverseScope<R>(
   tuple: boolean,
   hasAux: boolean,
   finish: (lin: Linearized) => R,
+  checkNumerics?: boolean,
 ): () => Scope<R> {
   return () => {
-    const trace = new ReverseTrace(newLevel(), op);
+    const trace = new ReverseTrace(newLevel(), op, checkNumerics ?? checkNumericsDefault);
     const flat = flattenArgs(op, args, argnums, tuple);
     return {
       trace,
@@ -161,6 +166,7 @@ function linearized(op: string, trace: ReverseTrace, flat: FlatArgs, result: unk
   const { leaves, def } = flatten(op, out);
   const outTracers = leaves.map((l) => (l instanceof Tensor ? trace.own(l) : undefined));
   const outLeaves = leaves.map((l) => own(asTensor(op, l)));
+  if (trace.checkNumerics) checkOutputs(trace, outLeaves, () => trace.firstNonFiniteValue());
   return {
     outLeaves,
     outDef: def,
@@ -169,11 +175,11 @@ function linearized(op: string, trace: ReverseTrace, flat: FlatArgs, result: unk
     flat,
     trace,
     outTracers,
-    pullback(cts) {
-      const seeds: Array<readonly [Tracer, Tensor]> = [];
+    pullback(cts, masks) {
+      const seeds: Array<readonly [Tracer, Tensor, Tensor?]> = [];
       outTracers.forEach((t, i) => {
         const ct = cts[i];
-        if (t !== undefined && ct !== undefined) seeds.push([t, ct]);
+        if (t !== undefined && ct !== undefined) seeds.push([t, ct, masks?.[i]]);
       });
       const adj = trace.backward(seeds);
       const inputCts = trace.inputs.map((t, i) => adj.get(t.slot) ?? zerosLike(flat.leaves[i]!));
@@ -198,12 +204,15 @@ export function forwardScope<R>(
   width: number,
   tangents: ReadonlyArray<ReadonlyArray<Tangent>>,
   finish: (r: Pushforward) => R,
+  checkNumerics?: boolean,
+  /** Per input leaf and direction, the structurally zero entries of its tangent (a one-hot seed's zeros). */
+  masks?: ReadonlyArray<ReadonlyArray<Tensor | undefined>>,
 ): () => Scope<R> {
   return () => {
-    const trace = new JvpTrace(newLevel(), op, width);
+    const trace = new JvpTrace(newLevel(), op, width, checkNumerics ?? checkNumericsDefault);
     return {
       trace,
-      call: () => (f as (...a: unknown[]) => unknown)(...flat.rebuild(flat.leaves.map((l, i) => trace.input(l, tangents[i]!)))),
+      call: () => (f as (...a: unknown[]) => unknown)(...flat.rebuild(flat.leaves.map((l, i) => trace.input(l, tangents[i]!, masks?.[i])))),
       finish: (result) => finish(pushedForward(op, trace, result)),
     };
   };
@@ -223,7 +232,50 @@ function pushedForward(op: string, trace: JvpTrace, result: unknown): Pushforwar
       tangentLeaves[j]!.push(isZero(tan) ? zerosLike(primal) : tan);
     }
   }
+  if (trace.checkNumerics) checkOutputs(trace, outLeaves, () => undefined);
   return { outLeaves, outDef: def, tangentLeaves };
+}
+
+/** Whether transforms check numerics when their options do not say (see `setCheckNumerics`). */
+let checkNumericsDefault = false;
+
+/**
+ * Turns `checkNumerics` on or off for every transform call that does not set it in its options,
+ * like JAX's `jax_debug_nans`: the reverse pass stops at the first equation that gives a non-finite
+ * adjoint, forward mode at the first that makes a finite value's tangent non-finite, and a function
+ * whose result is not finite names the first recorded value that was not. Each raises `NON_FINITE`
+ * naming the op, the SSA value and the transform. Returns the previous setting.
+ *
+ * @example
+ * import { setCheckNumerics, grad, log, exp, AdjointError } from 'adjoint'
+ * const previous = setCheckNumerics(true)
+ * try {
+ *   assert.throws(() => grad((x) => log(exp(x)))(1000), (e) => e instanceof AdjointError && e.code === 'NON_FINITE')
+ * } finally {
+ *   setCheckNumerics(previous)
+ * }
+ *
+ * @category transforms
+ * @since 0.1.0
+ */
+export function setCheckNumerics(enabled: boolean): boolean {
+  if (typeof enabled !== 'boolean') throw new ArgumentError('INVALID_ARGUMENT', 'setCheckNumerics', `enabled is ${typeof enabled}; pass true or false`);
+  const previous = checkNumericsDefault;
+  checkNumericsDefault = enabled;
+  return previous;
+}
+
+/** `checkNumerics`: the function's result must be finite; if not, name where the first non-finite value came from. */
+function checkOutputs(trace: Trace, outs: ReadonlyArray<Tensor>, firstBad: () => string | undefined): void {
+  const bad = outs.findIndex((o) => hasNonFinite(o));
+  if (bad < 0) return;
+  const origin = firstBad();
+  throw new AdjointError(
+    'NON_FINITE',
+    trace.transform,
+    `checkNumerics: output ${bad} of the function (shape ${formatShape(outs[bad]!.shape)}) is not finite (${firstNonFinite(outs[bad]!)})` +
+      `${origin === undefined ? '' : `; the first non-finite value recorded is ${origin}`}; guard the computation (where, maximum) or rescale it`,
+  );
 }
 
 export function checkScalarOutput(op: string, lin: Linearized): Tensor {

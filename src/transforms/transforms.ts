@@ -28,6 +28,11 @@ export interface GradOptions {
   readonly argnums?: number | ReadonlyArray<number>;
   /** `f` returns `[output, aux]`; `aux` is passed through undifferentiated. */
   readonly hasAux?: boolean;
+  /**
+   * Stop at the first non-finite adjoint or tangent with a `NON_FINITE` error naming the op and
+   * the SSA value (default: the global setting, see `setCheckNumerics`).
+   */
+  readonly checkNumerics?: boolean;
 }
 
 /**
@@ -109,12 +114,21 @@ export function grad<A extends unknown[]>(f: (...args: A) => unknown, options: G
 function gradCore<R>(op: string, f: (...args: never[]) => unknown, args: ReadonlyArray<unknown>, options: GradOptions, result: (value: Tensor, g: unknown, aux: unknown) => R): any {
   const argnums = selectArgnums(op, options.argnums, args.length);
   return runScoped(
-    reverseScope(op, f, args, argnums, Array.isArray(options.argnums), options.hasAux ?? false, (lin) => {
-      const value = checkScalarOutput(op, lin);
-      const cts = lin.pullback([onesLike(value)]);
-      lin.trace.release(); // the tape is done: its arrays go to the next trace
-      return result(value, lin.flat.structure(cts), lin.aux);
-    }),
+    reverseScope(
+      op,
+      f,
+      args,
+      argnums,
+      Array.isArray(options.argnums),
+      options.hasAux ?? false,
+      (lin) => {
+        const value = checkScalarOutput(op, lin);
+        const cts = lin.pullback([onesLike(value)]);
+        lin.trace.release(); // the tape is done: its arrays go to the next trace
+        return result(value, lin.flat.structure(cts), lin.aux);
+      },
+      options.checkNumerics,
+    ),
   );
 }
 
@@ -203,8 +217,9 @@ export function jvp<A extends unknown[], R>(
   f: (...args: A) => R,
   primals: A,
   tangents: { readonly [K in keyof A]: unknown },
+  options?: Pick<GradOptions, 'checkNumerics'>,
 ): Lifted<R, readonly [Cotangent<ValueOf<R>>, Cotangent<ValueOf<R>>]>;
-export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }): any {
+export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }, options: Pick<GradOptions, 'checkNumerics'> = {}): any {
   const op = 'jvp';
   if (!Array.isArray(primals) || !Array.isArray(tangents)) {
     throw new ArgumentError('INVALID_ARGUMENT', op, 'primals and tangents must be arrays with one entry per argument: jvp(f, [x], [dx])');
@@ -218,6 +233,7 @@ export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A,
   return runScoped(
     forwardScope(op, f as (...a: never[]) => unknown, flat, 1, tangentLeaves.map((t) => [t]), (r) =>
       Object.freeze([unflatten(r.outDef, r.outLeaves), unflatten(r.outDef, r.tangentLeaves[0]!)] as const),
+      options.checkNumerics,
     ),
   );
 }
