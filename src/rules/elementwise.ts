@@ -4,8 +4,20 @@
  * it is a float32 constant, so `mul(x32, 0.5)` stays float32; two tensors of different dtypes promote
  * to float64.
  *
- * Conventions at kinks: `relu'(0) = 0`, `abs'(0) = 0`, `sign' = 0`, `maximum`/`minimum` split ties
- * evenly, `sqrt'(0) = +Infinity`.
+ * Conventions at kinks (the one place they are decided; the README's "Conventions at kinks" shows
+ * them): where two inputs tie for a maximum or minimum, the cotangent is split evenly between them.
+ * That one rule gives `maximum`/`minimum` and the `max`/`min` reductions their ties, and `relu`, which
+ * is `maximum(x, 0)`, its kink: `relu'(0) = 1/2`, so `relu(x)` and `maximum(x, 0)` have one derivative
+ * everywhere. JAX splits `maximum` ties evenly too but gives `relu'(0) = 0` (as PyTorch and TF do, after
+ * Bertoin et al. 2021, who saw exact-zero pre-activations destabilise low-precision training); we keep
+ * one convention instead, because with it identities that are smooth at 0 differentiate exactly there:
+ * `relu(x) - relu(-x) = x` has derivative 1 at 0 (0 with `relu'(0) = 0`), and `relu(x) + relu(-x) = |x|`
+ * has `abs'(0) = 0`. Write `where(greater(x, 0), x, 0)` for JAX's value at 0. Further: `abs'(0) = 0`
+ * (an even split of ±1), `sign' = 0`, `sqrt'(0) = +Infinity`, and a derivative at NaN is NaN except
+ * where a comparison decides it (`relu`, `maximum`, `minimum` send their cotangent by a mask there).
+ *
+ * A derivative rule must not be singular where its function is smooth: `pow`'s `y · xʸ⁻¹` is exactly
+ * 0 where `y = 0` (even at `x = 0`, where `xʸ⁻¹` is infinite), at every order of differentiation.
  *
  * @since 0.1.0
  */
@@ -53,8 +65,9 @@ export const cosP = unary('cos', Math.cos, (x) => neg(sin(x)), { scalar: (x) => 
 export const tanP = unary('tan', Math.tan, (_x, ans) => add(1, square(ans)), { domain: 'unit', scalar: (_x, _y, ans) => 1 + ans * ans }); // d tan = 1 + tan²
 export const tanhP = unary('tanh', Math.tanh, (_x, ans) => sub(1, square(ans)), { scalar: (_x, _y, ans) => 1 - ans * ans }); // d tanh = 1 - tanh²
 export const sigmoidP = unary('sigmoid', sigmoidKernel, (_x, ans) => mul(ans, sub(1, ans)), { scalar: (_x, _y, ans) => ans * (1 - ans) }); // d σ = σ(1 - σ)
-export const reluP = unary('relu', (v) => (v < 0 ? 0 : v), (x) => greater(x, 0), { domain: 'awayFromZero', scalar: (x) => (x > 0 ? 1 : 0) }); // relu'(0) = 0
-export const absP = unary('abs', Math.abs, (x) => sign(x), { domain: 'awayFromZero', scalar: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) }); // abs'(0) = sign(0) = 0
+// relu = maximum(x, 0), so its kink splits like a tie: relu'(0) = 1/2 (see the module comment)
+export const reluP = unary('relu', (v) => (v < 0 ? 0 : v), (x) => tieWeight(x, 0), { domain: 'awayFromZero', scalar: (x) => tieSplit(x, 0) });
+export const absP = unary('abs', Math.abs, (x) => sign(x), { domain: 'awayFromZero', scalar: Math.sign }); // abs' = sign: 0 at 0, NaN at NaN
 export const signP = unaryZero('sign', Math.sign); // sign' = 0 (undefined at 0, taken as 0)
 
 export const addP: Rule<void> = rule<void>({
@@ -84,21 +97,34 @@ export const divP = binary('div', (x, y) => x / y, [(_x, y) => div(1, y), (_x, y
   domains: ['real', 'awayFromZero'],
   scalar: [(_x, y) => 1 / y, (_x, y, ans) => -ans / y],
 }); // d (x/y) = dx/y - (x/y²) dy
-// d xʸ = y xʸ⁻¹ dx + xʸ log x dy; the second term is taken as 0 where x = 0 (its limit for y > 0)
+// d xʸ = y xʸ⁻¹ dx + xʸ log x dy. Where y = 0, xʸ = 1 does not depend on x, so the first term is
+// exactly 0 there, x = 0 included (where xʸ⁻¹ = ∞ and y · xʸ⁻¹ would be NaN); y is replaced by 1 inside
+// the unselected branch, so no ∞ is formed there at any order. Likewise the second term is taken as 0
+// where x = 0 (its limit for y > 0), with log evaluated at 1 there.
 export const powP = binary('pow', Math.pow, [
-  (x, y) => mul(y, pow(x, sub(y, 1))),
-  (x, _y, ans) => where(equal(x, 0), 0, mul(ans, log(x))),
-], { domains: ['positive', 'real'], scalar: [(x, y) => y * Math.pow(x, y - 1), (x, _y, ans) => (x === 0 ? 0 : ans * Math.log(x))] });
-// ties split evenly: at x = y each side gets half
-const tieSplit = (x: number, y: number): number => (x > y ? 1 : x === y ? 0.5 : 0);
-export const maximumP = binary('maximum', (x, y) => (x > y || x !== x ? x : y), [
-  (x, y) => add(greater(x, y), mul(0.5, equal(x, y))),
-  (x, y) => add(less(x, y), mul(0.5, equal(x, y))),
-], { scalar: [tieSplit, (x, y) => tieSplit(y, x)] });
-export const minimumP = binary('minimum', (x, y) => (x < y || x !== x ? x : y), [
-  (x, y) => add(less(x, y), mul(0.5, equal(x, y))),
-  (x, y) => add(greater(x, y), mul(0.5, equal(x, y))),
-], { scalar: [(x, y) => tieSplit(y, x), tieSplit] });
+  (x, y) => {
+    const y0 = equal(y, 0);
+    const y1 = where(y0, 1, y);
+    return where(y0, 0, mul(y1, pow(x, sub(y1, 1))));
+  },
+  (x, _y, ans) => {
+    const x0 = equal(x, 0);
+    return where(x0, 0, mul(ans, log(where(x0, 1, x))));
+  },
+], { domains: ['positive', 'real'], scalar: [(x, y) => (y === 0 ? 0 : y * Math.pow(x, y - 1)), (x, _y, ans) => (x === 0 ? 0 : ans * Math.log(x))] });
+// ties split evenly: at x = y each side gets half (NaN compares false: no share)
+function tieSplit(x: number, y: number): number {
+  return x > y ? 1 : x === y ? 0.5 : 0;
+}
+function tieWeight(x: Tensor | number, y: Tensor | number): Tensor {
+  return add(greater(x, y), mul(0.5, equal(x, y)));
+}
+export const maximumP = binary('maximum', (x, y) => (x > y || x !== x ? x : y), [(x, y) => tieWeight(x, y), (x, y) => tieWeight(y, x)], {
+  scalar: [tieSplit, (x, y) => tieSplit(y, x)],
+});
+export const minimumP = binary('minimum', (x, y) => (x < y || x !== x ? x : y), [(x, y) => tieWeight(y, x), (x, y) => tieWeight(x, y)], {
+  scalar: [(x, y) => tieSplit(y, x), tieSplit],
+});
 // 0 · anything = 0: the product used by chain-rule applications (see combinators.ts)
 export const mulStrongZeroP = binary('mulStrongZero', (x, y) => (x === 0 || y === 0 ? 0 : x * y), [(_x, y) => y, (x) => x], {
   scalar: [Partial.y, Partial.x],
@@ -390,7 +416,7 @@ export const tanh = unaryOp(tanhP);
  */
 export const sigmoid = unaryOp(sigmoidP);
 /**
- * `max(x, 0)`; its derivative at 0 is 0.
+ * `max(x, 0)`; its derivative at 0 is 1/2, as `maximum(x, 0)`'s (ties split evenly).
  * @example
  * import { relu, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(relu(tensor([-1, 2]))), [0, 2])
@@ -467,7 +493,8 @@ export const whereP: Rule<void> = rule<void>({
   maskKind: 'select',
   shape: ([c, a, b]) => ({ shape: broadcastShapes('where', c!.shape, a!.shape, b!.shape), dtype: promote(a!.dtype, b!.dtype) }),
   impl: ([c, a, b], _p, out) => mapTernary(c!, a!, b!, out.shape, out.dtype, (cv, av, bv) => (cv !== 0 ? av : bv)),
-  jvp: ([c, a, b], [, aDot, bDot]) => where(c!, asTensorOr(aDot!, a!), asTensorOr(bDot!, b!)),
+  // the condition's tangent is ignored: with only a tangent on it, the result's tangent is Zero
+  jvp: ([c, a, b], [, aDot, bDot]) => (isZero(aDot) && isZero(bDot) ? Zero : where(c!, asTensorOr(aDot!, a!), asTensorOr(bDot!, b!))),
   vjp: (ct, [c], _ans, _p, wants) => [Zero, wants[1] ? where(c!, ct, 0) : Zero, wants[2] ? where(c!, 0, ct) : Zero],
 });
 

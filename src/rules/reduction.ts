@@ -15,7 +15,7 @@ import { normalizeAxes, reducedShape, type Shape, sizeOf } from '../core/shape.j
 import { allocate, dataOf, fromData, makeScalar, type Tensor } from '../core/Tensor.js';
 import { rule } from './combinators.js';
 import type { Rule } from '../core/rule.js';
-import { div, equal, exp, mul, type Operand, sub } from './elementwise.js';
+import { add, div, equal, exp, maximum, mul, type Operand, sub, where } from './elementwise.js';
 import { broadcastTo, reshape } from './structure.js';
 
 /** Static parameters of a reduction: normalised axes (sorted, distinct) and `keepdims`. */
@@ -94,15 +94,32 @@ export const sumP: Rule<ReduceParams> = rule<ReduceParams>({
 export const maxP = extremum('max', MAX);
 export const minP = extremum('min', MIN);
 
-// d logsumexp = Σ softmax(x) dx; the output is reused: softmax = exp(x - ans)
+/**
+ * The weights of logsumexp's derivative, softmax(x) = exp(x - ans), read off the output. `x - ans`
+ * is ∞ - ∞ in a group whose result is infinite, so those groups take their limits instead: a group
+ * that is entirely -∞ has weights 0 (logsumexp is -∞ for every finite change of it), and a group
+ * holding +∞ splits its weight evenly among its +∞ elements (the limit of softmax, and `max`'s tie
+ * rule). A NaN group stays NaN.
+ */
+function softmaxWeights(x: Tensor, ans: Tensor, p: ReduceParams): Tensor {
+  const a = keep(ans, x.shape, p);
+  const top = equal(a, Infinity);
+  const infinite = add(top, equal(a, -Infinity));
+  // shifting an infinite group by 0 instead keeps the -∞ group's weights exp(-∞) = 0
+  const weights = exp(sub(x, where(infinite, 0, a)));
+  const atTop = equal(x, Infinity);
+  const ties = div(atTop, maximum(sum(atTop, { axis: p.axes, keepdims: true }), 1));
+  return where(top, ties, weights);
+}
+
+// d logsumexp = Σ softmax(x) dx, with softmax from the output (see softmaxWeights)
 export const logsumexpP: Rule<ReduceParams> = rule<ReduceParams>({
   name: 'logsumexp',
   examples: REDUCE_EXAMPLES,
   shape: reduceShapeRule('logsumexp'),
   impl: ([x], p, out) => logsumexpKernel(x!, p, out.shape, out.dtype),
-  jvp: ([x], [xDot], ans, p) =>
-    sum(mul(xDot as Tensor, exp(sub(x!, keep(ans, x!.shape, p)))), { axis: p.axes, keepdims: p.keepdims }),
-  vjp: (ct, [x], ans, p) => [mul(keep(ct, x!.shape, p), exp(sub(x!, keep(ans, x!.shape, p))))],
+  jvp: ([x], [xDot], ans, p) => sum(mul(xDot as Tensor, softmaxWeights(x!, ans, p)), { axis: p.axes, keepdims: p.keepdims }),
+  vjp: (ct, [x], ans, p) => [mul(keep(ct, x!.shape, p), softmaxWeights(x!, ans, p))],
 });
 
 /** Stable log-sum-exp: shift by the (finite) maximum of each group before exponentiating. */

@@ -443,8 +443,9 @@ export const takeP: Rule<AxisParams> = rule<AxisParams>({
     }
     return out.shape.length === 0 ? makeScalar(data[0]!, out.dtype) : fromData(out.shape, out.dtype, data);
   },
-  jvp: ([, ind], [xDot], _ans, p) => bind(takeP, [xDot as Tensor, ind!], p),
-  vjp: (ct, [x, ind], _ans, p) => [bind(scatterAddP, [ct, ind!], { axis: p.axis, size: x!.shape[p.axis]! }), Zero],
+  // the indices are not differentiable: a tangent on them alone gives Zero
+  jvp: ([, ind], [xDot], _ans, p) => (isZero(xDot) ? Zero : bind(takeP, [xDot!, ind!], p)),
+  vjp: (ct, [x, ind], _ans, p, wants) => [wants[0] ? bind(scatterAddP, [ct, ind!], { axis: p.axis, size: x!.shape[p.axis]! }) : Zero, Zero],
 });
 
 export interface ScatterParams {
@@ -475,8 +476,8 @@ export const scatterAddP: Rule<ScatterParams> = rule<ScatterParams>({
     }
     return out.shape.length === 0 ? makeScalar(data[0]!, out.dtype) : fromData(out.shape, out.dtype, data);
   },
-  jvp: ([, ind], [xDot], _ans, p) => bind(scatterAddP, [xDot as Tensor, ind!], p),
-  vjp: (ct, [, ind], _ans, p) => [bind(takeP, [ct, ind!], { axis: p.axis }), Zero],
+  jvp: ([, ind], [xDot], _ans, p) => (isZero(xDot) ? Zero : bind(scatterAddP, [xDot!, ind!], p)),
+  vjp: (ct, [, ind], _ans, p, wants) => [wants[0] ? bind(takeP, [ct, ind!], { axis: p.axis }) : Zero, Zero],
 });
 
 /**

@@ -2,7 +2,41 @@
  * Regressions found in review: each case once gave a wrong value on one path only.
  */
 import { describe, expect, it } from 'vitest';
-import { add, astype, checkGrads, GradCheckError, grad, stopGradient, greater, hvp, item, jvp, log, mul, type Operand, Program, run, scalar, sign, sum, type Tensor, tensor, toArray } from '../../src/index.js';
+import {
+  abs,
+  add,
+  arange,
+  astype,
+  checkGrads,
+  GradCheckError,
+  grad,
+  stopGradient,
+  greater,
+  hessian,
+  hvp,
+  item,
+  jvp,
+  log,
+  logSoftmax,
+  logsumexp,
+  max,
+  maximum,
+  mul,
+  neg,
+  type Operand,
+  pow,
+  Program,
+  relu,
+  run,
+  scalar,
+  sign,
+  softmax,
+  sub,
+  sum,
+  type Tensor,
+  tensor,
+  toArray,
+} from '../../src/index.js';
 import { thrown } from '../reference.js';
 
 describe('the scalar reverse path agrees with the tensor path', () => {
@@ -51,5 +85,100 @@ describe('checkGrads reports the worst element', () => {
     const err = thrown(() => checkGrads(f, [tensor([0.1, 0.2, 5])])) as GradCheckError;
     expect(err).toBeInstanceOf(GradCheckError);
     expect(err.where).toMatch(/element 2/);
+  });
+});
+
+describe('a derivative rule is not singular where its function is smooth (issue 8, section 4)', () => {
+  const d = (f: (x: Tensor) => Tensor) => grad(f);
+  it("pow(x, 0)' = 0 at 0, on the scalar path, the tensor path and in jvp", () => {
+    expect(item(grad((x: Tensor) => pow(x, 0))(0))).toBe(0);
+    expect(toArray(grad((x: Tensor) => sum(pow(x, 0)))(tensor([0, 2])))).toEqual([0, 0]);
+    expect(item(jvp((x: Operand) => pow(x, 0), [0], [1])[1])).toBe(0);
+  });
+
+  it("sum(pow(x, arange(3)))' = 0 + 1 + 0 at 0", () => {
+    expect(item(grad((x: Tensor) => sum(pow(x, arange(3))))(0))).toBe(1);
+    expect(item(jvp((x: Operand) => sum(pow(x, arange(3))), [0], [1])[1])).toBe(1);
+  });
+
+  it('every derivative of x³ at 0: 0, 0, 6, 0, 0', () => {
+    const cube = (x: Tensor) => pow(x, 3);
+    const d1 = d(cube);
+    const d2 = d(d1);
+    const d3 = d(d2);
+    const d4 = d(d3);
+    const d5 = d(d4);
+    expect([d1, d2, d3, d4, d5].map((f) => item(f(scalar(0))))).toEqual([0, 0, 6, 0, 0]);
+    // the tensor path: elementwise, so each derivative of the sum is the diagonal
+    const t1 = grad((x: Tensor) => sum(pow(x, 3)));
+    const t2 = grad((x: Tensor) => sum(t1(x)));
+    const t3 = grad((x: Tensor) => sum(t2(x)));
+    const t4 = grad((x: Tensor) => sum(t3(x)));
+    expect(toArray(t3(tensor([0, 1])))).toEqual([6, 6]);
+    expect(toArray(t4(tensor([0, 1])))).toEqual([0, 0]);
+    // forward over reverse
+    expect(item(jvp(d3, [scalar(0)], [scalar(1)])[1])).toBe(0);
+    expect(item(grad(grad((x: Tensor) => pow(x, 1)))(0))).toBe(0);
+  });
+
+  it("the exponent's partial at x = 0 stays finite at higher order", () => {
+    expect(item(grad((y: Tensor) => pow(0, y))(2))).toBe(0);
+    expect(item(grad(grad((y: Tensor) => pow(0, y)))(2))).toBe(0);
+    expect(toArray(hessian((y: Tensor) => sum(pow(tensor([0, 2]), y)))(tensor([2, 3])))).toEqual([
+      [0, 0],
+      [0, 8 * Math.log(2) ** 2],
+    ]);
+  });
+});
+
+describe('reductions over infinite groups (issue 8, section 4)', () => {
+  const I = Infinity;
+  it('logsumexp of an all -Infinity group has gradient 0, in grad, jvp and at second order', () => {
+    const x = tensor([-I, -I]);
+    expect(toArray(grad((v: Tensor) => logsumexp(v))(x))).toEqual([0, 0]);
+    expect(item(jvp((v: Tensor) => logsumexp(v), [x], [tensor([1, 1])])[1])).toBe(0);
+    expect(toArray(hessian((v: Tensor) => logsumexp(v))(x))).toEqual([[0, 0], [0, 0]]);
+    // one group of two: the finite group keeps its softmax
+    const g = toArray(grad((v: Tensor) => sum(logsumexp(v, { axis: 1 })))(tensor([[-I, -I], [0, 0]])));
+    expect(g).toEqual([[0, 0], [0.5, 0.5]]);
+  });
+
+  it('a group holding +Infinity sends its weight to the +Infinity elements, split evenly', () => {
+    expect(toArray(grad((v: Tensor) => logsumexp(v))(tensor([I, 1])))).toEqual([1, 0]);
+    expect(toArray(grad((v: Tensor) => logsumexp(v))(tensor([I, -I, I])))).toEqual([0.5, 0, 0.5]);
+    expect(item(jvp((v: Tensor) => logsumexp(v), [tensor([I, 1])], [tensor([3, 5])])[1])).toBe(3);
+  });
+
+  it('softmax and logSoftmax with -Infinity entries (masking) have finite gradients', () => {
+    const x = tensor([-I, 0, 0]);
+    expect(toArray(softmax(x))).toEqual([0, 0.5, 0.5]);
+    expect(toArray(grad((v: Tensor) => sum(mul(softmax(v), tensor([1, 2, 4]))))(x))).toEqual([0, -0.5, 0.5]);
+    expect(toArray(grad((v: Tensor) => sum(mul(logSoftmax(v), tensor([0, 1, 0]))))(x))).toEqual([0, 0.5, -0.5]);
+  });
+
+  it('max with infinities: the extremum takes the cotangent, ties split', () => {
+    expect(toArray(grad((v: Tensor) => max(v))(tensor([I, 1])))).toEqual([1, 0]);
+    expect(toArray(grad((v: Tensor) => max(v))(tensor([-I, -I])))).toEqual([0.5, 0.5]);
+    expect(item(jvp((v: Tensor) => max(v), [tensor([-I, -I])], [tensor([2, 4])])[1])).toBe(3);
+  });
+});
+
+describe('paths agree at special values (issue 8, section 4)', () => {
+  it("abs'(NaN) is NaN on the scalar path, the tensor path and in jvp", () => {
+    expect(item(grad(abs)(NaN))).toBeNaN();
+    expect(toArray(grad((x: Tensor) => sum(abs(x)))(tensor([NaN, 0, -2])))).toEqual([NaN, 0, -1]);
+    expect(item(jvp(abs, [NaN], [1])[1])).toBeNaN();
+  });
+});
+
+describe('one convention at kinks: relu is maximum(x, 0) (issue 8, section 4)', () => {
+  it("relu'(0) = maximum(x, 0)'(0) = 1/2 on every path", () => {
+    for (const f of [relu, (x: Operand) => maximum(x, 0), (x: Operand) => maximum(0, x)]) {
+      expect(item(grad(f)(0))).toBe(0.5);
+      expect(item(jvp(f, [0], [1])[1])).toBe(0.5);
+      expect(toArray(grad((x: Tensor) => sum(f(x)))(tensor([-1, 0, 2])))).toEqual([0, 0.5, 1]);
+    }
+    // relu(x) - relu(-x) = x is smooth at 0, and so is its derivative
+    expect(item(grad((x: Tensor) => sub(relu(x), relu(neg(x))))(0))).toBe(1);
   });
 });

@@ -5,29 +5,11 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { checkGrads, greater, neg, random, tensor, type Tensor, where } from '../../src/index.js';
+import { checkGrads, type Tensor } from '../../src/index.js';
 import { bind, evaluate } from '../../src/core/primitive.js';
-import type { ArgSpec, Rule } from '../../src/core/rule.js';
+import type { Rule } from '../../src/core/rule.js';
 import { primitives } from '../../src/rules/registry.js';
-
-function sample(spec: ArgSpec, seed: number): Tensor {
-  if (spec.values !== undefined) return tensor([...spec.values], { shape: spec.shape });
-  const k = random.key(seed);
-  switch (spec.domain ?? 'real') {
-    case 'real':
-      return random.normal(k, spec.shape);
-    case 'positive':
-      return random.uniform(k, spec.shape, { minval: 0.5, maxval: 2 });
-    case 'unit':
-      return random.uniform(k, spec.shape, { minval: -0.9, maxval: 0.9 });
-    case 'awayFromZero': {
-      const [a, b] = random.split(k, 2);
-      const mag = random.uniform(a!, spec.shape, { minval: 0.5, maxval: 2 });
-      const sign = random.uniform(b!, spec.shape);
-      return where(greater(sign, 0.5), mag, neg(mag));
-    }
-  }
-}
+import { sample } from './samples.js';
 
 describe('registry', () => {
   it('has every primitive once, each with sample calls', () => {

@@ -21,6 +21,7 @@ import {
   matmul,
   max,
   maximum,
+  neg,
   min,
   minimum,
   mul,
@@ -800,9 +801,12 @@ describe('derivatives at kinks', () => {
   const d = (f: Fn1, x: number): number => item(grad(f)(scalar(x)));
   const dFwd = (f: Fn1, x: number): number => item(jvp(f, [scalar(x)], [scalar(1)])[1] as Tensor);
 
-  it("relu'(0) = 0, relu'(-1) = 0, relu'(2) = 1", () => {
+  it("relu'(0) = 1/2 (relu is maximum(x, 0): a tie splits evenly), relu'(-1) = 0, relu'(2) = 1", () => {
     for (const dd of [d, dFwd]) {
-      expect(dd(relu, 0)).toBe(0);
+      expect(dd(relu, 0)).toBe(0.5);
+      expect(dd((x) => maximum(x, 0), 0)).toBe(0.5);
+      // the identity relu(x) - relu(-x) = x differentiates exactly at its smooth point 0
+      expect(dd((x) => sub(relu(x), relu(neg(x))), 0)).toBe(1);
       expect(dd(relu, -1)).toBe(0);
       expect(dd(relu, 2)).toBe(1);
     }
