@@ -83,17 +83,24 @@ export interface UnaryOptions {
 }
 export interface BinaryOptions {
   readonly domains?: readonly [Domain, Domain];
+  /** Sample calls besides the standard shape pairs (fixed values where the rule has a special case). */
+  readonly examples?: ReadonlyArray<Example<void>>;
   /** The partials as plain numbers (see `Rule.scalarPartials`). */
   readonly scalar?: readonly [(x: number, y: number, ans: number) => number, (x: number, y: number, ans: number) => number];
 }
 
 const UNARY_SHAPES = [[], [3], [2, 3]];
+// Every broadcasting pattern: equal shapes, a missing leading axis, size-1 axes on both sides, a
+// 0-d operand, and an operand that both lacks leading axes and has a size-1 axis (either side), which
+// is the case where undoing broadcasting must offset the axes it sums by the rank difference.
 const BINARY_SHAPES = [
   [[], []],
   [[2, 3], [2, 3]],
   [[2, 3], [3]],
   [[2, 1], [1, 3]],
   [[], [3]],
+  [[3, 1], [2, 3, 3]],
+  [[2, 1, 3], [3, 1]],
 ];
 
 function unaryExamples(domain: Domain): ReadonlyArray<Example<void>> {
@@ -210,7 +217,7 @@ export function binary(
   const sp = options.scalar;
   return rule({
     name,
-    examples: binaryExamples(options.domains ?? ['real', 'real']),
+    examples: [...binaryExamples(options.domains ?? ['real', 'real']), ...(options.examples ?? [])],
     ...(sp === undefined ? {} : { scalarPartials: sp, scalarImpl: f }),
     maskKind: 'elementwise',
     shape: binaryShape(name),

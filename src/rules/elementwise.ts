@@ -97,21 +97,43 @@ export const divP = binary('div', (x, y) => x / y, [(_x, y) => div(1, y), (_x, y
   domains: ['real', 'awayFromZero'],
   scalar: [(_x, y) => 1 / y, (_x, y, ans) => -ans / y],
 }); // d (x/y) = dx/y - (x/y²) dy
-// d xʸ = y xʸ⁻¹ dx + xʸ log x dy. Where y = 0, xʸ = 1 does not depend on x, so the first term is
-// exactly 0 there, x = 0 included (where xʸ⁻¹ = ∞ and y · xʸ⁻¹ would be NaN); y is replaced by 1 inside
-// the unselected branch, so no ∞ is formed there at any order. Likewise the second term is taken as 0
-// where x = 0 (its limit for y > 0), with log evaluated at 1 there.
-export const powP = binary('pow', Math.pow, [
-  (x, y) => {
-    const y0 = equal(y, 0);
-    const y1 = where(y0, 1, y);
-    return where(y0, 0, mul(y1, pow(x, sub(y1, 1))));
-  },
-  (x, _y, ans) => {
-    const x0 = equal(x, 0);
-    return where(x0, 0, mul(ans, log(where(x0, 1, x))));
-  },
-], { domains: ['positive', 'real'], scalar: [(x, y) => (y === 0 ? 0 : y * Math.pow(x, y - 1)), (x, _y, ans) => (x === 0 ? 0 : ans * Math.log(x))] });
+/**
+ * ∂xʸ/∂x = y·xʸ⁻¹, written to be exactly 0 where y = 0 at every order in x. There xʸ = 1 does not
+ * depend on x, but y·xʸ⁻¹ is 0·∞ = NaN wherever xʸ⁻¹ overflows (x = 0, or x subnormal), and so is
+ * each further x-derivative (0·(y-1)xʸ⁻², ...). Where y = 0 the same function is computed as
+ * (y/x)·xʸ: its value and its x-derivatives are quotients of 0 by x (never ∞), and its y-derivatives
+ * are the true ones (1/x, 2 log x / x, ...), so Hessians in (x, y) stay right at y = 0. Elsewhere
+ * y·xʸ⁻¹, with y replaced by 1 where y = 0, so no branch forms an ∞ that `where` would have to mask.
+ * At x = y = 0, where y·xʸ⁻¹ is singular in y, it is 0 with zero derivatives.
+ */
+function powPartialX(x: Tensor, y: Tensor): Tensor {
+  const y0 = equal(y, 0);
+  const y1 = where(y0, 1, y);
+  const general = mul(y1, pow(x, sub(y1, 1)));
+  const x0 = equal(x, 0);
+  const xNonZero = where(x0, 1, x);
+  const yAtZero = where(y0, y, 0); // 0 in value; y's derivatives where y = 0
+  const atZero = where(x0, 0, mul(div(yAtZero, xNonZero), pow(xNonZero, yAtZero)));
+  return where(y0, atZero, general);
+}
+// ∂xʸ/∂y = xʸ log x, taken as 0 where x = 0 (its limit for y > 0), with log evaluated at 1 there
+function powPartialY(x: Tensor, ans: Tensor): Tensor {
+  const x0 = equal(x, 0);
+  return where(x0, 0, mul(ans, log(where(x0, 1, x))));
+}
+// d xʸ = y xʸ⁻¹ dx + xʸ log x dy (see powPartialX for y = 0)
+export const powP = binary('pow', Math.pow, [(x, y) => powPartialX(x, y), (x, _y, ans) => powPartialY(x, ans)], {
+  domains: ['positive', 'real'],
+  examples: [
+    // exponent 0 and small integers: derivatives in y at y = 0, and in x at x = 0 (y held fixed)
+    { args: [{ shape: [4], domain: 'positive' }, { shape: [4], values: [0, 1, 2, 3] }], params: undefined },
+    { args: [{ shape: [4], values: [0, -1.5, 0, 0.5] }, { shape: [4], values: [0, 1, 2, 3], constant: true }], params: undefined },
+  ],
+  scalar: [
+    (x, y) => (y !== 0 ? y * Math.pow(x, y - 1) : x === 0 ? 0 : (y / x) * Math.pow(x, y)),
+    (x, _y, ans) => (x === 0 ? 0 : ans * Math.log(x)),
+  ],
+});
 // ties split evenly: at x = y each side gets half (NaN compares false: no share)
 function tieSplit(x: number, y: number): number {
   return x > y ? 1 : x === y ? 0.5 : 0;
@@ -489,6 +511,9 @@ export const whereP: Rule<void> = rule<void>({
   examples: [
     { args: [{ shape: [2, 3], values: [1, 0, 1, 0, 0, 1], constant: true }, { shape: [2, 3] }, { shape: [3] }], params: undefined },
     { args: [{ shape: [], values: [0], constant: true }, { shape: [] }, { shape: [2] }], params: undefined },
+    // branches of lower rank with size-1 axes, broadcast against each other and the condition
+    { args: [{ shape: [3, 1], values: [1, 0, 1], constant: true }, { shape: [2, 1, 3] }, { shape: [3, 1] }], params: undefined },
+    { args: [{ shape: [3], values: [0, 1, 1], constant: true }, { shape: [3, 1] }, { shape: [2, 3, 3] }], params: undefined },
   ],
   maskKind: 'select',
   shape: ([c, a, b]) => ({ shape: broadcastShapes('where', c!.shape, a!.shape, b!.shape), dtype: promote(a!.dtype, b!.dtype) }),

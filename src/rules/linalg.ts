@@ -39,6 +39,9 @@ export const matmulP: Rule<MatmulParams> = rule<MatmulParams>({
     { args: [{ shape: [2, 3] }, { shape: [4, 3] }], params: { transposeA: false, transposeB: true } },
     { args: [{ shape: [3, 2] }, { shape: [4, 3] }], params: { transposeA: true, transposeB: true } },
     { args: [{ shape: [2, 1, 2, 3] }, { shape: [3, 3, 2] }], params: { transposeA: false, transposeB: false } },
+    // a batch of lower rank that is also size 1, on either side
+    { args: [{ shape: [1, 2, 3] }, { shape: [2, 3, 3, 2] }], params: { transposeA: false, transposeB: false } },
+    { args: [{ shape: [2, 3, 3, 1, 2] }, { shape: [3, 1, 2, 2] }], params: { transposeA: false, transposeB: true } },
   ],
   shape: ([a, b], p) => {
     const [m, k] = matrixDims(a!.shape, p.transposeA);

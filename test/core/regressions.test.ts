@@ -121,6 +121,27 @@ describe('a derivative rule is not singular where its function is smooth (issue 
     expect(item(grad(grad((x: Tensor) => pow(x, 1)))(0))).toBe(0);
   });
 
+  it('x⁰ has zero x-derivatives at subnormal and tiny x too (0 · xʸ⁻¹ overflowed there)', () => {
+    const f = (x: Tensor) => pow(x, 0);
+    expect(item(grad(f)(5e-324))).toBe(0);
+    expect(item(grad(grad(f))(1e-200))).toBe(0);
+    expect(item(grad(grad(grad(f)))(0))).toBe(0);
+    expect(toArray(grad((x: Tensor) => sum(pow(x, 0)))(tensor([5e-324, -1e-310, 0])))).toEqual([0, 0, 0]);
+  });
+
+  it('the Hessian of xʸ in (x, y) at y = 0 is symmetric and right (∂²/∂x∂y = 1/x there)', () => {
+    // f = xʸ at (2, 0): fxx = y(y-1)x^(y-2) = 0, fxy = x^(y-1)(1 + y log x) = 1/2, fyy = xʸ log² x = log² 2
+    const h = hessian((x: Tensor, y: Tensor) => pow(x, y), { argnums: [0, 1] })(scalar(2), scalar(0)) as Tensor[][];
+    const H = h.map((row) => row.map(item));
+    expect(H[0]![0]).toBe(0);
+    expect(H[0]![1]).toBeCloseTo(0.5, 15);
+    expect(H[1]![0]).toBeCloseTo(0.5, 15);
+    expect(H[1]![1]).toBeCloseTo(Math.log(2) ** 2, 15);
+    // and the x-partial's own y-derivative at y = 0, by forward over reverse
+    const dx = (y: Tensor) => grad((x: Tensor) => pow(x, y))(scalar(4));
+    expect(item(jvp(dx, [scalar(0)], [scalar(1)])[1])).toBeCloseTo(0.25, 15);
+  });
+
   it("the exponent's partial at x = 0 stays finite at higher order", () => {
     expect(item(grad((y: Tensor) => pow(0, y))(2))).toBe(0);
     expect(item(grad(grad((y: Tensor) => pow(0, y)))(2))).toBe(0);

@@ -3,8 +3,8 @@
  * conditions) have a zero derivative in every transform. Registry-driven: for every row and each of
  * its sample calls, a tangent on one argument at a time (the others get `Zero`), forward Jacobians
  * over all arguments at once (each direction has `Zero` for all but one argument), reverse mode
- * wanting one argument at a time, and forward-over-reverse with a tangent on a constant argument
- * (the reverse rule's ops then see a forward tracer next to `Zero`).
+ * wanting one argument at a time, and forward-over-reverse with a tangent on an argument that is not
+ * differentiable (the reverse rule's ops then see a forward tracer next to `Zero`).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -38,10 +38,16 @@ function expectClose(a: Tensor, b: Tensor): void {
   expect(a.shape).toEqual(b.shape);
   const x = toTypedArray(a);
   const y = toTypedArray(b);
-  x.forEach((v, k) => expect(Math.abs(v - y[k]!)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(v))));
+  x.forEach((v, k) => {
+    if (Number.isNaN(v)) expect(y[k]).toBeNaN();
+    else expect(Math.abs(v - y[k]!)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(v)));
+  });
 }
 
 for (const prim of primitives as unknown as ReadonlyArray<Rule<unknown>>) {
+  // an argument that is constant in every sample call is not differentiable (indices, conditions);
+  // one held constant in some samples only (pow's exponent at x = 0) is merely not checked there
+  const nondiff = (i: number): boolean => prim.examples.every((ex) => ex.args[i]?.constant === true);
   describe(`primitive ${prim.name}`, () => {
     prim.examples.forEach((example, n) => {
       const args = example.args.map((spec, i) => sample(spec, 7 + 31 * n + i));
@@ -52,7 +58,7 @@ for (const prim of primitives as unknown as ReadonlyArray<Rule<unknown>>) {
         args.forEach((x, i) => {
           const [y, dy] = jvp(at(i), [x], [onesLike(x)]);
           expect(dy.shape).toEqual(y.shape);
-          if (example.args[i]!.constant) expect(allZero(dy), `${prim.name}: tangent on constant argument ${i}`).toBe(true);
+          if (nondiff(i)) expect(allZero(dy), `${prim.name}: tangent on argument ${i}, which is not differentiable`).toBe(true);
         });
       });
 
@@ -63,7 +69,7 @@ for (const prim of primitives as unknown as ReadonlyArray<Rule<unknown>>) {
         const rev = jacrev(f, { argnums })(...args) as Tensor[];
         args.forEach((_, i) => {
           expectClose(fwd[i]!, rev[i]!);
-          if (example.args[i]!.constant) expect(allZero(fwd[i]!)).toBe(true);
+          if (nondiff(i)) expect(allZero(fwd[i]!)).toBe(true);
         });
       });
 
@@ -71,13 +77,13 @@ for (const prim of primitives as unknown as ReadonlyArray<Rule<unknown>>) {
         args.forEach((x, i) => {
           const g = grad((a: Tensor) => sum(at(i)(a)))(x);
           expect(g.shape).toEqual(x.shape);
-          if (example.args[i]!.constant) expect(allZero(g)).toBe(true);
+          if (nondiff(i)) expect(allZero(g)).toBe(true);
         });
       });
 
-      it(`example ${n}: forward over reverse with a tangent on a constant argument`, () => {
+      it(`example ${n}: forward over reverse with a tangent on an argument that is not differentiable`, () => {
         args.forEach((c, i) => {
-          if (!example.args[i]!.constant) return;
+          if (!nondiff(i)) return;
           for (const j of free) {
             const inner = (ci: Tensor): Tensor =>
               grad((x: Tensor) => sum(bind(prim, args.map((o, k) => (k === i ? ci : k === j ? x : o)), example.params)))(args[j]!);
