@@ -1,0 +1,280 @@
+/**
+ * Every error code is provoked at each kind of place that throws it: a table from code to labelled
+ * calls, each of which must throw an `AdjointError` with that code (changing the code at one throw
+ * site fails here). A code in `ERROR_CODES` with no entry fails the completeness check, so a new
+ * code comes with a test. `PENDING` lists codes whose throw sites are not on main yet, with the calls
+ * that will provoke them; they move into `TABLE` when their work lands.
+ */
+import { describe, expect, it } from 'vitest';
+import { isLeft } from 'fp-ts/Either';
+import {
+  add,
+  AdjointError,
+  arange,
+  astype,
+  broadcastTo,
+  Checked,
+  checkGrads,
+  concat,
+  ERROR_CODES,
+  type ErrorCode,
+  expandDims,
+  Fail,
+  grad,
+  item,
+  jacrev,
+  jvp,
+  logSoftmax,
+  matmul,
+  mul,
+  pad,
+  Program,
+  random,
+  reshape,
+  run,
+  scalar,
+  slice,
+  softmax,
+  squeeze,
+  stack,
+  State,
+  stopGradient,
+  sum,
+  take,
+  Tensor,
+  tensor,
+  toArray,
+  transpose,
+  vjp,
+  where,
+  zeros,
+} from '../../src/index.js';
+import { bind } from '../../src/core/primitive.js';
+import type { Rule } from '../../src/core/rule.js';
+import { thrown } from '../reference.js';
+
+type Provoke = () => unknown;
+type Entries = ReadonlyArray<readonly [site: string, provoke: Provoke]>;
+
+/** A failure that `Fail` returns as a value (a `Left`), thrown so the table can read its code. */
+function raiseLeft(p: Program<unknown, 'Fail'>): never {
+  const r = run(Fail.either(p));
+  if (!isLeft(r)) throw new Error('expected a Left');
+  throw r.left;
+}
+
+/** A tracer of a `grad` call that has returned. */
+function leakedTracer(shape: 'scalar' | 'tensor'): Tensor {
+  let leaked: Tensor | undefined;
+  const x0 = shape === 'scalar' ? scalar(2) : tensor([1, 2]);
+  grad((x: Tensor) => {
+    leaked = mul(x, x);
+    return sum(leaked);
+  })(x0);
+  return leaked!;
+}
+
+/** A primitive whose reverse rule does not transpose its forward rule (for the dot-product check). */
+const badTransposeP = {
+  id: -1,
+  name: 'badTranspose',
+  examples: [],
+  implKind: 0,
+  shape: ([x]: ReadonlyArray<Tensor>) => ({ shape: x!.shape, dtype: x!.dtype }),
+  impl: ([x]: ReadonlyArray<Tensor>) => mul(x!, 2),
+  jvp: (_p: ReadonlyArray<Tensor>, [t]: ReadonlyArray<Tensor>) => mul(t!, 2),
+  vjp: (ct: Tensor) => [mul(ct, 3)], // should be 2
+} as unknown as Rule<void>;
+
+const cell = State.cell<Tensor>('c');
+const k = random.key(0);
+
+const TABLE: { readonly [C in ErrorCode]?: Entries } = {
+  BROADCAST_INCOMPATIBLE: [
+    ['a broadcasting binary op', () => add(zeros([2, 3]), zeros([4]))],
+    ['where', () => where(zeros([2]), zeros([3]), 1)],
+    ['matmul batch dimensions', () => matmul(zeros([2, 2, 3]), zeros([3, 3, 4]))],
+    ['broadcastTo, incompatible sizes', () => broadcastTo(zeros([3]), [2, 2])],
+    ['broadcastTo, a target of lower rank', () => broadcastTo(zeros([2, 3]), [3])],
+  ],
+  SHAPE_MISMATCH: [
+    ['squeeze of a non-size-1 axis', () => squeeze(zeros([2, 3]), 0)],
+    ['concat', () => concat([zeros([2]), zeros([2, 2])])],
+    ['stack', () => stack([zeros([2]), zeros([3])])],
+    ['matmul of a 0-d operand (left)', () => matmul(2, zeros([2]))],
+    ['matmul of a 0-d operand (right)', () => matmul(zeros([2]), scalar(2))],
+  ],
+  MATMUL_INNER_MISMATCH: [
+    ['matmul of matrices', () => matmul(zeros([2, 3]), zeros([4, 5]))],
+    ['matmul of vectors', () => matmul(zeros([3]), zeros([4]))],
+  ],
+  RESHAPE_SIZE_MISMATCH: [
+    ['reshape', () => reshape(zeros([2, 3]), [4])],
+    ['reshape with an inferred dimension', () => reshape(zeros([2, 3]), [4, -1])],
+    ['tensor with a shape option', () => tensor([1, 2, 3], { shape: [2, 2] })],
+  ],
+  INVALID_DIMENSION: [
+    ['a creation shape', () => zeros([2, -1])],
+    ['reshape with two inferred dimensions', () => reshape(zeros([6]), [-1, -1])],
+    ['reshape with a fractional dimension', () => reshape(zeros([6]), [2.5, 2])],
+    ['pad widths', () => pad(zeros([2]), [[-1, 0]])],
+  ],
+  AXIS_OUT_OF_RANGE: [
+    ['a reduction axis', () => sum(zeros([2]), { axis: 1 })],
+    ['a repeated reduction axis', () => sum(zeros([2, 3]), { axis: [0, -2] })],
+    ['softmax and logSoftmax', () => logSoftmax(zeros([2]), 1)],
+    ['take', () => take(zeros([2]), [0], 1)],
+    ['concat', () => concat([zeros([2]), zeros([2])], 1)],
+    ['expandDims', () => expandDims(zeros([2]), 2)],
+    ['squeeze', () => squeeze(zeros([1]), 1)],
+    ['transpose, not a permutation', () => transpose(zeros([2, 3]), [0, 0])],
+    ['slice, more bounds than axes', () => slice(zeros([2]), [0, 0])],
+    ['pad, a pair per axis', () => pad(zeros([2]), [[1, 1], [1, 1]])],
+  ],
+  INDEX_OUT_OF_RANGE: [
+    ['take, past the end', () => take(tensor([1, 2]), [2])],
+    ['take, before the start', () => take(tensor([1, 2]), [-3])],
+  ],
+  RAGGED_ARRAY: [
+    ['an array among numbers', () => tensor([1, [2]] as unknown as number[])],
+    ['rows of different lengths', () => tensor([[1, 2], [3]])],
+  ],
+  NOT_NUMERIC: [
+    ['an element of tensor()', () => tensor(['a'] as unknown as number[])],
+    ['an operand', () => add(tensor(1), 'a' as unknown as number)],
+    ['a leaf of a transform input', () => grad((x: Tensor) => x)('a' as unknown as Tensor)],
+  ],
+  NOT_SIZE_ONE: [['item of a tensor with more than one element', () => item(zeros([2]))]],
+  INVALID_ARGUMENT: [
+    ['new Tensor()', () => new (Tensor as unknown as new () => Tensor)()],
+    ['a reader given a non-tensor', () => toArray(5 as unknown as Tensor)],
+    ['a creation shape that is not an array', () => zeros(3 as unknown as number[])],
+    ['arange with step 0', () => arange(0, 1, 0)],
+    ['slice, a fractional bound', () => slice(zeros([3]), [0.5])],
+    ['concat of nothing', () => concat([])],
+    ['stack of nothing', () => stack([])],
+    ['take, a fractional index', () => take(zeros([3]), [0.5])],
+    ['grad with hasAux, not a pair', () => grad((x: Tensor) => x, { hasAux: true })(scalar(1))],
+    ['jvp, primals not an array', () => jvp((x: Tensor) => x, scalar(1) as unknown as [Tensor], [scalar(1)])],
+    ['State.modify of a tensor, recipe returns nothing', () => run(State.run({ c: tensor(1) })(State.modify(cell, () => undefined as never)))],
+    ['random, not a key', () => random.normal(5 as unknown as ReturnType<typeof random.key>, [2])],
+    ['random.threefry2x32, not a word pair', () => random.threefry2x32([1, 2.5] as unknown as [number, number], [0, 0])],
+    ['random.key, a fractional seed', () => random.key(1.5)],
+    ['random.key, a seed beyond 64 bits', () => random.key(2 ** 65)],
+    ['random.split, a negative count', () => random.split(k, -1)],
+    ['random, a shape that is not an array', () => random.uniform(k, 3 as unknown as number[])],
+    ['random, a non-finite parameter', () => random.normal(k, [2], { mean: NaN })],
+    ['random.uniform, float32 bounds that overflow', () => random.uniform(k, [2], { minval: -1e300, maxval: 1e300, dtype: 'float32' })],
+    ['random.uniform, an empty interval', () => random.uniform(k, [2], { minval: 1, maxval: 1 })],
+    ['random.normal, a negative std', () => random.normal(k, [2], { std: -1 })],
+    ['random.bernoulli, not a probability', () => random.bernoulli(k, 2, [2])],
+  ],
+  INVALID_DTYPE: [
+    ['a creation dtype', () => zeros([2], { dtype: 'int8' as 'float32' })],
+    ['astype', () => astype(zeros([2]), 'int8' as 'float32')],
+  ],
+  NON_SCALAR_OUTPUT: [['grad of a non-scalar function', () => grad((x: Tensor) => x)(zeros([2]))]],
+  ARGNUMS_OUT_OF_RANGE: [
+    ['grad', () => grad((x: Tensor) => x, { argnums: 1 })(scalar(1))],
+    ['jacrev', () => jacrev((x: Tensor) => x, { argnums: [0, 3] })(scalar(1))],
+  ],
+  TREE_MISMATCH: [
+    ['a cotangent of another structure', () => vjp((x: Tensor) => [x, x], scalar(1))[1](scalar(1) as never)],
+    ['a tangent of another shape', () => jvp((x: Tensor) => x, [zeros([2])], [zeros([3])])],
+  ],
+  LEAKED_TRACER: [
+    ['an op on a leaked scalar tracer', () => add(leakedTracer('scalar'), 1)],
+    ['an op on a leaked tensor tracer', () => mul(leakedTracer('tensor'), 2)],
+    ['reading a leaked tracer', () => toArray(leakedTracer('tensor'))],
+    ['a leaked tracer inside another grad', () => grad((x: Tensor) => mul(x, leakedTracer('scalar')))(scalar(1))],
+  ],
+  CONCRETIZATION: [
+    ['reading a tracer inside grad', () => grad((x: Tensor) => scalar(item(x)))(scalar(1))],
+    ['reading a tracer inside jvp', () => jvp((x: Tensor) => tensor(toArray(x) as number[]), [zeros([2])], [zeros([2])])],
+  ],
+  GRAD_CHECK_FAILED: [
+    ['jvp against finite differences', () => checkGrads((x: Tensor) => add(stopGradient(mul(x, x)), x), [tensor([1, 2])])],
+    ['the dot-product identity', () => checkGrads((x: Tensor) => bind(badTransposeP, [x], undefined), [tensor([1, 2])])],
+  ],
+  UNHANDLED_EFFECT: [
+    ['run of a program with an effect left', () => run(State.get(cell) as unknown as Program<unknown>)],
+    ['under grad', () => run(grad((x: Tensor) => Program.map(State.get(cell), (w) => mul(x, w)))(scalar(1)) as unknown as Program<unknown>)],
+  ],
+  DOMAIN_ERROR: [
+    ['Checked.log (a Left, not a throw)', () => raiseLeft(Checked.log(-1))],
+    ['Checked.div', () => raiseLeft(Checked.div(1, tensor([1, 0])))],
+    ['a checked op under grad', () => raiseLeft(grad((x: Tensor) => Checked.sqrt(mul(x, -1)))(scalar(2)))],
+  ],
+  STATE_UNSET: [
+    ['State.get', () => run(State.run({})(State.get(cell)))],
+    ['State.modify', () => run(State.run({})(State.modify(cell, (v) => mul(v, 2))))],
+    ['State.version', () => run(State.run({})(State.version(cell)))],
+  ],
+};
+
+/**
+ * Codes whose throw sites are not on main yet, and the calls that will provoke them (issue 8). When
+ * the work lands, move each into `TABLE` and delete it here.
+ */
+const PENDING: { readonly [C in ErrorCode]?: Entries } = {
+  ALLOCATION_TOO_LARGE: [['a shape no buffer can hold', () => zeros([1e10, 1e10])]],
+  UNKNOWN_OPTION: [
+    ['a reduction option with a typo', () => sum(zeros([2, 2]), { axes: 1 } as never)],
+    ['softmax options with a typo', () => softmax(zeros([2]), { axes: 0 } as never)],
+  ],
+  TENSOR_COERCION: [
+    ['arithmetic on a tensor', () => (tensor(2) as unknown as number) * 2],
+    ['a comparison', () => (tensor(2) as unknown as number) > 0],
+    ['Math.max', () => Math.max(tensor(2) as unknown as number, 0)],
+  ],
+  CYCLIC_TREE: [
+    [
+      'a cyclic grad input',
+      () => {
+        const a: unknown[] = [scalar(1)];
+        a.push(a);
+        return grad((t: Tensor[]) => t[0]!)(a as unknown as Tensor[]);
+      },
+    ],
+  ],
+  NOT_A_PROGRAM: [
+    ['run of a number', () => run(5 as unknown as Program<number>)],
+    ['Program.all of a number', () => Program.all(5 as never)],
+  ],
+  ASYNC_FUNCTION: [['grad of an async function', () => grad(async (x: Tensor) => x)(scalar(1))]],
+  NON_FINITE: [['an overflow absorbed as 0 · ∞ under checkNumerics', () => grad((x: Tensor) => mul(x, x), { checkNumerics: true } as never)(scalar(1e200))]],
+  // no throw site on main: kept in ERROR_CODES for a primitive without a derivative rule
+  MISSING_RULE: [],
+};
+
+describe('every error code is provoked where it is thrown', () => {
+  it('every code in ERROR_CODES has an entry (or is pending), and none is both', () => {
+    for (const code of ERROR_CODES) {
+      const entries = TABLE[code];
+      expect(entries !== undefined || PENDING[code] !== undefined, `${code} has no entry in TABLE or PENDING`).toBe(true);
+      if (entries !== undefined) expect(entries.length, `${code} has no provoking call`).toBeGreaterThan(0);
+      expect(entries !== undefined && PENDING[code] !== undefined, `${code} is in both TABLE and PENDING`).toBe(false);
+    }
+    for (const code of [...Object.keys(TABLE), ...Object.keys(PENDING)]) expect(ERROR_CODES).toContain(code);
+  });
+
+  for (const [code, entries] of Object.entries(TABLE) as Array<[ErrorCode, Entries]>) {
+    describe(code, () => {
+      for (const [site, provoke] of entries) {
+        it(site, () => {
+          let returned = false;
+          const e = thrown(() => {
+            provoke();
+            returned = true;
+          });
+          expect(returned, `${site}: returned instead of throwing ${code}`).toBe(false);
+          expect(e, `${site}: threw ${String(e)}`).toBeInstanceOf(AdjointError);
+          const err = e as AdjointError;
+          expect(err.code, `${site}: ${err.message}`).toBe(code);
+          expect(err.op.length).toBeGreaterThan(0);
+          expect(err.message.startsWith(`${err.op}: `)).toBe(true);
+        });
+      }
+    });
+  }
+});
