@@ -3,8 +3,9 @@
  * conditions) have a zero derivative in every transform. Registry-driven: for every row and each of
  * its sample calls, a tangent on one argument at a time (the others get `Zero`), forward Jacobians
  * over all arguments at once (each direction has `Zero` for all but one argument), reverse mode
- * wanting one argument at a time, and forward-over-reverse with a tangent on an argument that is not
- * differentiable (the reverse rule's ops then see a forward tracer next to `Zero`).
+ * wanting one argument at a time, forward over reverse with a tangent on an argument that is not
+ * differentiable (the reverse rule's ops then see a forward tracer next to `Zero`), and reverse over
+ * forward with respect to such an argument.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -89,6 +90,17 @@ for (const prim of primitives as unknown as ReadonlyArray<Rule<unknown>>) {
               grad((x: Tensor) => sum(bind(prim, args.map((o, k) => (k === i ? ci : k === j ? x : o)), example.params)))(args[j]!);
             const [, dg] = jvp(inner, [c], [onesLike(c)]);
             expect(allZero(dg)).toBe(true);
+          }
+        });
+      });
+
+      it(`example ${n}: reverse over forward with respect to an argument that is not differentiable`, () => {
+        args.forEach((c, i) => {
+          if (!nondiff(i)) return;
+          for (const j of free) {
+            const outer = (ci: Tensor): Tensor =>
+              sum(jvp((x: Tensor) => bind(prim, args.map((o, k) => (k === i ? ci : k === j ? x : o)), example.params), [args[j]!], [onesLike(args[j]!)])[1]);
+            expect(allZero(grad(outer)(c))).toBe(true);
           }
         });
       });
