@@ -5,6 +5,10 @@
  *
  * Conventions: `max`/`min` send the cotangent to every element equal to the extremum, split evenly;
  * `max` of an empty axis is -Infinity (`min`: +Infinity), the identities of the fold, as in JAX.
+ * `logsumexp`'s derivative (softmax) takes its limits where the result is infinite instead of
+ * ∞ - ∞: 0 for a group that is entirely -Infinity, and an even split among the +Infinity elements of
+ * a group that holds one. (`softmax` and `logSoftmax` of an all -Infinity group are NaN in value, 0/0,
+ * as in JAX and PyTorch.)
  *
  * @since 0.1.0
  */
