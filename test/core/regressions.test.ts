@@ -36,6 +36,7 @@ import {
   type Tensor,
   tensor,
   toArray,
+  toTypedArray,
 } from '../../src/index.js';
 import { thrown } from '../reference.js';
 
@@ -126,7 +127,7 @@ describe('a derivative rule is not singular where its function is smooth (issue 
     expect(item(grad(f)(5e-324))).toBe(0);
     expect(item(grad(grad(f))(1e-200))).toBe(0);
     expect(item(grad(grad(grad(f)))(0))).toBe(0);
-    expect(toArray(grad((x: Tensor) => sum(pow(x, 0)))(tensor([5e-324, -1e-310, 0])))).toEqual([0, 0, 0]);
+    expect(toTypedArray(grad((x: Tensor) => sum(pow(x, 0)))(tensor([5e-324, -1e-310, 0]))).every((v) => v === 0)).toBe(true); // ±0
   });
 
   it('the Hessian of xʸ in (x, y) at y = 0 is symmetric and right (∂²/∂x∂y = 1/x there)', () => {
