@@ -75,6 +75,9 @@ export {
 } from './transforms/transforms.js';
 export { hessian, hvp, jacfwd, jacrev } from './transforms/jacobians.js';
 export { setCheckNumerics } from './transforms/scope.js';
+export { customJvp, customVjp, type CustomRuleOptions } from './transforms/custom.js';
+export { customLinearSolve, customRoot } from './transforms/implicit.js';
+export { checkpoint, type CheckpointOptions, type CheckpointPolicy, remat } from './transforms/checkpoint.js';
 export { checkGrads, type CheckGradsOptions, type CheckGradsReport } from './transforms/checkGrads.js';
 export { printTape } from './transforms/printTape.js';
 export { DomainError } from './core/errors.js';

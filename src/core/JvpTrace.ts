@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import { enteringValue } from './closure.js';
 import { engineOps } from './engineOps.js';
 import { AdjointError, formatShape } from './errors.js';
 import { forwardMask, normalizeMask } from './masks.js';
@@ -35,7 +36,8 @@ export class JvpTrace extends Trace {
 
   /** Wraps an input; `masks[j]` marks the structurally zero positions of direction j's tangent. */
   input(x: Tensor, tangents: ReadonlyArray<Tangent>, masks?: ReadonlyArray<Tensor | undefined>): Tensor {
-    return makeTracer(x.shape, x.dtype, this, -1, { primal: x, tangents, masks });
+    const ts = tangents.map((t) => (isZero(t) ? t : enteringValue(t)));
+    return makeTracer(x.shape, x.dtype, this, -1, { primal: enteringValue(x), tangents: ts, masks });
   }
 
   protected ownPrimal(x: Tensor): Tensor {

@@ -11,6 +11,7 @@
  *
  * @since 0.1.0
  */
+import { enteringValue } from './closure.js';
 import { engineOps } from './engineOps.js';
 import { AdjointError, formatShape } from './errors.js';
 import { maskCotangents, type Mask } from './masks.js';
@@ -194,7 +195,7 @@ export class ReverseTrace extends Trace implements ScalarEntry {
 
   /** Wraps an input leaf. */
   input(x: Tensor): Tensor {
-    const t = this.define(x);
+    const t = this.define(enteringValue(x));
     this.inputs.push(tracerOf(t)!);
     return t;
   }
@@ -397,7 +398,7 @@ export class ReverseTrace extends Trace implements ScalarEntry {
   backward(seeds: ReadonlyArray<readonly [Tracer, Tensor, Tensor?]>, keepAll = false): Adjoints {
     this.checkLive();
     const adj = new Adjoints(this.slots);
-    for (const [t, ct, mask] of seeds) adj.addTensor(t.slot, ct, mask);
+    for (const [t, ct, mask] of seeds) adj.addTensor(t.slot, enteringValue(ct), mask);
     const { values, code, in0, in1, constants, general } = this;
     const { num, state } = adj;
     let gi = general.length - 1;

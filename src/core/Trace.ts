@@ -18,6 +18,7 @@
  *
  * @since 0.1.0
  */
+import { closureScopeActive, enterInternal, leaveInternal, noteKnown, setOnScopesChanged, setTraceInfo, throughScope } from './closure.js';
 import { AdjointError, formatShape } from './errors.js';
 import { evaluate, evaluateMulti, type Interpreter, type MultiPrimitive, type Primitive, type ScalarEntry, setInterpreter, setScalarEntry } from './primitive.js';
 import { auxOfTensor, setTracerReadError, slotOfTensor, type Tensor, traceOfTensor } from './Tensor.js';
@@ -142,16 +143,44 @@ function topTrace(args: ReadonlyArray<Tensor>): Trace | undefined {
 
 const dispatcher: Interpreter = {
   bind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
+    if (closureScopeActive()) return scopedBind(prim, args, params);
     const top = topTrace(args);
     if (top === undefined) return evaluate(prim, args, params);
     return top.process(prim as Rule<unknown>, args, params);
   },
   bindMulti<P>(prim: MultiPrimitive<P>, args: ReadonlyArray<Tensor>, params: P): ReadonlyArray<Tensor> {
-    const top = topTrace(args);
-    if (top === undefined) return evaluateMulti(prim, args, params);
-    return top.processMulti(prim as MultiRule<unknown>, args, params);
+    const scoped = closureScopeActive();
+    const a = scoped ? throughScope(args) : args;
+    const top = topTrace(a);
+    if (top === undefined) return evaluateMulti(prim, a, params);
+    if (!scoped) return top.processMulti(prim as MultiRule<unknown>, a, params);
+    enterInternal();
+    let outs: ReadonlyArray<Tensor>;
+    try {
+      outs = top.processMulti(prim as MultiRule<unknown>, a, params);
+    } finally {
+      leaveInternal();
+    }
+    noteKnown(outs);
+    return outs;
   },
 };
+
+/** `bind` while a closure scope is active (closure.ts): user ops go through the scope, trace-internal ones do not. */
+function scopedBind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
+  const a = throughScope(args);
+  const top = topTrace(a);
+  if (top === undefined) return evaluate(prim, a, params);
+  enterInternal();
+  let out: Tensor;
+  try {
+    out = top.process(prim as Rule<unknown>, a, params);
+  } finally {
+    leaveInternal();
+  }
+  noteKnown(out);
+  return out;
+}
 
 setTracerReadError((t) => {
   const state = tracerOf(t);
@@ -198,8 +227,17 @@ export function openTrace(trace: Trace): void {
 function installScalarEntry(): void {
   let top: Trace | undefined;
   for (const t of openTraces) if (top === undefined || t.level > top.level) top = t;
-  setScalarEntry(top?.scalarEntry());
+  // a closure scope must see every op: no shortcut around bind while one is active
+  setScalarEntry(closureScopeActive() ? undefined : top?.scalarEntry());
 }
+
+setOnScopesChanged(installScalarEntry);
+setTraceInfo({
+  level: (t) => traceOf(t)?.level,
+  trace: (t) => traceOf(t),
+  concrete: (t) => concreteOf(t),
+  nextLevel: () => nextLevel,
+});
 
 /**
  * Records an effect operation (`State.set x@1`, `Random.normal`, ...) in every open reverse trace,
@@ -227,6 +265,16 @@ export function withTrace<T>(trace: Trace, body: () => T): T {
   } finally {
     closeTrace(trace);
   }
+}
+
+/** Whether any transform is active (values may be traced). */
+export function tracesOpen(): boolean {
+  return openTraces.length > 0;
+}
+
+/** Whether an active transform is a reverse one (whose rules would want residuals kept). */
+export function reverseTraceOpen(): boolean {
+  return openTraces.some((t) => t.scalarEntry() !== undefined);
 }
 
 /** A fresh level, higher than every level opened before. */

@@ -21,7 +21,10 @@
  *   `Program` belongs), `ASYNC_FUNCTION` (a promise where a value belongs)
  * - transforms: `NON_SCALAR_OUTPUT`, `ARGNUMS_OUT_OF_RANGE`, `TREE_MISMATCH`, `LEAKED_TRACER`,
  *   `CONCRETIZATION`, `MISSING_RULE`, `GRAD_CHECK_FAILED`, `NON_FINITE` (`checkNumerics` found a
- *   non-finite value or adjoint)
+ *   non-finite value or adjoint), `CLOSED_OVER_TRACER` (a custom rule, or a loop body on an iteration
+ *   other than the first, uses a traced value from outside it that is not an operand),
+ *   `NONLINEAR_RULE` (a custom rule's tangent or cotangent map, transposed for the other mode, is
+ *   not linear)
  * - effects: `UNHANDLED_EFFECT`, `DOMAIN_ERROR`, `STATE_UNSET`
  *
  * @example
@@ -58,6 +61,8 @@ export const ERROR_CODES = [
   'MISSING_RULE',
   'GRAD_CHECK_FAILED',
   'NON_FINITE',
+  'CLOSED_OVER_TRACER',
+  'NONLINEAR_RULE',
   'UNHANDLED_EFFECT',
   'DOMAIN_ERROR',
   'STATE_UNSET',

@@ -86,8 +86,28 @@ export function setScalarEntry(entry: ScalarEntry | undefined): void {
   scalarEntry = entry;
 }
 
+/**
+ * Sees every evaluation on concrete values while installed: `checkpoint` keeps the results its
+ * policy saves on the first run (`matmuls`, ...) and hands them back when it recomputes.
+ */
+export type EvaluateHook = (prim: Primitive<unknown>, compute: () => Tensor) => Tensor;
+
+let evaluateHook: EvaluateHook | undefined;
+
+/** Runs `body` with `hook` seeing every concrete evaluation (the previous hook is restored after). */
+export function withEvaluateHook<T>(hook: EvaluateHook, body: () => T): T {
+  const previous = evaluateHook;
+  evaluateHook = hook;
+  try {
+    return body();
+  } finally {
+    evaluateHook = previous;
+  }
+}
+
 /** Runs the primitive on concrete arguments. */
 export function evaluate<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
+  if (evaluateHook !== undefined) return evaluateHook(prim as Primitive<unknown>, () => prim.impl(args, params, prim.shape(args, params)));
   return prim.impl(args, params, prim.shape(args, params));
 }
 

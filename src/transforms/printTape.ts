@@ -70,7 +70,11 @@ export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...
         trace.inputs.forEach((t, i) => row(t.slot, `input ${i}`));
         trace.equations().forEach((eq, e) => {
           notes(e);
-          row(eq.slot, `${eq.prim.name}${formatParams(eq.params)} ${eq.operands.map(operand).join(' ')}`);
+          const describe = (eq.prim as { describeParams?: (p: unknown) => string }).describeParams;
+          const text = `${eq.prim.name}${describe !== undefined ? describe(eq.params) : formatParams(eq.params)} ${eq.operands.map(operand).join(' ')}`;
+          // a multiple-result equation (a loop, a checkpoint) is one line per result, the first carrying it
+          if (eq.outSlots.length === 1) row(eq.slot, text);
+          else eq.outSlots.forEach((s, k) => row(s, k === 0 ? `${text} (result 1 of ${eq.outSlots.length})` : `  ... (result ${k + 1} of ${eq.outSlots.length})`));
         });
         notes(trace.length);
         const header = ['value', '', 'type', 'primal', scalarOut ? 'adjoint' : ''];

@@ -11,6 +11,7 @@ import { asTensor, zerosLike } from '../core/creation.js';
 import { Tensor } from '../core/Tensor.js';
 import { flatten, type Leaf, mapTensors, type TreeDef, unflatten } from '../core/Tree.js';
 import { JvpTrace } from '../core/JvpTrace.js';
+import { closureScopeActive, noteKnown } from '../core/closure.js';
 import { firstNonFinite, hasNonFinite, ReverseTrace } from '../core/ReverseTrace.js';
 import { closeTrace, newLevel, openTrace, type Trace, type Tracer, withTrace } from '../core/Trace.js';
 import { isProgram, of, transformNode } from '../effects/Program.js';
@@ -118,7 +119,7 @@ export interface Scope<R> {
 export function runScoped<R>(make: () => Scope<R>): any {
   const scope = make();
   const out = withTrace(scope.trace, () => scope.call());
-  if (!isProgram(out)) return scope.finish(out);
+  if (!isProgram(out)) return knownResult(scope.finish(out));
   return transformNode<R, unknown>(() => {
     const s = make();
     openTrace(s.trace);
@@ -133,9 +134,24 @@ export function runScoped<R>(make: () => Scope<R>): any {
       program: isProgram(program) ? program : of(program),
       close: () => closeTrace(s.trace),
       lower: (v) => mapTensors(v, (t) => s.trace.primalOf(t)),
-      finish: (v) => s.finish(v),
+      finish: (v) => knownResult(s.finish(v)),
     };
   });
+}
+
+/**
+ * A transform's result, handed to the code that called it: inside a loop body or a custom rule
+ * (core/closure.ts) its tensors are the function's own values, not closures, though the trace made
+ * some of them internally (a jvp's tangents).
+ */
+function knownResult<R>(result: R): R {
+  if (closureScopeActive()) {
+    mapTensors(result, (t) => {
+      noteKnown(t);
+      return t;
+    });
+  }
+  return result;
 }
 
 /** A scope that runs `f` under a reverse trace with the selected arguments as inputs. */

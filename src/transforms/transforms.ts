@@ -13,6 +13,7 @@ import { asTensor, onesLike } from '../core/creation.js';
 import { astype } from '../rules/elementwise.js';
 import type { Tensor } from '../core/Tensor.js';
 import { flatten, type Leaf, matchTree, type Tree, unflatten } from '../core/Tree.js';
+import { noteKnown } from '../core/closure.js';
 import { tracerOf } from '../core/Trace.js';
 import type { Program } from '../effects/Program.js';
 import { checkScalarOutput, flattenArgs, forwardScope, reverseScope, runScoped, selectArgnums } from './scope.js';
@@ -255,6 +256,8 @@ export function stopGradient<T extends Tree>(x: T): T {
     if (typeof l === 'number') return l;
     let t = l;
     for (let state = tracerOf(t); state !== undefined; state = tracerOf(t)) t = state.primal;
+    // inside a loop body or a custom rule, a value the function made itself is not a closure
+    noteKnown(t);
     return t;
   };
   if (def._tag === 'Leaf') return strip(leaves[0]!) as T;

@@ -1,0 +1,156 @@
+/**
+ * `checkpoint` (alias `remat`): trade time for memory in reverse mode. Under a reverse transform the
+ * function is recorded as one equation holding only its inputs and outputs; its intermediate values
+ * are recomputed when the pullback runs (Griewank & Walther, "Evaluating Derivatives", ch. 12; JAX's
+ * `jax.checkpoint`). A policy may keep some results anyway (`'matmuls'`: the products, the costly
+ * part of most models), and the recomputation then takes them instead of computing them again.
+ *
+ * @since 0.1.0
+ */
+import { parseFunction, parseOptions } from '../core/args.js';
+import { asTensor, zerosLike } from '../core/creation.js';
+import { ArgumentError } from '../core/errors.js';
+import { bindMulti, type Primitive, withEvaluateHook } from '../core/primitive.js';
+import type { MultiRule } from '../core/rule.js';
+import type { Tensor } from '../core/Tensor.js';
+import { tracesOpen } from '../core/Trace.js';
+import { flatten, type Leaf, unflatten } from '../core/Tree.js';
+import { isZero, type Tangent } from '../core/zero.js';
+import { closureConvert, type Converted, isProbe } from './closureConvert.js';
+import { jvp, vjp } from './transforms.js';
+
+/**
+ * Which results a checkpointed function keeps for its pullback instead of recomputing them:
+ * `'nothing'` (the default), `'matmuls'`, or a predicate on the primitive's name (`matmul`, `exp`,
+ * ...). 0-d results are always recomputed (they cost less than keeping them).
+ *
+ * @category transforms
+ * @since 0.1.0
+ */
+export type CheckpointPolicy = 'nothing' | 'matmuls' | ((primitive: string) => boolean);
+
+/**
+ * Options of `checkpoint`.
+ *
+ * @category transforms
+ * @since 0.1.0
+ */
+export interface CheckpointOptions {
+  readonly policy?: CheckpointPolicy;
+}
+
+/** What one checkpointed call carries in its equation. */
+interface CheckpointParams {
+  readonly conv: Converted;
+  /** The policy's name, for printTape. */
+  readonly policy: string;
+  readonly keep: ((name: string) => boolean) | undefined;
+  /** Results the policy kept on the first run, in evaluation order. */
+  readonly saved: ReadonlyArray<Tensor>;
+}
+
+/** Runs `body` handing back `saved` results, in order, where the policy kept them. */
+function replaying<T>(keep: (name: string) => boolean, saved: ReadonlyArray<Tensor>, body: () => T): T {
+  let next = 0;
+  return withEvaluateHook((prim, compute) => {
+    if (!keep(prim.name) || next >= saved.length) return compute();
+    const kept = saved[next]!;
+    const fresh = kept.ndim === 0 ? undefined : kept;
+    if (fresh === undefined) return compute();
+    next++;
+    return fresh;
+  }, body);
+}
+
+const materialize = (t: Tangent, like: Tensor): Tensor => (isZero(t) ? zerosLike(like) : t);
+
+/** The equation of one checkpointed call: operands are its input leaves, then what it closes over. */
+export const checkpointP: MultiRule<CheckpointParams> = {
+  name: 'checkpoint',
+  multipleResults: true,
+  examples: [],
+  describeParams: (p) => `[policy=${p.policy} saved=${p.saved.length}]`,
+  shape: (_args, p) => p.conv.outAvals,
+  impl: (args, p) => (isProbe(p.conv, args) ? p.conv.probe.outputs : p.conv.call(args)),
+  jvp: (primals, tangents, _ans, p) => {
+    const call = (...xs: Tensor[]): Tensor[] => p.conv.call(xs);
+    const [, outTangents] = jvp(call, [...primals], tangents.map((t, i) => materialize(t, primals[i]!))) as unknown as [Tensor[], Tensor[]];
+    return outTangents;
+  },
+  vjp: (cts, primals, ans, p) => {
+    const call = (...xs: Tensor[]): Tensor[] => p.conv.call(xs);
+    // the forward pass is run again here: this is the recomputation the equation stands for
+    const run = () => vjp(call, ...primals) as unknown as readonly [Tensor[], (ct: Tensor[]) => Tensor[]];
+    const [, pullback] = p.keep === undefined ? run() : replaying(p.keep, p.saved, run);
+    return pullback(cts.map((c, i) => materialize(c, ans[i]!)));
+  },
+};
+
+function policyPredicate(policy: unknown): ((name: string) => boolean) | undefined {
+  if (policy === undefined || policy === 'nothing') return undefined;
+  if (policy === 'matmuls') return (name) => name === 'matmul';
+  if (typeof policy === 'function') return (name) => (policy as (n: string) => unknown)(name) === true;
+  throw new ArgumentError('INVALID_ARGUMENT', 'checkpoint', `options.policy is ${String(policy)}; pass 'nothing', 'matmuls' or a function (primitiveName) => boolean`);
+}
+
+/**
+ * A function with `f`'s signature whose reverse pass stores only its inputs (and outputs) and
+ * recomputes `f`'s intermediate values when the pullback runs. Derivatives are unchanged, in every
+ * mode and at every order; only memory and time change. `f` takes and returns pytrees and may close
+ * over traced values.
+ *
+ * `checkpoint : (f: (...xs) => y, { policy }) => (...xs) => y`
+ *
+ * Errors: `INVALID_ARGUMENT` for a non-function or a bad policy, `UNKNOWN_OPTION` for an unknown
+ * option, `TREE_MISMATCH` if `f` returns a different structure when recomputed.
+ *
+ * @example
+ * import { checkpoint, grad, sin, mul, sum, tensor, toArray } from 'adjoint'
+ * const layer = checkpoint((x) => sin(mul(x, 2)))
+ * const g = grad((x) => sum(layer(layer(x))))(tensor([0.1, 0.2]))
+ * const h = grad((x) => sum(sin(mul(sin(mul(x, 2)), 2))))(tensor([0.1, 0.2]))
+ * assert.deepEqual(toArray(g), toArray(h))
+ *
+ * @category transforms
+ * @since 0.1.0
+ */
+export function checkpoint<F extends (...args: never[]) => unknown>(f: F, options?: CheckpointOptions): F {
+  parseFunction('checkpoint', 'f', f);
+  const o = parseOptions('checkpoint', 'options', options, ['policy']);
+  const keep = policyPredicate(o.policy);
+  const wrapped = (...args: unknown[]): unknown => {
+    const call = f as unknown as (...a: unknown[]) => unknown;
+    // with nothing traced there is nothing to record, and so nothing to recompute
+    if (!tracesOpen()) return call(...args);
+    const { leaves, def } = flatten('checkpoint', args);
+    const inputs = leaves.map((l) => asTensor('checkpoint', l as Leaf));
+    const saved: Tensor[] = [];
+    const run = (ls: ReadonlyArray<Tensor>): unknown => call(...(unflatten(def, ls, false) as unknown[]));
+    const discover = (): Converted => closureConvert('checkpoint', run, inputs);
+    // the discovery run is the concrete forward pass: the policy keeps its results from it
+    const conv =
+      keep === undefined
+        ? discover()
+        : withEvaluateHook((prim: Primitive<unknown>, compute) => {
+            const out = compute();
+            if (keep(prim.name) && out.ndim > 0) saved.push(out);
+            return out;
+          }, discover);
+    const policy = typeof o.policy === 'string' ? o.policy : o.policy === undefined ? 'nothing' : 'custom';
+    const outs = bindMulti(checkpointP, [...inputs, ...conv.captured], { conv, policy, keep, saved });
+    return unflatten(conv.outDef, outs);
+  };
+  return wrapped as unknown as F;
+}
+
+/**
+ * Alias of `checkpoint`: JAX's other name for it ("rematerialization").
+ *
+ * @example
+ * import { remat, checkpoint } from 'adjoint'
+ * assert.equal(remat, checkpoint)
+ *
+ * @category transforms
+ * @since 0.1.0
+ */
+export const remat = checkpoint;
