@@ -24,6 +24,7 @@
  */
 import { AdjointError, formatShape } from './errors.js';
 import { Tensor } from './Tensor.js';
+import { mapTensors } from './Tree.js';
 
 /** The trace-side facts a scope needs about a traced value (installed by Trace.ts). */
 export interface TraceInfo {
@@ -169,6 +170,18 @@ export function withClosureScope<T>(scope: ClosureScope, body: () => T): T {
   }
   if (scopes.length > 0) noteReturned(result);
   return result;
+}
+
+/**
+ * `withClosureScope`, with the tensors of the result (in arrays and plain objects) passed through
+ * the scope too: a function may hand back a closed-over value without applying any op to it.
+ */
+export function withScopeChecked<T>(scope: ClosureScope, body: () => T): T {
+  return withClosureScope(scope, () => {
+    const result = body();
+    mapTensors(result, (t) => outputThroughScope(scope, t));
+    return result;
+  });
 }
 
 function noteReturned(v: unknown): void {

@@ -21,7 +21,7 @@
  * @since 0.1.0
  */
 import { parseFunction, parseInteger, parseOptions } from '../core/args.js';
-import { makeScope, withClosureScope } from '../core/closure.js';
+import { makeScope, withScopeChecked } from '../core/closure.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { AdjointError, ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import type { AbstractValue } from '../core/primitive.js';
@@ -102,7 +102,7 @@ function rebuild(shape: CallShape, leaves: ReadonlyArray<Tensor>): unknown[] {
 
 /** Runs a user function under a scope that refuses traced values it closes over. */
 function forbidding<T>(owner: string, inputs: ReadonlyArray<Tensor>, body: () => T): T {
-  return withClosureScope(makeScope('forbid', owner, inputs), body);
+  return withScopeChecked(makeScope('forbid', owner, inputs), body);
 }
 
 const tensorsIn = (v: unknown): Tensor[] => {

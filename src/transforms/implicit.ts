@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import { parseFunction } from '../core/args.js';
-import { makeScope, withClosureScope } from '../core/closure.js';
+import { makeScope, withScopeChecked } from '../core/closure.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { formatShape, ShapeError } from '../core/errors.js';
@@ -54,7 +54,7 @@ function solution(owner: string, x: unknown, def: TreeDef, avals: ReadonlyArray<
 
 /** Runs a user solver; it may close over nothing traced (its operator is handed to it). */
 function runSolver(owner: string, inputs: ReadonlyArray<Tensor>, body: () => unknown): unknown {
-  return withClosureScope(makeScope('forbid', owner, inputs), body);
+  return withScopeChecked(makeScope('forbid', owner, inputs), body);
 }
 
 // ---- customLinearSolve ---------------------------------------------------------------------------

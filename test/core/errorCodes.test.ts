@@ -16,6 +16,9 @@ import {
   Checked,
   checkGrads,
   concat,
+  customJvp,
+  customRoot,
+  customVjp,
   ERROR_CODES,
   type ErrorCode,
   exp,
@@ -39,6 +42,7 @@ import {
   slice,
   softmax,
   sqrt,
+  sub,
   squeeze,
   stack,
   State,
@@ -216,6 +220,30 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
           setCheckNumerics(previous);
         }
       },
+    ],
+  ],
+  CLOSED_OVER_TRACER: [
+    [
+      'a customVjp function closing over a traced value',
+      () => grad((w: Tensor) => customVjp((x: Tensor) => mul(x, w), (x: Tensor) => [mul(x, w), x] as const, (_x: Tensor, ct: Tensor) => [ct] as [Tensor])(scalar(3)))(scalar(2)),
+    ],
+    [
+      'a customJvp rule closing over a traced value',
+      () => grad((w: Tensor) => customJvp((x: Tensor) => mul(x, 2), ([x]: [Tensor], [t]: [Tensor | undefined]) => [mul(x, 2), mul(t!, w)] as const)(mul(w, 3)))(scalar(2)),
+    ],
+    [
+      'a root solver closing over a traced value',
+      () => grad((w: Tensor) => customRoot((x: Tensor) => sub(x, w), scalar(0), () => w, (_g: (v: Tensor) => Tensor, y: Tensor) => y))(scalar(2)),
+    ],
+  ],
+  NONLINEAR_RULE: [
+    [
+      'a customVjp bwd transposed for forward mode',
+      () => jvp(customVjp((x: Tensor) => exp(x), (x: Tensor) => [exp(x), x] as const, (x: Tensor, ct: Tensor) => [mul(mul(ct, ct), exp(x))] as [Tensor]), [scalar(1)], [scalar(1)]),
+    ],
+    [
+      'a customJvp rule transposed for reverse mode',
+      () => grad(customJvp((x: Tensor) => exp(x), ([x]: [Tensor], [t]: [Tensor | undefined]) => [exp(x), add(t!, 1)] as const))(scalar(1)),
     ],
   ],
   UNHANDLED_EFFECT: [
