@@ -81,10 +81,10 @@ export { checkpoint, type CheckpointOptions, type CheckpointPolicy, remat } from
 export { checkGrads, type CheckGradsOptions, type CheckGradsReport } from './transforms/checkGrads.js';
 export { printTape } from './transforms/printTape.js';
 export { DomainError } from './core/errors.js';
-export { type EffectTag, Program, run } from './effects/Program.js';
+export { type EffectTag, Program, run, runPromise } from './effects/Program.js';
 export { type Cell, type DraftOf, State, type StateSnapshot } from './effects/State.js';
 export { Random } from './effects/Random.js';
 export { Log, type LogEntry } from './effects/Log.js';
 export { Observe, observe } from './effects/Observe.js';
 export { Checked, Fail } from './effects/Fail.js';
-export { IO } from './effects/IO.js';
+export { IO, type NotAPromise } from './effects/IO.js';

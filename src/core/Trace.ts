@@ -257,6 +257,24 @@ export function closeTrace(trace: Trace): void {
   installScalarEntry();
 }
 
+/**
+ * Takes an open trace out of dispatch without closing it: its tracers stay valid, but ops run
+ * meanwhile (by other code, while a program awaits an IO step under `runPromise`) neither dispatch
+ * to it nor note effects on its tape. `resumeTrace` puts it back; traces resume outermost first.
+ */
+export function suspendTrace(trace: Trace): void {
+  const i = openTraces.lastIndexOf(trace);
+  if (i < 0) return;
+  openTraces.splice(i, 1);
+  if (openTraces.length === 0) setInterpreter(undefined);
+  installScalarEntry();
+}
+
+/** Puts a suspended trace back into dispatch (no-op for a closed trace). */
+export function resumeTrace(trace: Trace): void {
+  if (trace.active && !openTraces.includes(trace)) openTrace(trace);
+}
+
 /** Runs `body` with `trace` active; the trace is closed however `body` exits. */
 export function withTrace<T>(trace: Trace, body: () => T): T {
   openTrace(trace);

@@ -26,7 +26,7 @@ export function describeValue(v: unknown): string {
     case 'symbol':
       return `a symbol`;
     case 'function':
-      return v.constructor?.name === 'AsyncFunction' ? 'an async function' : 'a function';
+      return isAsyncFunction(v) ? (v.constructor.name === 'AsyncFunction' ? 'an async function' : 'an async generator function') : 'a function';
   }
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
@@ -131,8 +131,30 @@ export function parseEnum<T extends string>(op: string, param: string, v: unknow
   return v as T;
 }
 
-/** A function (the thing a transform or combinator is applied to). */
+/** True for `async function`s and `async function*`s (whose calls return promises or async iterators). */
+export function isAsyncFunction(v: unknown): boolean {
+  if (typeof v !== 'function') return false;
+  const c: unknown = v.constructor;
+  // the common case first: a plain function or arrow of this realm (checked on every combinator call)
+  if (c === Function) return false;
+  const name = (c as { name?: unknown } | undefined)?.name;
+  return name === 'AsyncFunction' || name === 'AsyncGeneratorFunction';
+}
+
+/**
+ * A synchronous function (the thing a transform or combinator is applied to). An async function is
+ * `ASYNC_FUNCTION`: its result would be a promise, which no transform or program step can use (a
+ * program's asynchronous steps are `IO.promise` thunks, the one place that takes an async function).
+ */
 export function parseFunction<F extends (...args: never[]) => unknown>(op: string, param: string, v: unknown): F {
   if (typeof v !== 'function') invalidArgument(op, param, v, 'pass a function');
+  if (isAsyncFunction(v)) {
+    throw new ArgumentError(
+      'ASYNC_FUNCTION',
+      op,
+      `${param} is ${describeValue(v)}; ${op} needs a synchronous function (async functions return promises, which it cannot use): ` +
+        'load data before the call, or inside a Program with IO.promise and runPromise',
+    );
+  }
   return v as F;
 }

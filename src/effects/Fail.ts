@@ -33,12 +33,12 @@ const failHandler: Handler<undefined> = {
  * @category effects
  * @since 0.1.0
  */
-export const Fail = {
-  /** Ends the program with `error`. */
+export const Fail = Object.freeze({
+  /** Ends the program with `error` (an `Error`). */
   raise: fail,
   /** The handler: `Right(result)`, or `Left(error)` for the first failure. */
-  either: <A, E>(program: Program<A, E>): Program<Either<Error, A>, Exclude<E, 'Fail'>> => handle(program, failHandler as Handler<unknown>),
-} as const;
+  either: <A, E>(program: Program<A, E>): Program<Either<Error, A>, Exclude<E, 'Fail'>> => handle('Fail.either', program, failHandler as Handler<unknown>),
+} as const);
 
 /** The first element of `x` (concrete value) that fails `ok`, or -1. */
 function firstBad(x: Tensor, ok: (v: number) => boolean): number {
@@ -47,33 +47,50 @@ function firstBad(x: Tensor, ok: (v: number) => boolean): number {
   return -1;
 }
 
+/** The failure for element `bad` of `t`, or undefined when `bad` is -1. */
+function domainFailure(op: string, t: Tensor, bad: number, requirement: string): Program<never, 'Fail'> | undefined {
+  return bad < 0 ? undefined : fail(new DomainError(op, ssaName(t), bad, dataOf(concreteOf(t))[bad]!, requirement));
+}
+
+const finite = Number.isFinite;
+
 function checked(op: string, requirement: string, ok: (v: number) => boolean, x: Operand, compute: (t: Tensor) => Tensor): Program<Tensor, 'Fail'> {
-  return defer(() => {
-    const t = asTensor(op, x);
-    const bad = firstBad(t, ok);
-    if (bad >= 0) return fail(new DomainError(op, ssaName(t), bad, dataOf(concreteOf(t))[bad]!, requirement));
-    return of(compute(t));
-  });
+  // the operand is checked where the caller passes it; its values are read when the program runs
+  const t = asTensor(op, x);
+  return defer(() => domainFailure(op, t, firstBad(t, ok), requirement) ?? of(compute(t)));
 }
 
 /**
- * Partial ops that fail with a `DomainError` (the `Fail` effect) instead of returning NaN or ±Infinity.
+ * Partial ops that fail with a `DomainError` (the `Fail` effect) instead of returning NaN or
+ * ±Infinity: every input element must be finite and inside the op's domain (and a quotient must not
+ * overflow).
  *
  * @example
  * import { Checked, Fail, run, item } from 'adjoint'
  * const ok = run(Fail.either(Checked.sqrt(4)))
  * assert.equal(ok._tag === 'Right' && item(ok.right), 2)
+ * assert.equal(run(Fail.either(Checked.div(1, NaN)))._tag, 'Left')
  *
  * @category effects
  * @since 0.1.0
  */
-export const Checked = {
-  /** `log(x)`; fails unless every element is > 0. */
-  log: (x: Operand): Program<Tensor, 'Fail'> => checked('Checked.log', 'positive inputs', (v) => v > 0, x, log),
-  /** `log1p(x)`; fails unless every element is > -1. */
-  log1p: (x: Operand): Program<Tensor, 'Fail'> => checked('Checked.log1p', 'inputs above -1', (v) => v > -1, x, log1p),
-  /** `sqrt(x)`; fails for negative elements. */
-  sqrt: (x: Operand): Program<Tensor, 'Fail'> => checked('Checked.sqrt', 'non-negative inputs', (v) => v >= 0, x, sqrt),
-  /** `x / y`; fails where `y` is 0. */
-  div: (x: Operand, y: Operand): Program<Tensor, 'Fail'> => checked('Checked.div', 'a non-zero divisor', (v) => v !== 0, y, (d) => div(x, d)),
-} as const;
+export const Checked = Object.freeze({
+  /** `log(x)`; fails unless every element is finite and > 0. */
+  log: (x: Operand): Program<Tensor, 'Fail'> => checked('Checked.log', 'finite positive inputs', (v) => v > 0 && finite(v), x, log),
+  /** `log1p(x)`; fails unless every element is finite and > -1. */
+  log1p: (x: Operand): Program<Tensor, 'Fail'> => checked('Checked.log1p', 'finite inputs above -1', (v) => v > -1 && finite(v), x, log1p),
+  /** `sqrt(x)`; fails unless every element is finite and >= 0. */
+  sqrt: (x: Operand): Program<Tensor, 'Fail'> => checked('Checked.sqrt', 'finite non-negative inputs', (v) => v >= 0 && finite(v), x, sqrt),
+  /** `x / y`; fails where `x` is not finite, `y` is 0 or not finite, or the quotient overflows. */
+  div: (x: Operand, y: Operand): Program<Tensor, 'Fail'> => {
+    const op = 'Checked.div';
+    const xt = asTensor(op, x);
+    const yt = asTensor(op, y);
+    return defer(() => {
+      const bad = domainFailure(op, xt, firstBad(xt, finite), 'a finite dividend') ?? domainFailure(op, yt, firstBad(yt, (v) => v !== 0 && finite(v)), 'a finite, non-zero divisor');
+      if (bad !== undefined) return bad;
+      const q = div(xt, yt);
+      return domainFailure(op, q, firstBad(q, finite), 'a quotient that fits in its dtype') ?? of(q);
+    });
+  },
+} as const);

@@ -3,16 +3,42 @@
  * to differentiation: tensors it returns carry no derivative. A transform that replays a program
  * (none does yet; `checkpoint` will) would have to refuse `IO` in its type.
  *
+ * `IO.call(thunk)` is synchronous and runs under `run`; `IO.promise(thunk)` awaits the promise its
+ * thunk returns, so a program holding one must be run with `runPromise` (`run` refuses it with
+ * `ASYNC_FUNCTION`, and so does `IO.call` given a thunk that returns a promise).
+ *
  * @since 0.1.0
  */
+import { invalidArgument, parseFunction } from '../core/args.js';
+import { ArgumentError } from '../core/errors.js';
 import { concreteOf } from '../core/Trace.js';
-import { mapTensors } from '../core/Tree.js';
+import { ignoreRejection, isThenable, mapTensors } from '../core/Tree.js';
 import { handle, type Handler, perform, type Program } from './Program.js';
+
+/** `T`, or `never` for a promise: `IO.call` of a thunk that returns a promise does not type-check (use `IO.promise`). */
+export type NotAPromise<T> = T extends PromiseLike<unknown> ? never : T;
+
+/** A thunk's result, with the tracers of any open transform replaced by their concrete values. */
+const constant = (op: string, v: unknown): unknown => mapTensors(v, concreteOf, op, 'result');
+
+const resumePromise = (v: unknown): unknown => constant('IO.promise', v);
 
 const ioHandler: Handler<undefined> = {
   effect: 'IO',
   init: () => undefined,
-  handle: (_op, thunk) => ({ _tag: 'Resume', value: mapTensors((thunk as () => unknown)(), concreteOf), state: undefined }),
+  handle: (op, thunk) => {
+    if (op === 'promise') return { _tag: 'Await', start: thunk as () => unknown, resume: resumePromise, state: undefined };
+    const v = (thunk as () => unknown)();
+    if (isThenable(v)) {
+      ignoreRejection(v);
+      throw new ArgumentError(
+        'ASYNC_FUNCTION',
+        'IO.call',
+        'the thunk returned a promise; IO.call is synchronous: use IO.promise(() => ...) for an asynchronous step and run the program with runPromise',
+      );
+    }
+    return { _tag: 'Resume', value: constant('IO.call', v), state: undefined };
+  },
   onReturn: (value) => value,
   onAbort: (error) => {
     throw error;
@@ -20,7 +46,7 @@ const ioHandler: Handler<undefined> = {
 };
 
 /**
- * The `IO` effect: `call`, and the handler `run`.
+ * The `IO` effect: `call`, `promise`, and the handler `run`.
  *
  * @example
  * import { IO, run } from 'adjoint'
@@ -32,9 +58,23 @@ const ioHandler: Handler<undefined> = {
  * @category effects
  * @since 0.1.0
  */
-export const IO = {
-  /** Runs `thunk` when the program runs, through the handler. */
-  call: <T>(thunk: () => T): Program<T, 'IO'> => perform('IO', 'call', thunk),
+export const IO = Object.freeze({
+  /** Runs `thunk` when the program runs, through the handler. `thunk` must return synchronously. */
+  call: <T>(thunk: () => NotAPromise<T>): Program<T, 'IO'> => perform('IO', 'call', parseFunction('IO.call', 'thunk', thunk)),
+  /**
+   * Runs `thunk` when the program runs and waits for the promise it returns; the program must be run
+   * with `runPromise`. A rejection ends the program: `runPromise` rejects with it.
+   *
+   * @example
+   * import { Program, IO, runPromise, tensor, sum, item } from 'adjoint'
+   * const load = () => new Promise((resolve) => setTimeout(() => resolve(tensor([1, 2, 3])), 1))
+   * const p = Program.map(IO.run(IO.promise(load)), (data) => item(sum(data)))
+   * assert.equal(await runPromise(p), 6)
+   */
+  promise: <T>(thunk: () => PromiseLike<T>): Program<T, 'IO'> => {
+    if (typeof thunk !== 'function') invalidArgument('IO.promise', 'thunk', thunk, 'pass a function that returns a promise: IO.promise(() => fetchSomething())');
+    return perform('IO', 'promise', thunk);
+  },
   /** The handler: runs each call. */
-  run: <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'IO'>> => handle(program, ioHandler as Handler<unknown>),
-} as const;
+  run: <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'IO'>> => handle('IO.run', program, ioHandler as Handler<unknown>),
+} as const);

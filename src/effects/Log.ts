@@ -3,10 +3,16 @@
  * value (a concrete tensor, never a tracer), once per execution of the forward program, also when
  * the program is differentiated to second order.
  *
+ * An entry holds a copy of the value taken where `Log.value` is called (`ownedCopy`): arrays and
+ * plain objects frozen, so changing the caller's object later does not change the log, and nothing
+ * handed out can change an entry; Maps, Sets, typed arrays and Dates are copied again for each run's
+ * returned entries.
+ *
  * @since 0.1.0
  */
+import { parseString } from '../core/args.js';
 import { concreteOf, noteEffect } from '../core/Trace.js';
-import { mapTensors } from '../core/Tree.js';
+import { lastCopyHeldMutable, mapTensors, ownedCopy } from '../core/Tree.js';
 import { handle, type Handler, perform, type Program } from './Program.js';
 
 /**
@@ -20,20 +26,29 @@ export interface LogEntry {
   readonly value: unknown;
 }
 
-function logHandler(emit: ((entry: LogEntry) => void) | undefined): Handler<LogEntry[]> {
+interface Record {
+  readonly label: string;
+  readonly value: unknown;
+  /** The value holds Maps, Sets, typed arrays or Dates, copied again when handed out. */
+  readonly mutable: boolean;
+}
+
+const handOut = (r: Record): LogEntry => Object.freeze({ label: r.label, value: r.mutable ? ownedCopy('Log.collect', 'value', r.value) : r.value });
+
+function logHandler(emit: ((entry: LogEntry) => void) | undefined): Handler<Record[]> {
   return {
     effect: 'Log',
     // private to one interpretation; frozen copies are what leave the handler
     init: () => [],
-    handle(_op, payload, entries) {
-      const { label, value } = payload as LogEntry;
+    handle(_op, payload, records) {
+      const { label, value, mutable } = payload as Record;
       noteEffect(`Log.value ${JSON.stringify(label)}`, [value]);
-      const entry: LogEntry = Object.freeze({ label, value: mapTensors(value, concreteOf) });
-      if (emit === undefined) entries.push(entry);
-      else emit(entry);
-      return { _tag: 'Resume', value: undefined, state: entries };
+      const record: Record = { label, value: mapTensors(value, concreteOf, 'Log.value', 'value'), mutable };
+      if (emit === undefined) records.push(record);
+      else emit(handOut(record));
+      return { _tag: 'Resume', value: undefined, state: records };
     },
-    onReturn: (value, entries) => (emit === undefined ? Object.freeze([value, Object.freeze(entries.slice())] as const) : value),
+    onReturn: (value, records) => (emit === undefined ? Object.freeze([value, Object.freeze(records.map(handOut))] as const) : value),
     onAbort: (error) => {
       throw error;
     },
@@ -57,13 +72,17 @@ function logHandler(emit: ((entry: LogEntry) => void) | undefined): Handler<LogE
  * @category effects
  * @since 0.1.0
  */
-export const Log = {
-  /** Records `value` (its primal) under `label`. */
-  value: (label: string, value: unknown): Program<void, 'Log'> => perform('Log', 'value', { label, value }),
+export const Log = Object.freeze({
+  /** Records `value` (its primal; a copy, as it is now) under `label`. */
+  value: (label: string, value: unknown): Program<void, 'Log'> => {
+    const l = parseString('Log.value', 'label', label);
+    const copy = ownedCopy('Log.value', 'value', value);
+    return perform('Log', 'value', { label: l, value: copy, mutable: lastCopyHeldMutable() } satisfies Record);
+  },
   /** The handler that returns `[result, entries]`. */
   collect: <A, E>(program: Program<A, E>): Program<readonly [A, ReadonlyArray<LogEntry>], Exclude<E, 'Log'>> =>
-    handle(program, logHandler(undefined) as Handler<unknown>),
+    handle('Log.collect', program, logHandler(undefined) as Handler<unknown>),
   /** The handler that prints each entry as it happens (`label: value`) and returns the result. */
   print: <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Log'>> =>
-    handle(program, logHandler((e) => console.log(`${e.label}: ${String(e.value)}`)) as Handler<unknown>),
-} as const;
+    handle('Log.print', program, logHandler((e) => console.log(`${e.label}: ${String(e.value)}`)) as Handler<unknown>),
+} as const);

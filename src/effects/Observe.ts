@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { asTensor } from '../core/creation.js';
+import { AdjointError, formatShape } from '../core/errors.js';
 import { item, type Tensor } from '../core/Tensor.js';
 import { concreteOf, noteEffect } from '../core/Trace.js';
 import { handle, type Handler, perform, type Program } from './Program.js';
@@ -14,7 +15,7 @@ const observeHandler: Handler<undefined> = {
   effect: 'Observe',
   init: () => undefined,
   handle(_op, payload) {
-    const x = asTensor('observe', payload as Tensor | number);
+    const x = payload as Tensor;
     noteEffect('Observe', [x]);
     return { _tag: 'Resume', value: item(concreteOf(x)), state: undefined };
   },
@@ -38,7 +39,14 @@ const observeHandler: Handler<undefined> = {
  * @category effects
  * @since 0.1.0
  */
-export const observe = (x: Tensor | number): Program<number, 'Observe'> => perform('Observe', 'read', x);
+export function observe(x: Tensor | number): Program<number, 'Observe'> {
+  // checked where the caller passes it: a number or a size-1 tensor (traced or not)
+  const t = asTensor('observe', x);
+  if (t.size !== 1) {
+    throw new AdjointError('NOT_SIZE_ONE', 'observe', `observe reads one number, got a tensor of shape ${formatShape(t.shape)}; reduce it first (sum, mean, take)`);
+  }
+  return perform('Observe', 'read', t);
+}
 
 /**
  * The `Observe` effect's handler.
@@ -46,9 +54,9 @@ export const observe = (x: Tensor | number): Program<number, 'Observe'> => perfo
  * @category effects
  * @since 0.1.0
  */
-export const Observe = {
+export const Observe = Object.freeze({
   /** Same as the top-level `observe`. */
   value: observe,
   /** The handler: answers each observation with the concrete number. */
-  run: <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Observe'>> => handle(program, observeHandler as Handler<unknown>),
-} as const;
+  run: <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Observe'>> => handle('Observe.run', program, observeHandler as Handler<unknown>),
+} as const);

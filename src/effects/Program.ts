@@ -20,7 +20,9 @@ import type { Apply2 } from 'fp-ts/Apply';
 import type { Chain2 } from 'fp-ts/Chain';
 import type { Functor2 } from 'fp-ts/Functor';
 import type { Monad2 } from 'fp-ts/Monad';
-import { AdjointError } from '../core/errors.js';
+import { describeValue, invalidArgument, isPlainObject, parseFunction } from '../core/args.js';
+import { AdjointError, ArgumentError } from '../core/errors.js';
+import { ignoreRejection, isThenable } from '../core/Tree.js';
 
 /**
  * The effect tags a program may carry.
@@ -43,16 +45,25 @@ export type Node =
 /** @internal What a transform node does when interpreted: its program, and how to close and finish. */
 export interface TransformScope {
   readonly program: Program<unknown, unknown>;
-  /** Closes the trace; called exactly once, also when the program aborts or throws. */
+  /** Closes the trace; called exactly once, also when the program aborts, throws or its promise rejects. */
   close(): void;
+  /** Takes the open trace out of dispatch while `runPromise` awaits (it stays valid), and puts it back. */
+  suspend(): void;
+  resume(): void;
   /** Replaces the transform's own tracers by their primals (applied to handler states outside it). */
   lower(value: unknown): unknown;
   /** Computes the transform's result from the program's result (after `close`). */
   finish(value: unknown): unknown;
 }
 
-/** @internal A handler's answer to one effect request. */
-export type HandlerResult<S> = { readonly _tag: 'Resume'; readonly value: unknown; readonly state: S } | { readonly _tag: 'Abort'; readonly error: unknown };
+/**
+ * @internal A handler's answer to one effect request: resume with a value, abort to the handler's
+ * frame, or (IO.promise) await `start()` and resume with `resume` of its result, under `runPromise`.
+ */
+export type HandlerResult<S> =
+  | { readonly _tag: 'Resume'; readonly value: unknown; readonly state: S }
+  | { readonly _tag: 'Abort'; readonly error: unknown }
+  | { readonly _tag: 'Await'; readonly start: () => unknown; readonly resume: (value: unknown) => unknown; readonly state: S };
 
 /** @internal A handler: discharges one effect tag, with state private to one interpretation. */
 export interface Handler<S> {
@@ -70,11 +81,14 @@ const ProgramTypeId: unique symbol = Symbol.for('adjoint/Program');
 /**
  * A description of a computation returning `A` with effects `E`. Build with `Program.of`,
  * `Program.gen`, effect constructors (`State.get`, `Random.normal`, ...) and combinators; run with
- * handlers and `run`.
+ * handlers and `run` (or `runPromise` when an IO step is asynchronous). A program is an immutable
+ * value: it has no public state, can be run any number of times and never changes.
  *
  * @example
  * import { Program, run } from 'adjoint'
  * const p = Program.map(Program.of(2), (n) => n * 21)
+ * assert.equal(run(p), 42)
+ * p.node = Program.of(0)  // a program has no public state: this changes nothing
  * assert.equal(run(p), 42)
  *
  * @category effects
@@ -82,19 +96,35 @@ const ProgramTypeId: unique symbol = Symbol.for('adjoint/Program');
  */
 export interface Program<A, E = never> {
   readonly [ProgramTypeId]: { readonly _A: () => A; readonly _E: () => E };
-  /** @internal */
-  readonly node: Node;
   [Symbol.iterator](): Generator<Program<A, E>, A, unknown>;
 }
 
-class ProgramImpl {
-  readonly [ProgramTypeId] = undefined as never;
-  constructor(readonly node: Node) {}
+// Named `Program` so that error messages describe a misplaced program as "a Program".
+const ProgramImpl = class Program {
+  declare readonly [ProgramTypeId]: never;
+  /**
+   * What the program does, in a private field: no code outside this module can read or replace it,
+   * so a program cannot be changed once built. (Programs are not also `Object.freeze`d: a freeze
+   * costs about 250 ns per object, more than building the program, and programs are built per step.)
+   */
+  readonly #node: Node;
+  constructor(node: Node) {
+    this.#node = node;
+  }
+  /** The node of a program (the interpreter's view). */
+  static nodeOf(p: unknown): Node {
+    return (p as Program).#node;
+  }
   *[Symbol.iterator](): Generator<unknown, unknown, unknown> {
     // `yield* program` inside Program.gen: hand the program to the driver, receive its result
     return yield this;
   }
-}
+};
+// nor can the behaviour all programs share
+Object.freeze(ProgramImpl.prototype);
+Object.freeze(ProgramImpl);
+
+const nodeOf = ProgramImpl.nodeOf;
 
 const make = <A, E>(node: Node): Program<A, E> => new ProgramImpl(node) as unknown as Program<A, E>;
 
@@ -103,32 +133,117 @@ export function isProgram(u: unknown): u is Program<unknown, unknown> {
   return u instanceof ProgramImpl;
 }
 
+// ---- argument checks -------------------------------------------------------------------------------
+
+/** The error for `got` where a program belongs: `ASYNC_FUNCTION` for a promise, else `NOT_A_PROGRAM`. */
+function notAProgram(op: string, what: string, got: unknown): AdjointError {
+  if (isThenable(got)) {
+    ignoreRejection(got);
+    return new ArgumentError(
+      'ASYNC_FUNCTION',
+      op,
+      `${what} is a promise; a program's steps are synchronous functions: await inside a program with IO.promise(() => ...) and run it with runPromise`,
+    );
+  }
+  return new ArgumentError('NOT_A_PROGRAM', op, `${what} is ${describeValue(got)}; pass a Program (Program.of(value) wraps a plain value)`);
+}
+
+/** `v` if it is a program; otherwise a typed error naming `op` and the parameter. */
+export function parseProgram(op: string, param: string, v: unknown): Program<unknown, unknown> {
+  if (v instanceof ProgramImpl) return v as unknown as Program<unknown, unknown>;
+  throw notAProgram(op, param, v);
+}
+
 // ---- constructors and combinators ----------------------------------------------------------------
 
 /** A program that returns `a` and performs nothing. */
 export const of = <A>(a: A): Program<A, never> => make({ _tag: 'Pure', value: a });
 
-/** A program that computes `thunk()` when run (pure code, deferred). */
-export const sync = <A>(thunk: () => A): Program<A, never> => make({ _tag: 'Sync', thunk });
+/** A program that computes `thunk()` when run (pure, synchronous code, deferred). */
+export function sync<A>(thunk: () => A): Program<A, never> {
+  return make({ _tag: 'Sync', thunk: parseFunction<() => A>('Program.sync', 'thunk', thunk) });
+}
 
 /** A program built lazily, when run. */
-export const defer = <A, E>(thunk: () => Program<A, E>): Program<A, E> => make({ _tag: 'Defer', thunk: thunk as () => Program<unknown, unknown> });
+export function defer<A, E>(thunk: () => Program<A, E>): Program<A, E> {
+  return make({ _tag: 'Defer', thunk: parseFunction<() => Program<unknown, unknown>>('Program.defer', 'thunk', thunk) });
+}
 
-/** Sequencing: run `p`, then the program `k` makes from its result. */
-export const flatMap = <A, E, B, E2>(p: Program<A, E>, k: (a: A) => Program<B, E2>): Program<B, E | E2> =>
-  make({ _tag: 'FlatMap', first: p as Program<unknown, unknown>, k: k as (a: unknown) => Program<unknown, unknown> });
+/** The FlatMap node, for arguments already checked. */
+const bind = <B, E>(p: Program<unknown, unknown>, k: (a: never) => Program<unknown, unknown>): Program<B, E> =>
+  make({ _tag: 'FlatMap', first: p, k: k as (a: unknown) => Program<unknown, unknown> });
+
+/**
+ * Sequencing: run `p`, then the program `k` makes from its result. Data-first (`flatMap(p, k)`) or
+ * data-last for `pipe` (`pipe(p, flatMap(k))`).
+ */
+export const flatMap: {
+  <A, B, E2>(k: (a: A) => Program<B, E2>): <E>(p: Program<A, E>) => Program<B, E | E2>;
+  <A, E, B, E2>(p: Program<A, E>, k: (a: A) => Program<B, E2>): Program<B, E | E2>;
+} = dual('Program.flatMap', 'k', (p, k) => bind(p, k));
 
 /** Alias of `flatMap`, fp-ts style. */
-export const chain = flatMap;
+export const chain: typeof flatMap = dual('Program.chain', 'k', (p, k) => bind(p, k));
 
-/** Applies `f` to the result. */
-export const map = <A, E, B>(p: Program<A, E>, f: (a: A) => B): Program<B, E> => flatMap(p, (a) => of(f(a)));
+/** Applies `f` to the result. Data-first or data-last. */
+export const map: {
+  <A, B>(f: (a: A) => B): <E>(p: Program<A, E>) => Program<B, E>;
+  <A, E, B>(p: Program<A, E>, f: (a: A) => B): Program<B, E>;
+} = dual('Program.map', 'f', (p, f) => bind(p, (a) => of(f(a))));
 
-/** Applies a program's function to another program's value (left to right). */
-export const ap = <A, E, B, E2>(pf: Program<(a: A) => B, E>, pa: Program<A, E2>): Program<B, E | E2> => flatMap(pf, (f) => map(pa, f));
+/** Runs `f` for its effects and keeps the original result. Data-first or data-last. */
+export const tap: {
+  <A, E2>(f: (a: A) => Program<unknown, E2>): <E>(p: Program<A, E>) => Program<A, E | E2>;
+  <A, E, E2>(p: Program<A, E>, f: (a: A) => Program<unknown, E2>): Program<A, E | E2>;
+} = dual('Program.tap', 'f', (p, f) =>
+  bind(p, (a) => {
+    const q: unknown = f(a);
+    if (!(q instanceof ProgramImpl)) throw notAProgram('Program.tap', 'the result of f', q);
+    return bind(q as unknown as Program<unknown, unknown>, () => of(a));
+  }),
+);
 
-/** Runs `f` for its effects and keeps the original result. */
-export const tap = <A, E, E2>(p: Program<A, E>, f: (a: A) => Program<unknown, E2>): Program<A, E | E2> => flatMap(p, (a) => map(f(a), () => a));
+/**
+ * Applies a program's function to another program's value (left to right). Data-first
+ * (`ap(pf, pa)`) or data-last as in fp-ts (`pipe(pf, ap(pa))`).
+ */
+export const ap: {
+  <A, E2>(pa: Program<A, E2>): <B, E>(pf: Program<(a: A) => B, E>) => Program<B, E | E2>;
+  <A, E, B, E2>(pf: Program<(a: A) => B, E>, pa: Program<A, E2>): Program<B, E | E2>;
+} = function ap(this: unknown, first: unknown, second?: unknown): never {
+  const op = 'Program.ap';
+  const apply = (pf: unknown, pa: unknown): Program<unknown, unknown> => {
+    const f = parseProgram(op, 'pf', pf);
+    const a = parseProgram(op, 'pa', pa);
+    return bind(f, (g: unknown) => {
+      if (typeof g !== 'function') invalidArgument(op, 'the result of pf', g, 'pf must return a function');
+      return bind(a, (v) => of((g as (x: unknown) => unknown)(v)));
+    });
+  };
+  if (arguments.length === 1) {
+    const pa = parseProgram(op, 'pa', first);
+    return ((pf: unknown) => apply(pf, pa)) as never;
+  }
+  return apply(first, second) as never;
+} as never;
+
+/**
+ * A combinator usable data-first, `c(p, f)`, and data-last, `c(f)(p)`, told apart by the number of
+ * arguments; the program and the function are checked where the caller passes them.
+ */
+function dual(
+  op: string,
+  param: string,
+  body: (p: Program<unknown, unknown>, f: (a: unknown) => never) => Program<unknown, unknown>,
+): never {
+  return function (this: unknown, first: unknown, second?: unknown): unknown {
+    if (arguments.length === 1) {
+      const f = parseFunction<(a: unknown) => never>(op, param, first);
+      return (p: unknown) => body(parseProgram(op, 'p', p), f);
+    }
+    return body(parseProgram(op, 'p', first), parseFunction(op, param, second));
+  } as never;
+}
 
 type EffectsOf<T> = T extends Program<unknown, infer E> ? E : never;
 type ValueOf<T> = T extends Program<infer A, unknown> ? A : never;
@@ -141,27 +256,55 @@ export function all<T extends Readonly<Record<string, Program<unknown, unknown>>
   programs: T,
 ): Program<{ readonly [K in keyof T]: ValueOf<T[K]> }, EffectsOf<T[keyof T]>>;
 export function all(programs: ReadonlyArray<Program<unknown, unknown>> | Readonly<Record<string, Program<unknown, unknown>>>): Program<unknown, unknown> {
+  const op = 'Program.all';
   if (Array.isArray(programs)) {
-    return traverse(programs as ReadonlyArray<Program<unknown, unknown>>, (p) => p);
+    const list: Program<unknown, unknown>[] = [];
+    // a plain loop, not map: a hole in a sparse array is reported like undefined
+    for (let i = 0; i < programs.length; i++) list.push(parseProgram(op, `programs[${i}]`, programs[i]));
+    return sequence(list);
   }
-  const keys = Object.keys(programs);
-  const record = programs as Readonly<Record<string, Program<unknown, unknown>>>;
-  return map(
-    traverse(keys, (k) => record[k]!),
-    (values) => Object.freeze(Object.fromEntries(keys.map((k, i) => [k, values[i]]))),
-  );
+  if (!isPlainObject(programs)) invalidArgument(op, 'programs', programs, 'pass an array of programs or a record (plain object) of programs');
+  const record = programs as Readonly<Record<string, unknown>>;
+  const keys = Object.keys(record);
+  const list = keys.map((k) => parseProgram(op, `programs.${k}`, record[k]));
+  return bind(sequence(list), (values: ReadonlyArray<unknown>) => {
+    const out: Record<string, unknown> = {};
+    keys.forEach((k, i) => Object.defineProperty(out, k, { value: values[i], enumerable: true }));
+    return of(Object.freeze(out));
+  });
+}
+
+/** Runs checked programs in order, collecting a frozen array of their results. */
+function sequence(programs: ReadonlyArray<Program<unknown, unknown>>): Program<ReadonlyArray<unknown>, unknown> {
+  return defer(() => {
+    const out: unknown[] = [];
+    let p: Program<unknown, unknown> = of(undefined);
+    programs.forEach((q, i) => {
+      p = bind(p, () => bind(q, (b) => of(void (out[i] = b))));
+    });
+    return bind(p, () => of(Object.freeze(out.slice())));
+  });
 }
 
 /** Maps each element to a program and runs them in order, collecting the results. */
 export function traverse<T, B, E>(items: ReadonlyArray<T>, f: (item: T, index: number) => Program<B, E>): Program<ReadonlyArray<B>, E> {
+  const op = 'Program.traverse';
+  if (!Array.isArray(items)) invalidArgument(op, 'items', items, 'pass an array');
+  const fn = parseFunction<(item: T, index: number) => unknown>(op, 'f', f);
+  // a copy: a later change to the caller's array does not change the program
+  const list = (items as ReadonlyArray<T>).slice();
   return defer(() => {
     const out: B[] = [];
-    let p: Program<void, E> = of(undefined);
-    items.forEach((item, i) => {
-      p = flatMap(p, () => map(f(item, i), (b) => void (out[i] = b)));
+    let p: Program<unknown, unknown> = of(undefined);
+    list.forEach((item, i) => {
+      p = bind(p, () => {
+        const q = fn(item, i);
+        if (!(q instanceof ProgramImpl)) throw notAProgram(op, `the result of f for items[${i}]`, q);
+        return bind(q as unknown as Program<unknown, unknown>, (b: B) => of(void (out[i] = b)));
+      });
     });
-    return map(p, () => Object.freeze(out.slice()) as ReadonlyArray<B>);
-  });
+    return bind(p, () => of(Object.freeze(out.slice()) as ReadonlyArray<B>));
+  }) as Program<ReadonlyArray<B>, E>;
 }
 
 /**
@@ -169,11 +312,18 @@ export function traverse<T, B, E>(items: ReadonlyArray<T>, f: (item: T, index: n
  * tensor ops are called directly. The effects of everything yielded accumulate in the type.
  */
 export function gen<Y extends Program<unknown, unknown>, A>(body: () => Generator<Y, A, unknown>): Program<A, EffectsOf<Y>> {
+  const op = 'Program.gen';
+  const fn = parseFunction<() => unknown>(op, 'body', body);
   return defer(() => {
-    const it = body();
+    const it = fn() as Generator<unknown, unknown, unknown>;
+    if (typeof it !== 'object' || it === null || typeof it.next !== 'function') {
+      throw notAProgram(op, `the result of body (${describeValue(it)}), which should be a generator,`, it);
+    }
     const step = (input: unknown): Program<unknown, unknown> => {
       const r = it.next(input);
-      return r.done ? of(r.value) : flatMap(r.value as Program<unknown, unknown>, step);
+      if (r.done) return of(r.value);
+      if (!(r.value instanceof ProgramImpl)) throw notAProgram(op, 'a value the generator yielded (use yield* with a program, not yield)', r.value);
+      return bind(r.value as unknown as Program<unknown, unknown>, step);
     };
     return step(undefined);
   }) as Program<A, EffectsOf<Y>>;
@@ -182,9 +332,9 @@ export function gen<Y extends Program<unknown, unknown>, A>(body: () => Generato
 /** @internal An effect request, answered by the innermost handler of `effect`. */
 export const perform = <A, E extends EffectTag>(effect: E, op: string, payload: unknown): Program<A, E> => make({ _tag: 'Perform', effect, op, payload });
 
-/** @internal Installs a handler around `p`. */
-export const handle = <A, E, B, T extends EffectTag>(p: Program<A, E>, handler: Handler<unknown>): Program<B, Exclude<E, T>> =>
-  make({ _tag: 'Handle', program: p as Program<unknown, unknown>, handler });
+/** @internal Installs a handler around `p` (checked here: handlers are where users pass programs). */
+export const handle = <A, E, B, T extends EffectTag>(op: string, p: Program<A, E>, handler: Handler<unknown>): Program<B, Exclude<E, T>> =>
+  make({ _tag: 'Handle', program: parseProgram(op, 'program', p), handler });
 
 /** @internal A transform over a program (see the module comment). */
 export const transformNode = <A, E>(start: () => TransformScope): Program<A, E> => make({ _tag: 'Transform', start });
@@ -203,6 +353,23 @@ interface TransformFrame {
 }
 type Frame = ((a: unknown) => Program<unknown, unknown>) | HandlerFrame | TransformFrame;
 
+/** One interpretation's state: kept between the synchronous stretches `runPromise` awaits between. */
+interface Machine {
+  readonly stack: Frame[];
+  readonly handlers: HandlerFrame[];
+  current: Node | undefined;
+  value: unknown;
+}
+
+/** An IO step `runPromise` must await: the promise, and how to turn its result into the step's value. */
+interface Suspension {
+  readonly promise: unknown;
+  readonly resume: (value: unknown) => unknown;
+}
+
+/** What `drive` does first when it continues after an await: resume with a value, or throw the rejection. */
+type Continuation = { readonly ok: true; readonly value: unknown; readonly resume: (value: unknown) => unknown } | { readonly ok: false; readonly error: unknown };
+
 function closeScope(frame: TransformFrame, handlers: ReadonlyArray<HandlerFrame>): void {
   if (frame.closed) return;
   frame.closed = true;
@@ -213,12 +380,24 @@ function closeScope(frame: TransformFrame, handlers: ReadonlyArray<HandlerFrame>
   }
 }
 
-function interpret(program: Program<unknown, unknown>): unknown {
-  const stack: Frame[] = [];
-  const handlers: HandlerFrame[] = [];
-  let current: Node | undefined = program.node;
-  let value: unknown;
+function continuationError(got: unknown): AdjointError {
+  return notAProgram('Program.flatMap', 'the result of a continuation (the function given to flatMap or chain)', got);
+}
+
+/**
+ * Interprets until the program returns (its value is left in `m.value`) or, with `async`, until an
+ * IO step must be awaited. A synchronous `run` refuses such a step. Any exception closes every
+ * transform still open on the stack before it propagates.
+ */
+function drive(m: Machine, async: boolean, resumeWith?: Continuation): Suspension | undefined {
+  const { stack, handlers } = m;
+  let current = m.current;
+  let value = m.value;
   try {
+    if (resumeWith !== undefined) {
+      if (!resumeWith.ok) throw resumeWith.error;
+      value = resumeWith.resume(resumeWith.value);
+    }
     for (;;) {
       if (current !== undefined) {
         const node: Node = current;
@@ -229,25 +408,36 @@ function interpret(program: Program<unknown, unknown>): unknown {
             break;
           case 'Sync':
             value = node.thunk();
+            if (isThenable(value)) {
+              ignoreRejection(value);
+              throw new ArgumentError(
+                'ASYNC_FUNCTION',
+                'Program.sync',
+                'the thunk returned a promise; Program.sync is for synchronous code: use IO.promise(() => ...) for an asynchronous step and run the program with runPromise',
+              );
+            }
             break;
-          case 'Defer':
-            current = node.thunk().node;
+          case 'Defer': {
+            const p = node.thunk();
+            if (!(p instanceof ProgramImpl)) throw notAProgram('Program.defer', 'the result of the thunk', p);
+            current = nodeOf(p as unknown as Program<unknown, unknown>);
             continue;
+          }
           case 'FlatMap':
             stack.push(node.k);
-            current = node.first.node;
+            current = nodeOf(node.first);
             continue;
           case 'Handle': {
             const frame: HandlerFrame = { kind: 'handler', handler: node.handler, state: node.handler.init() };
             stack.push(frame);
             handlers.push(frame);
-            current = node.program.node;
+            current = nodeOf(node.program);
             continue;
           }
           case 'Transform': {
             const scope = node.start();
             stack.push({ kind: 'transform', scope, closed: false });
-            current = scope.program.node;
+            current = nodeOf(scope.program);
             continue;
           }
           case 'Perform': {
@@ -271,6 +461,20 @@ function interpret(program: Program<unknown, unknown>): unknown {
               value = r.value;
               break;
             }
+            if (r._tag === 'Await') {
+              if (!async) {
+                throw new ArgumentError(
+                  'ASYNC_FUNCTION',
+                  `${node.effect}.${node.op}`,
+                  'an asynchronous step cannot run under run, which returns synchronously; run the program with runPromise (await runPromise(program))',
+                );
+              }
+              frame.state = r.state;
+              const promise = r.start();
+              m.current = undefined;
+              m.value = undefined;
+              return { promise, resume: r.resume };
+            }
             // abort: unwind to the handler's frame, closing transforms on the way
             for (;;) {
               const top = stack.pop()!;
@@ -285,9 +489,14 @@ function interpret(program: Program<unknown, unknown>): unknown {
         }
       }
       const top = stack.pop();
-      if (top === undefined) return value;
+      if (top === undefined) {
+        m.value = value;
+        return undefined;
+      }
       if (typeof top === 'function') {
-        current = top(value).node;
+        const next = top(value);
+        if (!(next instanceof ProgramImpl)) throw continuationError(next);
+        current = nodeOf(next as unknown as Program<unknown, unknown>);
       } else if (top.kind === 'handler') {
         handlers.pop();
         value = top.handler.onReturn(value, top.state);
@@ -296,8 +505,8 @@ function interpret(program: Program<unknown, unknown>): unknown {
         value = top.scope.finish(value);
       }
     }
-  } finally {
-    // a programmer error escaped: leave no trace open
+  } catch (e) {
+    // a programmer error escaped (or an awaited promise rejected): leave no trace open
     for (let i = stack.length - 1; i >= 0; i--) {
       const f = stack[i]!;
       if (typeof f !== 'function' && f.kind === 'transform' && !f.closed) {
@@ -305,6 +514,8 @@ function interpret(program: Program<unknown, unknown>): unknown {
         f.scope.close();
       }
     }
+    stack.length = 0;
+    throw e;
   }
 }
 
@@ -325,9 +536,12 @@ function handlerHint(effect: string): string {
   }
 }
 
+const machine = (program: Program<unknown, unknown>): Machine => ({ stack: [], handlers: [], current: nodeOf(program), value: undefined });
+
 /**
- * Runs a program whose effects have all been handled. A program with an unhandled effect does not
- * type-check.
+ * Runs a program whose effects have all been handled, synchronously. A program with an unhandled
+ * effect does not type-check; a program with an asynchronous IO step (`IO.promise`) needs
+ * `runPromise`, and `run` refuses it with `ASYNC_FUNCTION`.
  *
  * @example
  * import { Program, run } from 'adjoint'
@@ -337,7 +551,46 @@ function handlerHint(effect: string): string {
  * @since 0.1.0
  */
 export function run<A>(program: Program<A, never>): A {
-  return interpret(program as Program<unknown, unknown>) as A;
+  const m = machine(parseProgram('run', 'program', program));
+  drive(m, false);
+  return m.value as A;
+}
+
+/**
+ * Runs a program whose effects have all been handled and whose IO steps may be asynchronous
+ * (`IO.promise`): a promise of its result. Transforms inside the program keep their traces valid
+ * across the awaits (and out of the way of other code that runs meanwhile), and close them however
+ * the program ends: returns, fails, throws, or an awaited promise rejects (then the returned promise
+ * rejects with that error). An argument that is not a program is refused at once, synchronously.
+ *
+ * @example
+ * import { Program, IO, runPromise } from 'adjoint'
+ * const p = Program.map(IO.run(IO.promise(() => Promise.resolve(20))), (n) => n + 22)
+ * assert.equal(await runPromise(p), 42)
+ *
+ * @category effects
+ * @since 0.1.0
+ */
+export function runPromise<A>(program: Program<A, never>): Promise<A> {
+  return drivePromise(machine(parseProgram('runPromise', 'program', program))) as Promise<A>;
+}
+
+async function drivePromise(m: Machine): Promise<unknown> {
+  let next: Continuation | undefined;
+  for (;;) {
+    const s = drive(m, true, next);
+    if (s === undefined) return m.value;
+    // the traces of the transforms the program is inside stay valid, but leave dispatch while other
+    // code runs; they come back, outermost first, before the program continues
+    const open = m.stack.filter((f): f is TransformFrame => typeof f !== 'function' && f.kind === 'transform' && !f.closed);
+    for (let i = open.length - 1; i >= 0; i--) open[i]!.scope.suspend();
+    try {
+      next = { ok: true, value: await s.promise, resume: s.resume };
+    } catch (error) {
+      next = { ok: false, error };
+    }
+    for (const f of open) f.scope.resume();
+  }
 }
 
 // ---- fp-ts instances -------------------------------------------------------------------------------
@@ -357,18 +610,21 @@ const _ap: Apply2<URI>['ap'] = (fab, fa) => ap(fab, fa);
 const _chain: Chain2<URI>['chain'] = (fa, f) => flatMap(fa, f);
 
 /** @category instances */
-export const Functor: Functor2<URI> = { URI, map: _map };
+export const Functor: Functor2<URI> = Object.freeze({ URI, map: _map });
 /** @category instances */
-export const Apply: Apply2<URI> = { URI, map: _map, ap: _ap };
+export const Apply: Apply2<URI> = Object.freeze({ URI, map: _map, ap: _ap });
 /** @category instances */
-export const Applicative: Applicative2<URI> = { URI, map: _map, ap: _ap, of };
+export const Applicative: Applicative2<URI> = Object.freeze({ URI, map: _map, ap: _ap, of });
 /** @category instances */
-export const Chain: Chain2<URI> = { URI, map: _map, ap: _ap, chain: _chain };
+export const Chain: Chain2<URI> = Object.freeze({ URI, map: _map, ap: _ap, chain: _chain });
 /** @category instances */
-export const Monad: Monad2<URI> = { URI, map: _map, ap: _ap, of, chain: _chain };
+export const Monad: Monad2<URI> = Object.freeze({ URI, map: _map, ap: _ap, of, chain: _chain });
 
 /** A program that fails with `error` (the `Fail` effect; see `Fail.either`). */
-export const fail = (error: Error): Program<never, 'Fail'> => perform('Fail', 'raise', error);
+export function fail(error: Error): Program<never, 'Fail'> {
+  if (!(error instanceof Error)) invalidArgument('Fail.raise', 'error', error, "pass an Error (Fail.raise(new Error('...'))), which Fail.either returns as Left");
+  return perform('Fail', 'raise', error);
+}
 
 /**
  * The `Program` companion: constructors, combinators and fp-ts instances.
@@ -385,7 +641,7 @@ export const fail = (error: Error): Program<never, 'Fail'> => perform('Fail', 'r
  * @category effects
  * @since 0.1.0
  */
-export const Program = {
+export const Program = Object.freeze({
   of,
   sync,
   defer,
@@ -405,4 +661,4 @@ export const Program = {
   Applicative,
   Chain,
   Monad,
-} as const;
+} as const);

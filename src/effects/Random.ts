@@ -7,7 +7,10 @@
  *
  * @since 0.1.0
  */
+import { invalidArgument } from '../core/args.js';
+import { AdjointError, type ErrorCode } from '../core/errors.js';
 import * as random from '../core/random.js';
+import { checkShape } from '../core/shape.js';
 import type { Tensor } from '../core/Tensor.js';
 import { noteEffect } from '../core/Trace.js';
 import { handle, type Handler, perform, type Program } from './Program.js';
@@ -33,8 +36,44 @@ function randomHandler(start: random.Key): Handler<random.Key> {
   };
 }
 
+/** The sampler's own checks, made now for the caller's `op` (an error names `op`, not the sampler). */
+function checked<T>(op: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof AdjointError) {
+      // rethrown as the same class, code and message, attributed to the caller's function
+      const Kind = e.constructor as new (code: ErrorCode, op: string, message: string) => AdjointError;
+      throw new Kind(e.code, op, e.message.slice(e.op.length + 2));
+    }
+    throw e;
+  }
+}
+
+/** Any valid key: the samplers' options are checked by a draw of zero elements. */
+const PROBE_KEY = random.key(0);
+
+/** A draw request, checked (shape, options) and copied where the caller makes it. */
+function draw(op: 'normal' | 'uniform', shape: unknown, options: unknown): Program<Tensor, 'Random'> {
+  const name = `Random.${op}`;
+  if (!Array.isArray(shape)) invalidArgument(name, 'shape', shape, 'pass an array of dimensions, [] for a scalar');
+  const dims = Object.freeze([...(shape as unknown[])]) as ReadonlyArray<number>;
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    invalidArgument(name, 'options', options, `pass an options object (${op === 'normal' ? 'dtype, mean, std' : 'dtype, minval, maxval'}) or omit it`);
+  }
+  const opts = options === undefined ? undefined : Object.freeze({ ...(options as object) });
+  checkShape(name, dims);
+  checked(name, () => {
+    // a zero-element draw checks the options and allocates nothing
+    if (op === 'normal') random.normal(PROBE_KEY, [0], opts as random.NormalOptions);
+    else random.uniform(PROBE_KEY, [0], opts as random.UniformOptions);
+  });
+  return perform('Random', op, { shape: dims, options: opts } satisfies Draw);
+}
+
 /**
- * The `Random` effect: `normal`, `uniform`, `split`, and its handler `run(key)`.
+ * The `Random` effect: `normal`, `uniform`, `split`, and its handler `run(key)`. Shapes and options
+ * are checked where they are passed, with the samplers' own rules (`random.normal`, `random.uniform`).
  *
  * @example
  * import { Program, Random, random, run, toArray } from 'adjoint'
@@ -46,16 +85,19 @@ function randomHandler(start: random.Key): Handler<random.Key> {
  * @category effects
  * @since 0.1.0
  */
-export const Random = {
+export const Random = Object.freeze({
   /** Standard normal samples (options: dtype, mean, std). */
-  normal: (shape: ReadonlyArray<number>, options?: random.NormalOptions): Program<Tensor, 'Random'> => perform('Random', 'normal', { shape, options }),
+  normal: (shape: ReadonlyArray<number>, options?: random.NormalOptions): Program<Tensor, 'Random'> => draw('normal', shape, options),
   /** Uniform samples in [minval, maxval) (default [0, 1)). */
-  uniform: (shape: ReadonlyArray<number>, options?: random.UniformOptions): Program<Tensor, 'Random'> => perform('Random', 'uniform', { shape, options }),
+  uniform: (shape: ReadonlyArray<number>, options?: random.UniformOptions): Program<Tensor, 'Random'> => draw('uniform', shape, options),
   /** A fresh key, for code that takes keys explicitly. */
-  split: (): Program<random.Key, 'Random'> => perform('Random', 'split', undefined),
+  split: function split(): Program<random.Key, 'Random'> {
+    if (arguments.length > 0) invalidArgument('Random.split', 'the first argument', arguments[0], 'Random.split takes no arguments: each call gives one fresh key');
+    return perform('Random', 'split', undefined);
+  },
   /** The handler: draws from `key`, splitting it at each draw. */
-  run:
-    (key: random.Key) =>
-    <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Random'>> =>
-      handle(program, randomHandler(key) as Handler<unknown>),
-} as const;
+  run: (key: random.Key) => {
+    checked('Random.run', () => random.split(key, 0));
+    return <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Random'>> => handle('Random.run', program, randomHandler(key) as Handler<unknown>);
+  },
+} as const);

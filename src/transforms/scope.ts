@@ -6,14 +6,15 @@
  *
  * @since 0.1.0
  */
+import { parseFunction } from '../core/args.js';
 import { AdjointError, ArgumentError, formatShape } from '../core/errors.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { Tensor } from '../core/Tensor.js';
-import { flatten, type Leaf, mapTensors, type TreeDef, unflatten } from '../core/Tree.js';
+import { flatten, ignoreRejection, isThenable, type Leaf, mapTensors, type TreeDef, unflatten } from '../core/Tree.js';
 import { JvpTrace } from '../core/JvpTrace.js';
 import { closureScopeActive, noteKnown } from '../core/closure.js';
 import { firstNonFinite, hasNonFinite, ReverseTrace } from '../core/ReverseTrace.js';
-import { closeTrace, newLevel, openTrace, type Trace, type Tracer, withTrace } from '../core/Trace.js';
+import { closeTrace, newLevel, openTrace, resumeTrace, suspendTrace, type Trace, type Tracer, withTrace } from '../core/Trace.js';
 import { isProgram, of, transformNode } from '../effects/Program.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
 // the rules layer installs the ops the engine applies (adjoint sums, unbroadcast) as it loads
@@ -115,10 +116,13 @@ export interface Scope<R> {
  * whole transform becomes a program: when interpreted it calls the function again with fresh
  * tracers, keeps the trace open while the program runs (so its effects reach handlers outside), and
  * finishes with the program's result. The first call only told us which kind of function this is.
+ * A promise (a function that is async in all but name) is refused: its trace is closed before the
+ * promise settles, so it could only reject later, with a leaked tracer.
  */
 export function runScoped<R>(make: () => Scope<R>): any {
   const scope = make();
   const out = withTrace(scope.trace, () => scope.call());
+  refuseThenable(scope.trace.transform, out);
   if (!isProgram(out)) return knownResult(scope.finish(out));
   return transformNode<R, unknown>(() => {
     const s = make();
@@ -126,6 +130,7 @@ export function runScoped<R>(make: () => Scope<R>): any {
     let program: unknown;
     try {
       program = s.call();
+      refuseThenable(s.trace.transform, program);
     } catch (e) {
       closeTrace(s.trace);
       throw e;
@@ -133,7 +138,9 @@ export function runScoped<R>(make: () => Scope<R>): any {
     return {
       program: isProgram(program) ? program : of(program),
       close: () => closeTrace(s.trace),
-      lower: (v) => mapTensors(v, (t) => s.trace.primalOf(t)),
+      suspend: () => suspendTrace(s.trace),
+      resume: () => resumeTrace(s.trace),
+      lower: (v) => mapTensors(v, (t) => s.trace.primalOf(t), s.trace.transform, 'state'),
       finish: (v) => knownResult(s.finish(v)),
     };
   });
@@ -154,6 +161,17 @@ function knownResult<R>(result: R): R {
   return result;
 }
 
+function refuseThenable(op: string, out: unknown): void {
+  if (!isThenable(out)) return;
+  ignoreRejection(out);
+  throw new ArgumentError(
+    'ASYNC_FUNCTION',
+    op,
+    `the function returned a promise; ${op} needs a function that returns its result synchronously (not an async function): ` +
+      'load data before the call, or inside a Program with IO.promise and runPromise',
+  );
+}
+
 /** A scope that runs `f` under a reverse trace with the selected arguments as inputs. */
 export function reverseScope<R>(
   op: string,
@@ -165,6 +183,7 @@ export function reverseScope<R>(
   finish: (lin: Linearized) => R,
   checkNumerics?: boolean,
 ): () => Scope<R> {
+  parseFunction(op, 'f', f);
   return () => {
     const trace = new ReverseTrace(newLevel(), op, checkNumerics ?? checkNumericsDefault);
     const flat = flattenArgs(op, args, argnums, tuple);
@@ -187,7 +206,7 @@ function linearized(op: string, trace: ReverseTrace, flat: FlatArgs, result: unk
     outLeaves,
     outDef: def,
     // aux keeps any shape; only this trace's tracers in it are replaced by their primals
-    aux: hasAux ? mapTensors(auxRaw, own) : undefined,
+    aux: hasAux ? mapTensors(auxRaw, own, op, 'aux') : undefined,
     flat,
     trace,
     outTracers,
@@ -224,6 +243,7 @@ export function forwardScope<R>(
   /** Per input leaf and direction, the structurally zero entries of its tangent (a one-hot seed's zeros). */
   masks?: ReadonlyArray<ReadonlyArray<Tensor | undefined>>,
 ): () => Scope<R> {
+  parseFunction(op, 'f', f);
   return () => {
     const trace = new JvpTrace(newLevel(), op, width, checkNumerics ?? checkNumericsDefault);
     return {

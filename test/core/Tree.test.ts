@@ -1,7 +1,18 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { AdjointError, ArgumentError, grad, item, mul, scalar, ShapeError, sum, type Tensor, tensor, toArray } from '../../src/index.js';
-import { describeDef, flatten, type Leaf, matchTree, sameDef, type TreeDef, unflatten } from '../../src/core/Tree.js';
+import { AdjointError, ArgumentError, grad, item, mul, scalar, ShapeError, sum, type Tensor, tensor, toArray, valueAndGrad, vjp } from '../../src/index.js';
+import {
+  describeDef,
+  flatten,
+  lastCopyHeldMutable,
+  type Leaf,
+  mapTensors,
+  matchTree,
+  ownedCopy,
+  sameDef,
+  type TreeDef,
+  unflatten,
+} from '../../src/core/Tree.js';
 import { thrown } from '../reference.js';
 
 const SEED = { seed: 7, numRuns: 30 } as const;
@@ -211,5 +222,256 @@ describe('pytrees through the transforms', () => {
     expect(toArray(gx)).toEqual([1, 1]);
     expect(gEmpty).toEqual([]);
     expect(Object.isFrozen(gEmpty)).toBe(true);
+  });
+});
+
+// ---- cycles and depth ---------------------------------------------------------------------------------
+
+/** `[[[...[leaf]...]]]`, `depth` arrays deep. */
+function nested(depth: number, leaf: unknown): unknown {
+  let t = leaf;
+  for (let i = 0; i < depth; i++) t = [t];
+  return t;
+}
+
+/** The innermost value of `nested`. */
+function innermost(t: unknown): unknown {
+  let v = t;
+  while (Array.isArray(v)) v = v[0];
+  return v;
+}
+
+/** The nesting depth of `nested` output. */
+function depthOf(t: unknown): number {
+  let d = 0;
+  for (let v = t; Array.isArray(v); v = v[0]) d++;
+  return d;
+}
+
+describe('CYCLIC_TREE', () => {
+  const selfObject = (): Record<string, unknown> => {
+    const o: Record<string, unknown> = { a: 1 };
+    o['self'] = o;
+    return o;
+  };
+  const selfArray = (): unknown[] => {
+    const a: unknown[] = [1];
+    a.push(a);
+    return a;
+  };
+  const indirect = (): Record<string, unknown> => {
+    const o: Record<string, unknown> = { x: 1 };
+    o['b'] = { c: [2, { back: o }] };
+    return o;
+  };
+  /** A cycle whose far end is below the depth where the walk switches from scanning its path to a Set. */
+  const deepCycle = (): unknown[] => {
+    const root: unknown[] = [];
+    let at: unknown[] = root;
+    for (let i = 0; i < 40; i++) {
+      const next: unknown[] = [];
+      at.push(next);
+      at = next;
+    }
+    at.push(root);
+    return root;
+  };
+
+  it('flatten names both places: the object and the enclosing one it is', () => {
+    expectAdjointError(() => flatten('grad', selfObject()), ArgumentError, 'CYCLIC_TREE', ['grad: ', 'the object at .self is the one at the top level']);
+    expectAdjointError(() => flatten('grad', selfArray()), ArgumentError, 'CYCLIC_TREE', ['the array at [1] is the one at the top level']);
+    expectAdjointError(() => flatten('grad', indirect()), ArgumentError, 'CYCLIC_TREE', ['the object at .b.c[1].back is the one at the top level']);
+    expectAdjointError(() => flatten('grad', { w: indirect() }), ArgumentError, 'CYCLIC_TREE', ['.w.b.c[1].back is the one at .w']);
+    expectAdjointError(() => flatten('grad', deepCycle()), ArgumentError, 'CYCLIC_TREE', ['more', 'is the one at the top level']);
+  });
+
+  it('a subtree shared by two parents is not a cycle', () => {
+    const shared = [1, 2];
+    const { leaves, def } = flatten('test', { a: shared, b: shared, c: [shared, [shared]] });
+    expect(leaves).toEqual([1, 2, 1, 2, 1, 2, 1, 2]);
+    expect(describeDef(def)).toBe('{ a: [_, _], b: [_, _], c: [[_, _], [[_, _]]] }');
+    const deepShared = nested(50, shared);
+    expect(flatten('test', [deepShared, deepShared]).leaves).toEqual([1, 2, 1, 2]);
+  });
+
+  it('through the transforms: a cyclic input, output or aux is CYCLIC_TREE, not a stack overflow', () => {
+    const cyc = selfObject();
+    expectAdjointError(() => grad((p: { a: Tensor }) => p.a)(cyc as never), ArgumentError, 'CYCLIC_TREE', ['grad: ']);
+    expectAdjointError(() => valueAndGrad((x: Tensor) => [x, selfArray()] as never)(1), ArgumentError, 'CYCLIC_TREE', ['valueAndGrad: ']);
+    expectAdjointError(() => vjp((x: Tensor) => ({ y: x, more: selfObject() }) as never, tensor(1)), ArgumentError, 'CYCLIC_TREE', ['vjp: ']);
+    expectAdjointError(() => grad((x: Tensor) => [mul(x, x), indirect()] as const, { hasAux: true })(1), ArgumentError, 'CYCLIC_TREE', [
+      'grad: ',
+      'the aux contains itself',
+    ]);
+    // and the library still works afterwards
+    expect(item(grad((x: Tensor) => mul(x, x))(3))).toBe(6);
+  });
+
+  it('mapTensors and ownedCopy refuse cycles, including cycles through Maps and Sets', () => {
+    expectAdjointError(() => mapTensors(selfObject(), (t) => t, 'Log.value', 'value'), ArgumentError, 'CYCLIC_TREE', ['Log.value: ', 'the value contains itself']);
+    expectAdjointError(() => ownedCopy('State.set', 'value', deepCycle()), ArgumentError, 'CYCLIC_TREE', ['State.set: ']);
+    const m = new Map<string, unknown>();
+    m.set('me', [m]);
+    expectAdjointError(() => ownedCopy('State.set', 'value', { m }), ArgumentError, 'CYCLIC_TREE', ['<value 0>[0] is the one at .m']);
+    const s = new Set<unknown>();
+    s.add({ s });
+    expectAdjointError(() => mapTensors([s], (t) => t), ArgumentError, 'CYCLIC_TREE', ['[0]<element 0>.s is the one at [0]']);
+  });
+});
+
+describe('deep trees: every walk is a loop, never a RangeError', () => {
+  const DEEP = 10_000;
+
+  it(`flatten / unflatten / sameDef / describeDef at depth ${DEEP} (and 50,000)`, () => {
+    for (const depth of [DEEP, 50_000]) {
+      const t = nested(depth, 7);
+      const { leaves, def } = flatten('test', t);
+      expect(leaves).toEqual([7]);
+      const back = unflatten(def, [8]);
+      expect(depthOf(back)).toBe(depth);
+      expect(innermost(back)).toBe(8);
+      expect(Object.isFrozen(back)).toBe(true);
+      expect(sameDef(def, flatten('test', back).def)).toBe(true);
+      expect(sameDef(def, flatten('test', nested(depth - 1, 7)).def)).toBe(false);
+      expect(describeDef(def)).toBe('[[[[[[[[[…]]]]]]]]]');
+    }
+  });
+
+  it(`a bad leaf at depth ${DEEP} is NOT_NUMERIC with an abbreviated path`, () => {
+    const err = expectAdjointError(() => flatten('grad', nested(DEEP, 'x')), ArgumentError, 'NOT_NUMERIC', ['[0][0][0][0][0][0]…(9988 more)…[0][0][0][0][0][0] is string']);
+    expect(err.message.length).toBeLessThan(400);
+  });
+
+  it(`grad of a function of a ${DEEP}-deep input returns a ${DEEP}-deep gradient`, () => {
+    const g = grad((t: unknown) => mul(innermost(t) as Tensor, 3))(nested(DEEP, tensor(2)) as never);
+    expect(depthOf(g)).toBe(DEEP);
+    expect(item(innermost(g) as Tensor)).toBe(3);
+  });
+
+  it(`a ${DEEP}-deep output and aux pass through vjp and grad`, () => {
+    const [y, pullback] = vjp((x: Tensor) => nested(DEEP, mul(x, 2)) as unknown as Tensor, tensor(1));
+    expect(depthOf(y)).toBe(DEEP);
+    expect(item(pullback(nested(DEEP, 1) as never)[0])).toBe(2);
+    const [g, aux] = grad((x: Tensor) => [mul(x, x), nested(DEEP, x)] as const, { hasAux: true })(3);
+    expect(item(g)).toBe(6);
+    expect(depthOf(aux)).toBe(DEEP);
+    expect(item(innermost(aux) as Tensor)).toBe(3);
+  });
+
+  it(`mapTensors and ownedCopy at depth ${DEEP}`, () => {
+    const t = tensor(1);
+    const deep = nested(DEEP, { t, m: new Map([['k', t]]) });
+    const mapped = mapTensors(deep, () => tensor(2));
+    expect(depthOf(mapped)).toBe(DEEP);
+    expect(item((innermost(mapped) as { t: Tensor }).t)).toBe(2);
+    expect(mapTensors(deep, (x) => x)).toBe(deep);
+    const copy = ownedCopy('test', 'value', deep);
+    expect(depthOf(copy)).toBe(DEEP);
+    // (not `.not.toBe`: on a mismatch vitest compares the values deeply, recursively)
+    expect(copy === deep).toBe(false);
+    expect((innermost(copy) as { t: Tensor }).t).toBe(t);
+  });
+});
+
+describe('mapTensors', () => {
+  it('returns the value itself when no tensor changed, new frozen containers where one did', () => {
+    const t = tensor([1, 2]);
+    const other = { keep: [1, 'a', null] };
+    const v = { t, other };
+    expect(mapTensors(v, (x) => x)).toBe(v);
+    const out = mapTensors(v, () => tensor(0)) as typeof v;
+    expect(out).not.toBe(v);
+    expect(out.other).toBe(other);
+    expect(Object.isFrozen(out)).toBe(true);
+    expect(Object.isFrozen(v)).toBe(false);
+  });
+
+  it('reaches tensors inside Maps and Sets; class instances are left alone', () => {
+    class Box {
+      constructor(readonly t: Tensor) {}
+    }
+    const box = new Box(tensor(1));
+    const m = new Map<string, unknown>([['a', tensor(1)], ['box', box]]);
+    const out = mapTensors({ m, s: new Set([tensor(1)]) }, () => tensor(5)) as { m: Map<string, unknown>; s: Set<Tensor> };
+    expect(item(out.m.get('a') as Tensor)).toBe(5);
+    expect(out.m.get('box')).toBe(box);
+    expect([...out.s].map(item)).toEqual([5]);
+    expect(item(m.get('a') as Tensor)).toBe(1);
+  });
+});
+
+describe('ownedCopy', () => {
+  it('copies and freezes arrays and plain objects, shares tensors, leaves the caller value alone', () => {
+    const t = tensor([1, 2]);
+    const input = { a: [1, { b: 'x' }], t, n: null, f: Math.max };
+    const copy = ownedCopy('test', 'value', input);
+    expect(copy).toEqual(input);
+    expect(copy).not.toBe(input);
+    expect(copy.a).not.toBe(input.a);
+    expect(copy.t).toBe(t);
+    expect(copy.f).toBe(Math.max);
+    expectDeepFrozen(copy);
+    expect(Object.isFrozen(input)).toBe(false);
+    expect(Object.isFrozen(input.a)).toBe(false);
+    expect(lastCopyHeldMutable()).toBe(false);
+  });
+
+  it('copies typed arrays, ArrayBuffers, DataViews, Maps, Sets and Dates, and says so', () => {
+    const f64 = new Float64Array([1, 2]);
+    const buf = new ArrayBuffer(4);
+    const view = new DataView(new ArrayBuffer(8), 2, 4);
+    const m = new Map([[1, { x: f64 }]]);
+    const s = new Set([1, 2]);
+    const d = new Date(5);
+    const copy = ownedCopy('test', 'value', { f64, buf, view, m, s, d });
+    expect(lastCopyHeldMutable()).toBe(true);
+    expect(copy.f64).not.toBe(f64);
+    expect(Array.from(copy.f64)).toEqual([1, 2]);
+    expect(copy.buf).not.toBe(buf);
+    expect(copy.buf.byteLength).toBe(4);
+    expect(copy.view.byteLength).toBe(4);
+    expect(copy.view.buffer).not.toBe(view.buffer);
+    expect(copy.m).not.toBe(m);
+    expect(copy.m.get(1)!.x).not.toBe(f64);
+    expect(Array.from(copy.m.get(1)!.x)).toEqual([1, 2]);
+    expect([...copy.s]).toEqual([1, 2]);
+    expect(copy.d).not.toBe(d);
+    expect(copy.d.getTime()).toBe(5);
+    f64[0] = 99;
+    expect(copy.f64[0]).toBe(1);
+    // a Map or Set alone is enough to need copies on the way out
+    ownedCopy('test', 'value', { m: new Map() });
+    expect(lastCopyHeldMutable()).toBe(true);
+    ownedCopy('test', 'value', [new Set()]);
+    expect(lastCopyHeldMutable()).toBe(true);
+    ownedCopy('test', 'value', [{ a: 1 }]);
+    expect(lastCopyHeldMutable()).toBe(false);
+  });
+
+  it('refuses class instances and promises, naming the path', () => {
+    class Model {}
+    expectAdjointError(() => ownedCopy('State.set', 'value', { layers: [new Model()] }), ArgumentError, 'INVALID_ARGUMENT', [
+      'State.set: ',
+      'the value at .layers[0] is a Model',
+      'plain objects',
+    ]);
+    expectAdjointError(() => ownedCopy('Log.value', 'value', new WeakMap()), ArgumentError, 'INVALID_ARGUMENT', ['the value at the top level is a WeakMap']);
+    expectAdjointError(() => ownedCopy('Log.value', 'value', { p: Promise.resolve(1) }), ArgumentError, 'ASYNC_FUNCTION', ['the value at .p is a promise']);
+  });
+});
+
+describe('promises', () => {
+  it('flatten of a promise is ASYNC_FUNCTION, and its later rejection is handled', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown): void => void rejections.push(e);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const p = Promise.reject(new Error('late'));
+      expectAdjointError(() => flatten('grad', { x: p }), ArgumentError, 'ASYNC_FUNCTION', ['grad: ', 'the value at .x is a promise']);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
   });
 });

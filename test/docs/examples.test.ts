@@ -39,6 +39,8 @@ function toRunnable(code: string): string {
   return js.replace(/import\s*\{([^}]*)\}\s*from\s*'adjoint'/g, (_, names: string) => `const {${names.replace(/\bas\b/g, ':')}} = lib`);
 }
 
+const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
+
 const files = sources(root);
 const all = files.flatMap((f) => examples(readFileSync(f, 'utf8')).map((code, i) => ({ file: relative(root, f), i, code })));
 
@@ -47,10 +49,10 @@ describe('doc examples', () => {
     expect(all.length).toBeGreaterThan(80);
   });
   for (const { file, i, code } of all) {
-    it(`${file} #${i}`, () => {
+    it(`${file} #${i}`, async () => {
       expect(code).toMatch(/from 'adjoint'/);
-      // eslint-disable-next-line @typescript-eslint/no-implied-eval
-      new Function('lib', 'assert', toRunnable(code))(lib, assert);
+      // an async function body, so an example may `await` (runPromise)
+      await new AsyncFunction('lib', 'assert', toRunnable(code))(lib, assert);
     });
   }
 });

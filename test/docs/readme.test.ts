@@ -74,8 +74,11 @@ function toRunnable(code: string): string {
     .replace(/import\s*\{([^}]*)\}\s*from\s*'([^']+)';?/g, (_, names: string, spec: string) => `const {${names.replace(/\bas\b/g, ':')}} = modules[${JSON.stringify(spec)}];`);
 }
 
+/** An async function constructor, so a block may use top-level `await` (runPromise). */
+const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
+
 /** Runs one block and returns what it printed, one `console.log` call per line, formatted as Node does. */
-function runExample(code: string): string {
+async function runExample(code: string): Promise<string> {
   const js = toRunnable(code);
   for (const m of js.matchAll(/modules\[("[^"]+")\]/g)) {
     const spec = JSON.parse(m[1]!) as string;
@@ -86,8 +89,7 @@ function runExample(code: string): string {
   const original = console.log;
   console.log = (...args: unknown[]) => void printed.push(format(...args));
   try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    new Function('modules', js)(modules);
+    await new AsyncFunction('modules', js)(modules);
   } finally {
     console.log = original;
   }
@@ -137,9 +139,9 @@ describe('README examples', () => {
   });
 
   for (const { line, code, expected } of examples) {
-    it(`README.md:${line} prints what the README says`, () => {
+    it(`README.md:${line} prints what the README says`, async () => {
       expect(code).toMatch(/from 'adjoint'/);
-      const printed = runExample(code);
+      const printed = await runExample(code);
       // a block that prints must show its output; a text block after a silent block would be unchecked prose
       expect(printed === '' ? undefined : printed).toBe(expected?.replace(/\n+$/, ''));
     });

@@ -157,3 +157,40 @@ describe('Fail and Checked', () => {
     expect(isLeft(r)).toBe(true);
   });
 });
+
+describe('Checked: no NaN or Infinity comes out as a Right', () => {
+  it('Checked.div(1, NaN) is a Left (it was Right(NaN)); so are non-finite dividends and overflowing quotients', () => {
+    const nan = leftOf(Checked.div(1, NaN)) as DomainError;
+    expect(nan.code).toBe('DOMAIN_ERROR');
+    expect(nan.message).toContain('a finite, non-zero divisor');
+    expect((leftOf(Checked.div(tensor([1, NaN]), 2)) as DomainError).index).toBe(1);
+    expect((leftOf(Checked.div(Infinity, 2)) as DomainError).message).toContain('a finite dividend');
+    expect((leftOf(Checked.div(1, -Infinity)) as DomainError).code).toBe('DOMAIN_ERROR');
+    const over = leftOf(Checked.div(1e308, 1e-10)) as DomainError;
+    expect(over.message).toContain('a quotient that fits');
+    expect(over.input).toBe(Infinity);
+  });
+
+  it('Checked.log, log1p and sqrt of NaN or Infinity are Lefts (log(Infinity) was Right(Infinity))', () => {
+    for (const v of [NaN, Infinity, -Infinity]) {
+      expect(leftOf(Checked.log(v)).message).toContain('Checked.log: ');
+      expect(leftOf(Checked.log1p(v)).message).toContain('Checked.log1p: ');
+      expect(leftOf(Checked.sqrt(v)).message).toContain('Checked.sqrt: ');
+    }
+  });
+
+  it('operands and Fail.raise arguments are checked where the caller passes them', () => {
+    const code = (f: () => unknown): string | undefined => {
+      try {
+        f();
+      } catch (e) {
+        return (e as AdjointError).code;
+      }
+      return undefined;
+    };
+    expect(code(() => Checked.log('1' as never))).toBe('NOT_NUMERIC');
+    expect(code(() => Checked.div(1, [2] as never))).toBe('NOT_NUMERIC');
+    expect(code(() => Fail.raise('oops' as never))).toBe('INVALID_ARGUMENT');
+    expect(code(() => Fail.either({} as never))).toBe('NOT_A_PROGRAM');
+  });
+});

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { add, grad, item, jvp, Log, mul, Program, run, scalar, sin, Tensor, tensor, toArray } from '../../src/index.js';
+import { AdjointError, add, grad, item, jvp, Log, mul, Program, run, scalar, sin, Tensor, tensor, toArray } from '../../src/index.js';
 
 const SEED = { seed: 11, numRuns: 25 } as const;
 
@@ -108,5 +108,82 @@ describe('Log', () => {
       [3, 3],
       [6, 6],
     ]);
+  });
+});
+
+// ---- the boundary and immutability --------------------------------------------------------------------
+
+const bad = (v: unknown): never => v as never;
+
+function expectCode(f: () => unknown, code: string, ...mentions: string[]): void {
+  let e: unknown;
+  try {
+    f();
+  } catch (caught) {
+    e = caught;
+  }
+  expect(e).toBeInstanceOf(AdjointError);
+  expect((e as AdjointError).code).toBe(code);
+  for (const m of mentions) expect((e as AdjointError).message).toContain(m);
+}
+
+describe('Log: arguments and entries', () => {
+  it('a label that is not a string is INVALID_ARGUMENT (it was recorded as is)', () => {
+    expectCode(() => Log.value(bad(5), 1), 'INVALID_ARGUMENT', 'Log.value: label is the number 5', 'pass a string');
+    expectCode(() => Log.value(bad(undefined), 1), 'INVALID_ARGUMENT', 'label is undefined');
+    expectCode(() => Log.value(bad({ toString: () => 'x' }), 1), 'INVALID_ARGUMENT', 'label is an object with keys toString');
+  });
+
+  it('a cyclic payload is CYCLIC_TREE; a class instance or a promise is refused', () => {
+    const cyc: unknown[] = [1];
+    cyc.push({ back: cyc });
+    expectCode(() => Log.value('c', cyc), 'CYCLIC_TREE', 'Log.value: the value contains itself', 'the array at [1].back is the one at the top level');
+    class Model {}
+    expectCode(() => Log.value('m', { model: new Model() }), 'INVALID_ARGUMENT', 'Log.value: the value at .model is a Model');
+    expectCode(() => Log.value('p', Promise.resolve(1)), 'ASYNC_FUNCTION', 'Log.value');
+  });
+
+  it("an entry holds a frozen copy: changing the caller's object later does not change the log (it did)", () => {
+    const payload = { loss: 1, hist: [1, 2] };
+    const p = Program.flatMap(Log.value('state', payload), () => {
+      payload.loss = 99;
+      payload.hist.push(3);
+      return Program.of('done');
+    });
+    const [, logs] = run(Log.collect(p));
+    expect(logs[0]!.value).toEqual({ loss: 1, hist: [1, 2] });
+    expect(Object.isFrozen(logs[0]!.value)).toBe(true);
+    expect(Object.isFrozen((logs[0]!.value as { hist: number[] }).hist)).toBe(true);
+    expect(Object.isFrozen(payload)).toBe(false);
+    expect(Object.isFrozen(logs[0])).toBe(true);
+  });
+
+  it('typed arrays and Maps in a payload: the log keeps a copy, and each run hands out its own', () => {
+    const data = new Float64Array([1, 2]);
+    const p = Log.value('data', { data, counts: new Map([['a', 1]]) });
+    data[0] = 50;
+    const [, logs] = run(Log.collect(p));
+    const v = logs[0]!.value as { data: Float64Array; counts: Map<string, number> };
+    expect(Array.from(v.data)).toEqual([1, 2]);
+    v.data[1] = -1;
+    v.counts.set('b', 2);
+    const [, again] = run(Log.collect(p));
+    const w = again[0]!.value as typeof v;
+    expect(Array.from(w.data)).toEqual([1, 2]);
+    expect([...w.counts]).toEqual([['a', 1]]);
+  });
+
+  it('a payload nested 10,000 deep is logged', () => {
+    let deep: unknown = tensor(1);
+    for (let i = 0; i < 10_000; i++) deep = { inner: deep };
+    const [, logs] = run(Log.collect(grad((x: Tensor) => Program.map(Log.value('deep', { x, deep }), () => mul(x, 2)))(3)));
+    let v = (logs[0]!.value as { deep: unknown }).deep;
+    let depth = 0;
+    while (!(v instanceof Tensor)) {
+      v = (v as { inner: unknown }).inner;
+      depth++;
+    }
+    expect(depth).toBe(10_000);
+    expect(isConcrete((logs[0]!.value as { x: Tensor }).x)).toBe(true);
   });
 });

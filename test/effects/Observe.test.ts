@@ -86,3 +86,13 @@ describe('Observe', () => {
     },
   );
 });
+
+describe('Observe: arguments', () => {
+  it('observe checks its argument where it is called (it failed only when run)', () => {
+    expect(thrown(() => observe('3' as never)).code).toBe('NOT_NUMERIC');
+    const e = thrown(() => observe(tensor([1, 2])));
+    expect(e.code).toBe('NOT_SIZE_ONE');
+    expect(e.message).toContain('observe: ');
+    expect(thrown(() => Observe.run(5 as never)).code).toBe('NOT_A_PROGRAM');
+  });
+});

@@ -360,3 +360,171 @@ describe('Program: unhandled effects and programmer errors', () => {
     expect(item(grad((x: Tensor) => mul(x, 7))(tensor(1)))).toBe(7);
   });
 });
+
+// ---- the boundary: every argument checked where the caller passes it ------------------------------
+
+/** Runs `f`, expecting an `AdjointError` with `code` whose message contains each of `mentions`. */
+function expectCode(f: () => unknown, code: string, ...mentions: string[]): AdjointError {
+  const e = thrown(f);
+  expect(e).toBeInstanceOf(AdjointError);
+  expect((e as AdjointError).code).toBe(code);
+  for (const m of mentions) expect((e as AdjointError).message).toContain(m);
+  return e as AdjointError;
+}
+
+// a value typed as anything, as JavaScript callers and `any` pass them
+const bad = (v: unknown): never => v as never;
+
+describe('Program: arguments are checked where the caller passes them', () => {
+  it('run of a value that is not a program is NOT_A_PROGRAM (it returned undefined)', () => {
+    expectCode(() => run(bad(5)), 'NOT_A_PROGRAM', 'run: program is the number 5', 'Program.of');
+    expectCode(() => run(bad(undefined)), 'NOT_A_PROGRAM', 'run: program is undefined');
+    expectCode(() => run(bad({ node: { _tag: 'Pure', value: 1 } })), 'NOT_A_PROGRAM', 'an object with keys node');
+    expectCode(() => run(bad(Promise.resolve(1))), 'ASYNC_FUNCTION', 'runPromise');
+  });
+
+  it('Program.all of something that is not an array or record of programs', () => {
+    expectCode(() => Program.all(bad(5)), 'INVALID_ARGUMENT', 'Program.all: programs is the number 5');
+    expectCode(() => Program.all(bad('ab')), 'INVALID_ARGUMENT', 'the string "ab"');
+    expectCode(() => Program.all(bad(new Map())), 'INVALID_ARGUMENT', 'a Map');
+    expectCode(() => Program.all(bad([Program.of(1), 2])), 'NOT_A_PROGRAM', 'programs[1] is the number 2');
+    expectCode(() => Program.all(bad({ a: Program.of(1), b: null })), 'NOT_A_PROGRAM', 'programs.b is null');
+    // eslint-disable-next-line no-sparse-arrays
+    expectCode(() => Program.all(bad([Program.of(1), , Program.of(3)])), 'NOT_A_PROGRAM', 'programs[1] is undefined');
+  });
+
+  it('a flatMap / chain continuation that returns a non-program (it was silently ignored)', () => {
+    expectCode(() => run(Program.flatMap(Program.of(1), () => bad(5))), 'NOT_A_PROGRAM', 'Program.flatMap', 'continuation', 'the number 5');
+    expectCode(() => run(Program.chain(Program.of(1), () => bad(undefined))), 'NOT_A_PROGRAM', 'is undefined');
+    expectCode(() => run(Program.Monad.chain(Program.of(1), () => bad('x'))), 'NOT_A_PROGRAM', 'the string "x"');
+    expectCode(() => run(Program.tap(Program.of(1), () => bad(2))), 'NOT_A_PROGRAM', 'Program.tap: the result of f is the number 2');
+    expectCode(() => run(Program.traverse([1, 2], (n) => bad(n === 2 ? 0 : Program.of(n)))), 'NOT_A_PROGRAM', 'Program.traverse: the result of f for items[1]');
+    expectCode(() => run(Program.defer(() => bad(4))), 'NOT_A_PROGRAM', 'Program.defer: the result of the thunk is the number 4');
+  });
+
+  it('Program.gen yielding a non-program, or a body that is not a generator', () => {
+    const p = Program.gen(function* () {
+      yield bad(5);
+      return 1;
+    });
+    expectCode(() => run(p), 'NOT_A_PROGRAM', 'Program.gen', 'use yield* with a program, not yield', 'the number 5');
+    expectCode(() => run(Program.gen(bad(() => 3)) as Program<unknown>), 'NOT_A_PROGRAM', 'Program.gen', 'should be a generator');
+    expectCode(() => Program.gen(bad(7)), 'INVALID_ARGUMENT', 'Program.gen: body is the number 7');
+    expectCode(() => Program.gen(bad(async function* () {})), 'ASYNC_FUNCTION', 'Program.gen: body is an async generator function');
+  });
+
+  it('every combinator checks its program and function arguments at once', () => {
+    const p = Program.of(1);
+    expectCode(() => Program.flatMap(bad(1), () => p), 'NOT_A_PROGRAM', 'Program.flatMap: p is the number 1');
+    expectCode(() => Program.flatMap(p, bad(1)), 'INVALID_ARGUMENT', 'Program.flatMap: k is the number 1', 'pass a function');
+    expectCode(() => Program.map(p, bad(undefined)), 'INVALID_ARGUMENT', 'Program.map: f is undefined');
+    expectCode(() => Program.map(bad(p)), 'INVALID_ARGUMENT', 'Program.map: f is a Program');
+    expectCode(() => Program.map(bad((n: number) => n))(bad(3)), 'NOT_A_PROGRAM', 'Program.map: p is the number 3');
+    expectCode(() => Program.tap(p, bad(null)), 'INVALID_ARGUMENT', 'Program.tap: f is null');
+    expectCode(() => Program.chain(bad('p'), () => p), 'NOT_A_PROGRAM', 'Program.chain: p is the string "p"');
+    expectCode(() => Program.ap(bad(1), p), 'NOT_A_PROGRAM', 'Program.ap: pf is the number 1');
+    expectCode(() => Program.ap(Program.of((n: number) => n), bad(1)), 'NOT_A_PROGRAM', 'Program.ap: pa is the number 1');
+    expectCode(() => run(Program.ap(bad(Program.of(5)), p)), 'INVALID_ARGUMENT', 'Program.ap: the result of pf is the number 5');
+    expectCode(() => Program.sync(bad(5)), 'INVALID_ARGUMENT', 'Program.sync: thunk is the number 5');
+    expectCode(() => Program.defer(bad({})), 'INVALID_ARGUMENT', 'Program.defer: thunk is an empty object');
+    expectCode(() => Program.traverse(bad(3), (n: number) => Program.of(n)), 'INVALID_ARGUMENT', 'Program.traverse: items is the number 3');
+    expectCode(() => Program.traverse([1], bad('f')), 'INVALID_ARGUMENT', 'Program.traverse: f is the string "f"');
+    expectCode(() => Program.fail(bad('oops')), 'INVALID_ARGUMENT', 'Fail.raise: error is the string "oops"', 'pass an Error');
+  });
+
+  it('async functions are ASYNC_FUNCTION wherever a program step is given', () => {
+    expectCode(() => Program.flatMap(Program.of(1), bad(async () => Program.of(2))), 'ASYNC_FUNCTION', 'Program.flatMap: k is an async function');
+    expectCode(() => Program.map(Program.of(1), bad(async (n: number) => n)), 'ASYNC_FUNCTION', 'Program.map');
+    expectCode(() => Program.sync(async () => 1), 'ASYNC_FUNCTION', 'Program.sync', 'IO.promise');
+    // a plain function that returns a promise is caught when it runs
+    expectCode(() => run(Program.sync(() => Promise.resolve(1))), 'ASYNC_FUNCTION', 'Program.sync: the thunk returned a promise', 'runPromise');
+    expectCode(() => run(Program.flatMap(Program.of(1), () => bad(Promise.resolve(Program.of(2))))), 'ASYNC_FUNCTION', 'Program.flatMap', 'IO.promise');
+  });
+
+  it('a refused promise that later rejects is handled, not an unhandled rejection', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown): void => void rejections.push(e);
+    process.on('unhandledRejection', onRejection);
+    try {
+      expectCode(() => run(Program.sync(() => Promise.reject(new Error('late')))), 'ASYNC_FUNCTION');
+      expectCode(() => run(Program.flatMap(Program.of(1), () => bad(Promise.reject(new Error('late'))))), 'ASYNC_FUNCTION');
+      await new Promise((r) => setTimeout(r, 20));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
+  it('handlers check the program they are given', () => {
+    const key = random.key(0);
+    expectCode(() => State.run({})(bad(1)), 'NOT_A_PROGRAM', 'State.run: program is the number 1');
+    expectCode(() => Random.run(key)(bad(() => Program.of(1))), 'NOT_A_PROGRAM', 'Random.run: program is a function');
+    expectCode(() => Log.collect(bad(undefined)), 'NOT_A_PROGRAM', 'Log.collect');
+    expectCode(() => Log.print(bad([])), 'NOT_A_PROGRAM', 'Log.print');
+    expectCode(() => Fail.either(bad('x')), 'NOT_A_PROGRAM', 'Fail.either');
+  });
+});
+
+describe('Program: programs and the companions cannot be changed', () => {
+  it('assigning to a program changes nothing it does (it used to replace its node)', () => {
+    const p = Program.of(1);
+    const q = Program.map(p, (n) => n + 1);
+    expect(() => {
+      (q as unknown as { node: unknown }).node = { _tag: 'Pure', value: 99 };
+    }).not.toThrow();
+    expect(run(q)).toBe(2);
+    expect(Object.keys(q)).toEqual(['node']);
+    // the prototype all programs share is frozen: its iterator cannot be replaced
+    const proto = Object.getPrototypeOf(p) as Record<symbol, unknown>;
+    expect(Object.isFrozen(proto)).toBe(true);
+    expect(() => {
+      proto[Symbol.iterator] = null;
+    }).toThrow(TypeError);
+    expect(run(Program.gen(function* () { return (yield* p) + 1; }))).toBe(2);
+  });
+
+  it('the companion objects and fp-ts instances are frozen (a replaced Program.map changed every caller)', () => {
+    for (const o of [Program, State, Log, Random, Fail, Program.Functor, Program.Apply, Program.Applicative, Program.Chain, Program.Monad]) {
+      expect(Object.isFrozen(o)).toBe(true);
+    }
+    expect(() => {
+      (Program as { map: unknown }).map = null;
+    }).toThrow(TypeError);
+  });
+
+  it('Program.traverse and Program.all keep what they were given when built', () => {
+    const items = [1, 2];
+    const t = Program.traverse(items, (n) => Program.of(n * 10));
+    items.push(3);
+    expect(run(t)).toEqual([10, 20]);
+    const list = [Program.of('a')];
+    const a = Program.all(list);
+    list.push(Program.of('b'));
+    expect(run(a)).toEqual(['a']);
+  });
+});
+
+describe('Program: data-last combinators for pipe', () => {
+  it('map, flatMap, chain, tap and ap work in pipe', () => {
+    const p = pipe(
+      Program.of(2),
+      Program.map((n: number) => n * 10),
+      Program.flatMap((n: number) => logged('n', n + 1)),
+      Program.tap((n: number) => Log.value('tapped', n)),
+      Program.chain((n: number) => Program.of(`${n}!`)),
+    );
+    expect(run(Log.collect(p))).toEqual([
+      '21!',
+      [
+        { label: 'n', value: 21 },
+        { label: 'tapped', value: 21 },
+      ],
+    ]);
+    expect(run(pipe(Program.of((n: number) => n * 3), Program.ap(Program.of(7))))).toBe(21);
+  });
+
+  it('data-first and data-last give the same program results', () => {
+    const f = (n: number): number => n - 1;
+    expect(run(Program.map(f)(Program.of(5)))).toBe(run(Program.map(Program.of(5), f)));
+  });
+});

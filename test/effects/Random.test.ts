@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { add, grad, item, mean, mul, Program, random, Random, run, scalar, sum, type Tensor, tensor, toArray, toTypedArray } from '../../src/index.js';
+import { AdjointError, add, grad, item, mean, mul, Program, random, Random, run, scalar, sum, type Tensor, tensor, toArray, toTypedArray } from '../../src/index.js';
 
 const SEED = { seed: 11, numRuns: 25 } as const;
 
@@ -91,5 +91,53 @@ describe('Random', () => {
       });
     const g = run(Random.run(random.key(2))(grad(f)(tensor([1, 2, 3]))));
     expect(toArray(g)).toEqual([1, 1, 1]);
+  });
+});
+
+// ---- arguments are checked where the caller passes them ----------------------------------------------
+
+const bad = (v: unknown): never => v as never;
+
+function expectCode(f: () => unknown, code: string, ...mentions: string[]): void {
+  let e: unknown;
+  try {
+    f();
+  } catch (caught) {
+    e = caught;
+  }
+  expect(e).toBeInstanceOf(AdjointError);
+  expect((e as AdjointError).code).toBe(code);
+  for (const m of mentions) expect((e as AdjointError).message).toContain(m);
+}
+
+describe('Random: arguments', () => {
+  it('Random.run of something that is not a key fails at Random.run, not at the first draw', () => {
+    expectCode(() => Random.run(bad(5)), 'INVALID_ARGUMENT', 'Random.run: ', 'random.key(seed)');
+    expectCode(() => Random.run(bad({ _tag: 'Key', words: [1] })), 'INVALID_ARGUMENT', 'Random.run: ');
+    // a program that never draws was run with a bad key silently
+    expectCode(() => run(Random.run(bad('seed'))(Program.of(1))), 'INVALID_ARGUMENT', 'Random.run: ');
+  });
+
+  it("Random.normal and Random.uniform check shape and options with the samplers' rules, naming themselves", () => {
+    expectCode(() => Random.normal(bad(5)), 'INVALID_ARGUMENT', 'Random.normal: shape is the number 5');
+    expectCode(() => Random.normal([2, -1]), 'INVALID_DIMENSION', 'Random.normal: ', 'dimension 1');
+    expectCode(() => Random.uniform([1.5]), 'INVALID_DIMENSION', 'Random.uniform: ');
+    expectCode(() => Random.normal([2], bad(3)), 'INVALID_ARGUMENT', 'Random.normal: options is the number 3');
+    expectCode(() => Random.normal([2], { std: -1 }), 'INVALID_ARGUMENT', 'Random.normal: ', 'std');
+    expectCode(() => Random.normal([2], { mean: NaN }), 'INVALID_ARGUMENT', 'Random.normal: ', 'mean');
+    expectCode(() => Random.normal([2], bad({ dtype: 'int8' })), 'INVALID_DTYPE', 'Random.normal: ');
+    expectCode(() => Random.uniform([2], { minval: 1, maxval: 0 }), 'INVALID_ARGUMENT', 'Random.uniform: ', 'minval');
+    expectCode(() => (Random.split as (...a: unknown[]) => unknown)(3), 'INVALID_ARGUMENT', 'Random.split', 'takes no arguments');
+  });
+
+  it('the shape and options are kept as they were when the program was built', () => {
+    const shape = [2];
+    const options = { mean: 0, std: 1 };
+    const p = Random.normal(shape, options);
+    shape.push(3);
+    options.mean = 1e6;
+    const x = run(Random.run(random.key(0))(p));
+    expect(x.shape).toEqual([2]);
+    expect(toArray(x)).toEqual(toArray(run(Random.run(random.key(0))(Random.normal([2])))));
   });
 });

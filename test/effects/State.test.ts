@@ -253,3 +253,160 @@ describe('State: gradients', () => {
     expect(item(p.b[0]!)).toBe(6);
   });
 });
+
+// ---- the boundary and immutability --------------------------------------------------------------------
+
+const bad = (v: unknown): never => v as never;
+
+function expectCode(f: () => unknown, code: string, ...mentions: string[]): AdjointError {
+  const e = thrown(f);
+  expect(e).toBeInstanceOf(AdjointError);
+  expect(e.code).toBe(code);
+  for (const m of mentions) expect(e.message).toContain(m);
+  return e;
+}
+
+describe('State: arguments are checked where the caller passes them', () => {
+  const c = State.cell<number>('c');
+
+  it('State.set(cell) with no value, or undefined, is INVALID_ARGUMENT (it wrote undefined)', () => {
+    expectCode(() => (State.set as (...a: unknown[]) => unknown)(c), 'INVALID_ARGUMENT', 'State.set: value is undefined', 'State.set(cell, value)');
+    expectCode(() => State.set(c, bad(undefined)), 'INVALID_ARGUMENT', 'State.set: value is undefined', 'null');
+    expect(run(State.run({})(Program.flatMap(State.set(State.cell<null>('n'), null), () => State.get(State.cell<null>('n')))))).toEqual([null, { n: null }]);
+  });
+
+  it('State.modify with a recipe that is not a function (it threw a TypeError when run)', () => {
+    expectCode(() => State.modify(c, bad(5)), 'INVALID_ARGUMENT', 'State.modify: recipe is the number 5', 'pass a function');
+    expectCode(() => State.modify(c, bad(async (v: number) => v + 1)), 'ASYNC_FUNCTION', 'State.modify: recipe is an async function');
+    const promising = State.modify(c, bad((v: number) => Promise.resolve(v + 1)));
+    expectCode(() => run(State.run({ c: 1 })(promising)), 'ASYNC_FUNCTION', 'State.modify', 'promise');
+  });
+
+  it('a cell that is not a cell, or a bad name', () => {
+    for (const [f, op] of [
+      [() => State.get(bad('c')), 'State.get'],
+      [() => State.set(bad({ name: 'c' }), 1), 'State.set'],
+      [() => State.modify(bad(null), (v: number) => v), 'State.modify'],
+      [() => State.version(bad({ _tag: 'Cell', name: 3 })), 'State.version'],
+    ] as const) {
+      expectCode(f, 'INVALID_ARGUMENT', `${op}: cell is`, "State.cell('name')");
+    }
+    expectCode(() => State.cell(bad(3)), 'INVALID_ARGUMENT', 'State.cell: name is the number 3');
+    expectCode(() => State.cell(''), 'INVALID_ARGUMENT', 'non-empty');
+  });
+
+  it('State.run of something that is not a plain object of values', () => {
+    expectCode(() => State.run(bad(5)), 'INVALID_ARGUMENT', 'State.run: initial is the number 5');
+    expectCode(() => State.run(bad([1, 2])), 'INVALID_ARGUMENT', 'an array of length 2');
+    expectCode(() => State.run({ x: bad(undefined) }), 'INVALID_ARGUMENT', 'State.run: the initial value of cell "x" is undefined');
+    class Opt {}
+    expectCode(() => State.run({ x: { inner: new Opt() } }), 'INVALID_ARGUMENT', 'at .inner is a Opt');
+    expectCode(() => State.set(c, bad(new WeakSet())), 'INVALID_ARGUMENT', 'State.set: the value at the top level is a WeakSet');
+  });
+
+  it('a cyclic value (initial, set, modify) is CYCLIC_TREE, not a stack overflow', () => {
+    const cyc: Record<string, unknown> = { a: 1 };
+    cyc['self'] = cyc;
+    expectCode(() => State.run({ x: cyc }), 'CYCLIC_TREE', 'State.run', 'the object at .self is the one at the top level');
+    expectCode(() => State.set(State.cell('x'), cyc), 'CYCLIC_TREE', 'State.set');
+    const o = State.cell<{ a: unknown[] }>('o');
+    const loop = State.modify(o, (d) => {
+      d.a.push(d.a);
+    });
+    expectCode(() => run(State.run({ o: { a: [] } })(loop)), 'CYCLIC_TREE', 'State.modify');
+    const returned = State.modify(o, () => cyc as never);
+    expectCode(() => run(State.run({ o: { a: [] } })(returned)), 'CYCLIC_TREE', 'State.modify');
+  });
+
+  it('a value nested 10,000 deep is stored, read and snapshotted', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const d = State.cell<unknown>('d');
+    const [v, snap] = run(State.run({ d: deep })(Program.flatMap(State.modify(d, (x) => [x]), () => State.get(d))));
+    let depth = 0;
+    for (let x = v; Array.isArray(x); x = x[0]) depth++;
+    expect(depth).toBe(10_001);
+    expect(snap['d']).toBe(v);
+  });
+});
+
+describe('State: nothing handed out can change a version, and no caller can reach one', () => {
+  it('State.set keeps the value as it was when the program was built', () => {
+    const arr = [1, 2];
+    const c = State.cell<number[]>('c');
+    const p = Program.flatMap(State.set(c, arr), () => State.get(c));
+    arr.push(3);
+    const [v] = run(State.run({})(p));
+    expect(v).toEqual([1, 2]);
+    expect(Object.isFrozen(v)).toBe(true);
+    expect(Object.isFrozen(arr)).toBe(false);
+  });
+
+  it('a typed array: the snapshot is not the caller buffer, and neither get nor the snapshot can change a version', () => {
+    const buf = new Float64Array([1, 2]);
+    const w = State.cell<Float64Array>('w');
+    const p = Program.gen(function* () {
+      const a = yield* State.get(w);
+      a[0] = 100; // a copy: the version is unchanged
+      const b = yield* State.get(w);
+      yield* State.modify(w, (x) => {
+        x[1] = 20; // edits its own copy, which becomes version 1
+      });
+      const c = yield* State.get(w);
+      return [a, b, c] as const;
+    });
+    const [[a, b, c], snap] = run(State.run({ w: buf })(p));
+    expect(Array.from(a)).toEqual([100, 2]);
+    expect(Array.from(b)).toEqual([1, 2]);
+    expect(Array.from(c)).toEqual([1, 20]);
+    expect(snap['w']).not.toBe(buf);
+    expect(Array.from(snap['w'] as Float64Array)).toEqual([1, 20]);
+    (snap['w'] as Float64Array)[0] = -1;
+    buf[0] = -2;
+    // a second run starts from the initial value as it was passed
+    const [[, b2]] = run(State.run({ w: buf })(p));
+    expect(Array.from(b2)).toEqual([-2, 2]);
+    const again = State.run({ w: new Float64Array([5]) })(Program.flatMap(State.get(w), (x) => Program.of(x[0])));
+    expect(run(again)[0]).toBe(5);
+  });
+
+  it('a Map or Set (alone or inside an object): each get hands out a copy; modify edits through immer', () => {
+    const m = State.cell<{ seen: Map<string, number>; tags: Set<string> }>('m');
+    const p = Program.gen(function* () {
+      const v = yield* State.get(m);
+      v.seen.set('evil', 666);
+      v.tags.add('evil');
+      yield* State.modify(m, (d) => {
+        d.seen.set('b', 2);
+        d.tags.add('t2');
+      });
+      return yield* State.get(m);
+    });
+    const initial = { seen: new Map([['a', 1]]), tags: new Set(['t1']) };
+    const [v, snap] = run(State.run({ m: initial })(p));
+    expect([...v.seen]).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
+    expect([...v.tags]).toEqual(['t1', 't2']);
+    expect(snap['m']).not.toBe(v);
+    expect((snap['m'] as typeof v).seen).not.toBe(v.seen);
+    expect([...initial.seen]).toEqual([['a', 1]]);
+  });
+
+  it('values without Maps, Sets or typed arrays are handed out as they are: frozen, shared, no copy', () => {
+    const c = State.cell<{ w: Tensor; hist: number[] }>('c');
+    const [[a, b], snap] = run(State.run({ c: { w: tensor([1]), hist: [1] } })(Program.all([State.get(c), State.get(c)] as const)));
+    expect(a).toBe(b);
+    expect(snap['c']).toBe(a);
+    expect(Object.isFrozen(a.hist)).toBe(true);
+  });
+
+  it('the snapshot is typed by the initial state', () => {
+    const [, snap] = run(State.run({ x: 1, w: tensor([1, 2]) })(Program.of('done')));
+    const x: number = snap.x;
+    const w: Tensor = snap.w;
+    expect(x).toBe(1);
+    expect(toArray(w)).toEqual([1, 2]);
+  });
+});

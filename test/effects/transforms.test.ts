@@ -2,13 +2,17 @@ import { fc, test } from '@fast-check/vitest';
 import { isLeft } from 'fp-ts/Either';
 import { describe, expect, it } from 'vitest';
 import {
+  AdjointError,
   add,
+  checkGrads,
   Checked,
   type EffectTag,
   Fail,
   grad,
   hessian,
+  hvp,
   IO,
+  item,
   jacfwd,
   jacrev,
   jvp,
@@ -282,5 +286,87 @@ describe('transforms over effectful programs: effects happen once per forward ex
     const [text] = run(State.run({})(printTape(f)(scalar(2))));
     expect(text).toMatch(/^-- State\.set x@1 := w2$/m);
     expect(text).toMatch(/^w1 +=\s*input 0.* 4$/m);
+  });
+});
+
+// ---- async functions under transforms -----------------------------------------------------------------
+
+describe('transforms refuse async functions and promises, synchronously, leaving no rejection behind', () => {
+  const later = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  // the shape that killed the process: the body goes on after an await, with the trace closed
+  const asyncSquare = async (x: Tensor): Promise<Tensor> => {
+    await later(1);
+    return sum(mul(x, x));
+  };
+  // not async in name, but returns a promise of the same
+  const promiseSquare = (x: Tensor): Promise<Tensor> => later(1).then(() => sum(mul(x, x)));
+  const x = tensor([1, 2]);
+  type F = (x: Tensor) => Tensor;
+  const calls: Array<[string, (f: F) => unknown]> = [
+    ['grad', (f) => grad(f)(x)],
+    ['valueAndGrad', (f) => valueAndGrad(f)(x)],
+    ['vjp', (f) => vjp(f, x)],
+    ['jvp', (f) => jvp(f, [x], [x])],
+    ['jacrev', (f) => jacrev(f)(x)],
+    ['jacfwd', (f) => jacfwd(f)(x)],
+    ['hessian', (f) => hessian(f)(x)],
+    ['hvp', (f) => hvp(f, [x], [x])],
+    ['printTape', (f) => printTape(f)(x)],
+    ['checkGrads', (f) => checkGrads(f, [x])],
+  ];
+
+  const code = (f: () => unknown): [string | undefined, string] => {
+    try {
+      f();
+    } catch (e) {
+      return [(e as AdjointError).code, (e as Error).message];
+    }
+    return [undefined, ''];
+  };
+
+  it('every transform: ASYNC_FUNCTION, thrown at the call, and no unhandled LEAKED_TRACER later', async () => {
+    const unhandled: unknown[] = [];
+    const on = (e: unknown): void => void unhandled.push(e);
+    process.on('unhandledRejection', on);
+    try {
+      for (const [name, call] of calls) {
+        for (const f of [asyncSquare, promiseSquare]) {
+          // a direct async function, and one wrapped in a plain lambda (seen only by its result)
+          for (const g of [f, (y: Tensor) => f(y)]) {
+            const [c, message] = code(() => call(g as unknown as F));
+            expect(c, `${name} of ${f.name}`).toBe('ASYNC_FUNCTION');
+            expect(message).toMatch(/async|promise/);
+          }
+        }
+      }
+      await later(40);
+    } finally {
+      process.off('unhandledRejection', on);
+    }
+    expect(unhandled).toEqual([]);
+    // nothing was left open
+    expect(item(grad((y: Tensor) => mul(y, y))(3))).toBe(6);
+  });
+
+  it('an async function given to grad names async functions and the way out', () => {
+    const [c, message] = code(() => grad(asyncSquare as never)(2));
+    expect(c).toBe('ASYNC_FUNCTION');
+    expect(message).toContain('grad: f is an async function');
+    expect(message).toContain('IO.promise and runPromise');
+  });
+
+  it('a function returning a program whose body turns out to return a promise when the program runs', () => {
+    let first = true;
+    const f = (w: Tensor): unknown => {
+      if (first) {
+        first = false;
+        return Program.of(w);
+      }
+      return Promise.resolve(w);
+    };
+    const p = grad(f as (w: Tensor) => Program<Tensor, never>)(2);
+    const [c] = code(() => run(p));
+    expect(c).toBe('ASYNC_FUNCTION');
+    expect(item(grad((y: Tensor) => mul(y, 4))(1))).toBe(4);
   });
 });

@@ -5,6 +5,7 @@
  * `@ts-expect-error` fails the type check). The runtime assertions check the same programs run.
  */
 import type { Either } from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   AdjointError,
@@ -29,6 +30,7 @@ import {
   random,
   Random,
   run,
+  runPromise,
   State,
   type StateSnapshot,
   type Tensor,
@@ -45,7 +47,7 @@ const all6: Program<number, EffectTag> = Program.of(6);
 
 describe('types: each handler removes exactly its tag', () => {
   it('State.run', () => {
-    expectTypeOf(State.run({})(stateLog)).toEqualTypeOf<Program<readonly [string, StateSnapshot], 'Log'>>();
+    expectTypeOf(State.run({})(stateLog)).toEqualTypeOf<Program<readonly [string, StateSnapshot<{}>], 'Log'>>();
     expectTypeOf(State.run({})(all6)).toEqualTypeOf<Program<readonly [number, StateSnapshot], 'Random' | 'Log' | 'Observe' | 'Fail' | 'IO'>>();
     expect(run(Log.collect(State.run({ n: 1 })(stateLog)))).toEqual([['1', { n: 1 }], [{ label: 'v', value: 1 }]]);
   });
@@ -78,9 +80,10 @@ describe('types: each handler removes exactly its tag', () => {
 
   it('all handlers together give a runnable program', () => {
     const p = IO.run(Observe.run(Fail.either(Log.collect(Random.run(key)(State.run({ n: 1 })(Program.map(State.get(n), (v) => v + 1)))))));
-    expectTypeOf(p).toEqualTypeOf<Program<Either<Error, readonly [readonly [number, StateSnapshot], ReadonlyArray<LogEntry>]>, never>>();
+    type Snap = StateSnapshot<{ n: number }>;
+    expectTypeOf(p).toEqualTypeOf<Program<Either<Error, readonly [readonly [number, Snap], ReadonlyArray<LogEntry>]>, never>>();
     const r = run(p);
-    expectTypeOf(r).toEqualTypeOf<Either<Error, readonly [readonly [number, StateSnapshot], ReadonlyArray<LogEntry>]>>();
+    expectTypeOf(r).toEqualTypeOf<Either<Error, readonly [readonly [number, Snap], ReadonlyArray<LogEntry>]>>();
     expect(r).toEqual({ _tag: 'Right', right: [[2, { n: 1 }], []] });
   });
 });
@@ -176,5 +179,61 @@ describe('types: run refuses unhandled effects', () => {
   it('a pure program runs', () => {
     expectTypeOf(run(Program.of(1))).toEqualTypeOf<number>();
     expect(run(Program.map(Program.of(20), (v) => v + 22))).toBe(42);
+  });
+});
+
+describe('types: State.run types the initial state and the snapshot', () => {
+  it('the snapshot has the initial cells with their types; cells first written in the program are unknown', () => {
+    const w = State.cell<Tensor>('w');
+    const p = State.run({ x: 1, w: tensor([1, 2]), hist: [0.5] })(Program.flatMap(State.set(w, tensor(3)), () => State.get(n)));
+    type Snap = StateSnapshot<{ x: number; w: Tensor; hist: number[] }>;
+    expectTypeOf(p).toEqualTypeOf<Program<readonly [number, Snap], never>>();
+    const snap = {} as Snap;
+    expectTypeOf(snap.x).toEqualTypeOf<number>();
+    expectTypeOf(snap.w).toEqualTypeOf<Tensor>();
+    expectTypeOf(snap.hist).toEqualTypeOf<number[]>();
+    expectTypeOf(snap['other']).toEqualTypeOf<unknown>();
+    // @ts-expect-error the snapshot is read-only
+    snap.x = 2;
+    const [[, s]] = [run(State.run({ x: 1, n: 2 })(State.get(n)))];
+    expectTypeOf(s.x).toEqualTypeOf<number>();
+    expect(s.x).toBe(1);
+  });
+});
+
+describe('types: pipe, Program.of, async', () => {
+  it('map, flatMap, chain, tap and ap are data-last in pipe, and keep the effects', () => {
+    const c = State.cell<number>('c');
+    const p = pipe(
+      Program.of(2),
+      Program.map((k) => k * 2),
+      Program.flatMap((k) => Log.value('k', k)),
+      Program.tap(() => State.get(c)),
+    );
+    expectTypeOf(p).toEqualTypeOf<Program<void, 'Log' | 'State'>>();
+    expectTypeOf(pipe(Program.of(2), Program.chain((k) => Program.of(String(k))))).toEqualTypeOf<Program<string, never>>();
+    expectTypeOf(pipe(Program.of((k: number) => k > 1), Program.ap(IO.call(() => 3)))).toEqualTypeOf<Program<boolean, 'IO'>>();
+    expectTypeOf(Program.map((k: number) => String(k))).toEqualTypeOf<<E>(p: Program<number, E>) => Program<string, E>>();
+    expect(run(Log.collect(State.run({ c: 0 })(p)))).toEqual([[undefined, { c: 0 }], [{ label: 'k', value: 4 }]]);
+  });
+
+  it('Program.of has no effects', () => {
+    expectTypeOf(Program.of(tensor(1))).toEqualTypeOf<Program<Tensor, never>>();
+    expectTypeOf(Program.of({ a: [1] })).toEqualTypeOf<Program<{ a: number[] }, never>>();
+    expectTypeOf(run(Program.of('x'))).toEqualTypeOf<string>();
+  });
+
+  it('IO.promise gives the awaited type; runPromise a promise; IO.call refuses promise-returning thunks', async () => {
+    expectTypeOf(IO.promise(async () => 5)).toEqualTypeOf<Program<number, 'IO'>>();
+    expectTypeOf(IO.promise(() => Promise.resolve(tensor(1)))).toEqualTypeOf<Program<Tensor, 'IO'>>();
+    expectTypeOf(runPromise(IO.run(IO.promise(async () => 'a')))).toEqualTypeOf<Promise<string>>();
+    // @ts-expect-error IO is not handled
+    await expect(runPromise(IO.promise(async () => 1))).rejects.toThrow(/IO\.run/);
+    // @ts-expect-error an async thunk belongs in IO.promise
+    expect(() => IO.call(async () => 5)).toThrow(AdjointError);
+    // @ts-expect-error so does a thunk returning a promise
+    const p = IO.call(() => Promise.resolve(5));
+    expect(() => run(IO.run(p))).toThrow(/IO\.promise/);
+    expect(await runPromise(IO.run(IO.promise(async () => 'a')))).toBe('a');
   });
 });
