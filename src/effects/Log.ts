@@ -33,6 +33,15 @@ interface Record {
   readonly mutable: boolean;
 }
 
+/** `String(v)`, or its tag for a value with no string form (an object with a null prototype). */
+function show(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
 const handOut = (r: Record): LogEntry => Object.freeze({ label: r.label, value: r.mutable ? ownedCopy('Log.collect', 'value', r.value) : r.value });
 
 function logHandler(emit: ((entry: LogEntry) => void) | undefined): Handler<Record[]> {
@@ -84,5 +93,5 @@ export const Log = Object.freeze({
     handle('Log.collect', program, logHandler(undefined) as Handler<unknown>),
   /** The handler that prints each entry as it happens (`label: value`) and returns the result. */
   print: <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Log'>> =>
-    handle('Log.print', program, logHandler((e) => console.log(`${e.label}: ${String(e.value)}`)) as Handler<unknown>),
+    handle('Log.print', program, logHandler((e) => console.log(`${e.label}: ${show(e.value)}`)) as Handler<unknown>),
 } as const);

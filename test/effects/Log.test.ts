@@ -173,6 +173,15 @@ describe('Log: arguments and entries', () => {
     expect([...w.counts]).toEqual([['a', 1]]);
   });
 
+  it('Log.print prints a value with no string form (a null-prototype object) instead of throwing a TypeError', () => {
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const bare = Object.create(null) as Record<string, number>;
+    bare['a'] = 1;
+    run(Log.print(Log.value('bare', bare)));
+    expect(lines).toEqual(['bare: [object Object]']);
+  });
+
   it('a payload nested 10,000 deep is logged', () => {
     let deep: unknown = tensor(1);
     for (let i = 0; i < 10_000; i++) deep = { inner: deep };
