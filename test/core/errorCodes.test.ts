@@ -25,18 +25,22 @@ import {
   expandDims,
   Fail,
   grad,
+  IO,
   item,
   jacrev,
   jvp,
   log,
+  Log,
   logSoftmax,
   matmul,
   mul,
   pad,
   Program,
   random,
+  Random,
   reshape,
   run,
+  runPromise,
   scalar,
   setCheckNumerics,
   slice,
@@ -69,6 +73,13 @@ function raiseLeft(p: Program<unknown, 'Fail'>): never {
   const r = run(Fail.either(p));
   if (!isLeft(r)) throw new Error('expected a Left');
   throw r.left;
+}
+
+/** An array that contains itself. */
+function cyclicArray(): unknown[] {
+  const a: unknown[] = [1];
+  a.push({ back: a });
+  return a;
 }
 
 /** A tracer of a `grad` call that has returned. */
@@ -165,6 +176,16 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['grad with hasAux, not a pair', () => grad((x: Tensor) => x, { hasAux: true })(scalar(1))],
     ['jvp, primals not an array', () => jvp((x: Tensor) => x, scalar(1) as unknown as [Tensor], [scalar(1)])],
     ['State.modify of a tensor, recipe returns nothing', () => run(State.run({ c: tensor(1) })(State.modify(cell, () => undefined as never)))],
+    ['State.set with no value', () => (State.set as (...a: unknown[]) => unknown)(cell)],
+    ['State.modify, a recipe that is not a function', () => State.modify(cell, 5 as never)],
+    ['a State value that cannot be copied (a class instance)', () => State.run({ c: new (class Model {})() })],
+    ['a cell that is not a cell', () => State.get({ name: 'c' } as never)],
+    ['a Log label that is not a string', () => Log.value(5 as never, 1)],
+    ['IO.call of a non-function', () => IO.call(5 as never)],
+    ['Random.normal, a shape that is not an array', () => Random.normal(5 as never)],
+    ['Random.run, not a key', () => Random.run(5 as never)],
+    ['Program.all of a number', () => Program.all(5 as never)],
+    ['Fail.raise of a non-Error', () => Fail.raise('oops' as never)],
     ['random, not a key', () => random.normal(5 as unknown as ReturnType<typeof random.key>, [2])],
     ['random.threefry2x32, not a word pair', () => random.threefry2x32([1, 2.5] as unknown as [number, number], [0, 0])],
     ['random.key, a fractional seed', () => random.key(1.5)],
@@ -246,6 +267,38 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
       () => grad(customJvp((x: Tensor) => exp(x), ([x]: [Tensor], [t]: [Tensor | undefined]) => [exp(x), add(t!, 1)] as const))(scalar(1)),
     ],
   ],
+  CYCLIC_TREE: [
+    ['a cyclic grad input (flatten)', () => grad((t: Tensor[]) => t[0]!)(cyclicArray() as unknown as Tensor[])],
+    ['a cyclic output', () => vjp((_x: Tensor) => cyclicArray() as unknown as Tensor, scalar(1))],
+    ['a cyclic aux (mapTensors)', () => grad((x: Tensor) => [x, cyclicArray()] as const, { hasAux: true })(scalar(1))],
+    ['a cyclic Log payload (ownedCopy)', () => Log.value('c', cyclicArray())],
+    ['a cyclic initial State value', () => State.run({ c: cyclicArray() })],
+    ['a cyclic State.set value', () => State.set(cell, cyclicArray() as never)],
+    ['a cyclic value written by State.modify', () => run(State.run({ c: 1 })(State.modify(cell, () => cyclicArray() as never)))],
+    ['a cyclic IO result', () => run(IO.run(IO.call(() => cyclicArray())))],
+  ],
+  NOT_A_PROGRAM: [
+    ['run of a number', () => run(5 as unknown as Program<number>)],
+    ['runPromise of a number', () => runPromise(5 as unknown as Program<number>)],
+    ['an element of Program.all', () => Program.all([Program.of(1), 2] as never)],
+    ['a combinator given a non-program', () => (Program.map as (...a: unknown[]) => unknown)(5, (n: number) => n)],
+    ['a handler given a non-program', () => Log.collect(5 as never)],
+    ['a flatMap continuation returning a non-program (when run)', () => run(Program.flatMap(Program.of(1), () => 5 as never))],
+    ['a Program.gen yield of a non-program (when run)', () => run(Program.gen(function* () { yield 5 as never; }) as Program<unknown>)],
+    ['Program.defer returning a non-program (when run)', () => run(Program.defer(() => 5 as never))],
+    ['Program.tap, f returning a non-program (when run)', () => run(Program.tap(Program.of(1), () => 5 as never))],
+  ],
+  ASYNC_FUNCTION: [
+    ['grad of an async function', () => grad(async (x: Tensor) => x)(scalar(1))],
+    ['grad of a function returning a promise', () => grad((x: Tensor) => Promise.resolve(x) as unknown as Tensor)(scalar(1))],
+    ['a combinator given an async function', () => Program.flatMap(Program.of(1), (async () => Program.of(2)) as never)],
+    ['a promise inside an output tree (flatten)', () => jvp((x: Tensor) => [x, Promise.resolve(1)] as unknown as Tensor, [scalar(1)], [scalar(1)])],
+    ['a promise in a Log payload (ownedCopy)', () => Log.value('p', { p: Promise.resolve(1) })],
+    ['Program.sync returning a promise (when run)', () => run(Program.sync(() => Promise.resolve(1)))],
+    ['IO.call returning a promise (when run)', () => run(IO.run(IO.call((() => Promise.resolve(1)) as () => never)))],
+    ['IO.promise under run', () => run(IO.run(IO.promise(async () => 1)))],
+    ['a continuation returning a promise (when run)', () => run(Program.flatMap(Program.of(1), () => Promise.resolve(Program.of(2)) as never))],
+  ],
   UNHANDLED_EFFECT: [
     ['run of a program with an effect left', () => run(State.get(cell) as unknown as Program<unknown>)],
     ['under grad', () => run(grad((x: Tensor) => Program.map(State.get(cell), (w) => mul(x, w)))(scalar(1)) as unknown as Program<unknown>)],
@@ -277,21 +330,6 @@ const PENDING: { readonly [C in ErrorCode]?: Entries } = {
     ['a comparison', () => (tensor(2) as unknown as number) > 0],
     ['Math.max', () => Math.max(tensor(2) as unknown as number, 0)],
   ],
-  CYCLIC_TREE: [
-    [
-      'a cyclic grad input',
-      () => {
-        const a: unknown[] = [scalar(1)];
-        a.push(a);
-        return grad((t: Tensor[]) => t[0]!)(a as unknown as Tensor[]);
-      },
-    ],
-  ],
-  NOT_A_PROGRAM: [
-    ['run of a number', () => run(5 as unknown as Program<number>)],
-    ['Program.all of a number', () => Program.all(5 as never)],
-  ],
-  ASYNC_FUNCTION: [['grad of an async function', () => grad(async (x: Tensor) => x)(scalar(1))]],
   // no throw site on main: kept in ERROR_CODES for a primitive without a derivative rule
   MISSING_RULE: [],
 };
