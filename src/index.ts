@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-export { AdjointError, ArgumentError, AxisError, ERROR_CODES, type ErrorCode, IndexError, ShapeError } from './core/errors.js';
+export { AdjointError, ArgumentError, AxisError, ERROR_CODES, type ErrorCode, IndexError, LinAlgError, ShapeError } from './core/errors.js';
 export type { Shape } from './core/shape.js';
 export { type DType, item, type NestedArray, Tensor, toArray, toTypedArray } from './core/Tensor.js';
 export {
@@ -58,6 +58,10 @@ export {
 } from './rules/elementwise.js';
 export { logSoftmax, logsumexp, max, mean, min, type ReduceOptions, softmax, sum } from './rules/reduction.js';
 export { dot, matmul, outer } from './rules/linalg.js';
+export { diagonal, trace, tril, triu } from './rules/matrix.js';
+export { cholesky, det, inv, slogdet, solve, triangularSolve, type TriangularSolveOptions } from './rules/solve.js';
+export { eigh, qr } from './rules/decompositions.js';
+export { norm, type NormOptions, type NormOrder } from './rules/norm.js';
 export { broadcastTo, concat, expandDims, pad, reshape, slice, squeeze, stack, take, transpose } from './rules/structure.js';
 export { GradCheckError } from './core/errors.js';
 export type { Leaf, Tree } from './core/Tree.js';

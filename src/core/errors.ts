@@ -26,6 +26,8 @@
  *   `NONLINEAR_RULE` (a custom rule's tangent or cotangent map, transposed for the other mode, is
  *   not linear)
  * - effects: `UNHANDLED_EFFECT`, `DOMAIN_ERROR`, `STATE_UNSET`
+ * - linear algebra: `SINGULAR_MATRIX` (a solve, inverse or derivative met a matrix with an exactly
+ *   zero pivot), `NOT_POSITIVE_DEFINITE` (`cholesky` met a non-positive pivot)
  *
  * @example
  * import { ERROR_CODES, reshape, zeros, AdjointError } from 'adjoint'
@@ -66,6 +68,8 @@ export const ERROR_CODES = [
   'UNHANDLED_EFFECT',
   'DOMAIN_ERROR',
   'STATE_UNSET',
+  'SINGULAR_MATRIX',
+  'NOT_POSITIVE_DEFINITE',
 ] as const;
 
 /**
@@ -132,6 +136,20 @@ export class IndexError extends AdjointError {}
  * @since 0.1.0
  */
 export class ArgumentError extends AdjointError {}
+
+/**
+ * A matrix the operation cannot handle: singular where an inverse is needed (`SINGULAR_MATRIX`),
+ * not positive definite for `cholesky` (`NOT_POSITIVE_DEFINITE`). The message names the op, the
+ * matrix's shape and, for a batch, which matrix.
+ *
+ * @example
+ * import { inv, tensor, LinAlgError } from 'adjoint'
+ * assert.throws(() => inv(tensor([[1, 2], [2, 4]])), (e) => e instanceof LinAlgError && e.code === 'SINGULAR_MATRIX')
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class LinAlgError extends AdjointError {}
 
 /** Formats a shape the way messages print it: `[2, 3]`, `[]` for a scalar. */
 export const formatShape = (shape: ReadonlyArray<number>): string => `[${shape.join(', ')}]`;

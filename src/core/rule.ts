@@ -76,9 +76,12 @@ export const ruleTable: Array<Rule<unknown>> = [];
 
 /**
  * Where a sample argument is drawn from: `real` (standard normal), `positive` ([0.5, 2]), `unit`
- * ((-0.9, 0.9)), `awayFromZero` (±[0.5, 2]: keeps finite differences off kinks at 0).
+ * ((-0.9, 0.9)), `awayFromZero` (±[0.5, 2]: keeps finite differences off kinks at 0). For matrices
+ * (the last two axes): `invertible` (±[1.5, 2.5] on the diagonal plus normal noise of scale 0.3
+ * everywhere: full rank and well-conditioned, square or not), `spd` (M Mᵀ / n + I with M standard
+ * normal: symmetric positive definite, eigenvalues in about [1, 5]).
  */
-export type Domain = 'real' | 'positive' | 'unit' | 'awayFromZero';
+export type Domain = 'real' | 'positive' | 'unit' | 'awayFromZero' | 'invertible' | 'spd';
 
 /** One sample argument: random from `domain`, or fixed `values` (indices, masks). `constant`
  * arguments are not differentiated (indices, conditions). */

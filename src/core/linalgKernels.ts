@@ -1,0 +1,471 @@
+/**
+ * Dense linear-algebra kernels on plain typed arrays: LU with partial pivoting (solve, inverse,
+ * determinant), Cholesky, triangular solves, and the matrix-structure kernels (diagonal, its
+ * embedding, trace, triangles). Each works on the last two axes of a tensor, one matrix of the batch
+ * at a time, on a float64 working copy: inputs are never written, and a float32 result is rounded
+ * once, on store. Decompositions with several factors (QR, eigh) are in `decompositionKernels.ts`.
+ *
+ * The factorizations are blocked: a panel of NB columns is factored with row operations, and the
+ * trailing matrix is updated with one `gemm` (the packed, register-tiled matrix product behind
+ * `matmul`), where most of the work is. That is what separates them from the textbook triple loop
+ * (bench/linalg.ts measures both).
+ *
+ * Failures the kernel alone can see (an exactly zero pivot, a non-positive Cholesky pivot) are
+ * thrown here as `LinAlgError`s naming the op, the matrix's shape and, in a batch, which matrix.
+ *
+ * @since 0.1.0
+ */
+import { formatShape, LinAlgError } from './errors.js';
+import { gemm } from './matmul.js';
+import { type Shape, sizeOf } from './shape.js';
+import { allocate, dataOf, type DType, type FloatArray, fromData, makeScalar, type Tensor } from './Tensor.js';
+
+/** Columns per panel of the blocked factorizations: the panel's row operations stay in L1, and the trailing update is one gemm call per panel. */
+const NB = 32;
+
+/** The number of matrices in a batch of `shape` (its leading axes). */
+export const batchSize = (shape: Shape): number => sizeOf(shape.slice(0, -2));
+
+/** How an error names matrix `t` of an input of `shape`. */
+function describeMatrix(shape: Shape, t: number): string {
+  const m = formatShape(shape.slice(-2));
+  return shape.length === 2 ? `the matrix of shape ${m}` : `matrix ${t} (of shape ${m}) in the batch of shape ${formatShape(shape)}`;
+}
+
+/** `SINGULAR_MATRIX` for matrix `t` of an input of `shape`, whose pivot `k` is exactly 0. */
+export function singularError(op: string, shape: Shape, t: number, what: string): LinAlgError {
+  return new LinAlgError(
+    'SINGULAR_MATRIX',
+    op,
+    `${describeMatrix(shape, t)} is singular (${what}); ${op} needs an invertible matrix: check the input for dependent rows or columns, or regularise it (add a multiple of eye(n))`,
+  );
+}
+
+/** A float64 working copy of matrix `t` (`size` elements) of a batch. */
+function readMatrix(src: FloatArray, t: number, size: number): Float64Array {
+  return new Float64Array(src.subarray(t * size, (t + 1) * size));
+}
+
+// ---- LU ------------------------------------------------------------------------------------------
+
+/** What `luFactor` found: the sign of the row permutation and the first exactly zero pivot (-1: none). */
+export interface LuInfo {
+  readonly sign: number;
+  readonly zeroPivot: number;
+}
+
+function swapRows(a: Float64Array, n: number, p: number, q: number): void {
+  for (let j = 0, i = p * n, k = q * n; j < n; j++, i++, k++) {
+    const t = a[i]!;
+    a[i] = a[k]!;
+    a[k] = t;
+  }
+}
+
+/**
+ * In-place LU factorization with partial pivoting of the n x n row-major `a`: afterwards `a` holds U
+ * on and above the diagonal and the unit lower L below it, with P A = L U where row i of P A is row
+ * `perm[i]` of A. An exactly zero pivot (its whole column below is zero) is recorded and skipped, as
+ * LAPACK's getrf does, so the determinant of a singular matrix comes out 0.
+ */
+export function luFactor(a: Float64Array, n: number, perm: Int32Array): LuInfo {
+  for (let i = 0; i < n; i++) perm[i] = i;
+  let sign = 1;
+  let zeroPivot = -1;
+  let tmp: Float64Array | undefined;
+  for (let k0 = 0; k0 < n; k0 += NB) {
+    const k1 = Math.min(k0 + NB, n);
+    // the panel: columns k0..k1 of every row below k0, with whole-row swaps
+    for (let k = k0; k < k1; k++) {
+      let p = k;
+      let best = -1;
+      // a NaN wins the pivot search, so it propagates instead of passing for a zero column
+      for (let i = k, o = k * n + k; i < n; i++, o += n) {
+        const v = Math.abs(a[o]!);
+        if (!(v <= best)) {
+          best = v;
+          p = i;
+        }
+      }
+      if (p !== k) {
+        swapRows(a, n, p, k);
+        const t = perm[p]!;
+        perm[p] = perm[k]!;
+        perm[k] = t;
+        sign = -sign;
+      }
+      const kk = k * n + k;
+      const pivot = a[kk]!;
+      if (pivot === 0) {
+        if (zeroPivot < 0) zeroPivot = k;
+        continue;
+      }
+      for (let i = k + 1; i < n; i++) {
+        const ik = i * n + k;
+        const l = a[ik]! / pivot;
+        a[ik] = l;
+        if (l === 0) continue;
+        for (let ij = ik + 1, kj = kk + 1, end = i * n + k1; ij < end; ij++, kj++) a[ij] = a[ij]! - l * a[kj]!;
+      }
+    }
+    if (k1 === n) break;
+    // U12 = L11⁻¹ A12: the panel's rows, right of it
+    for (let k = k0; k < k1; k++) {
+      for (let i = k + 1; i < k1; i++) {
+        const l = a[i * n + k]!;
+        if (l === 0) continue;
+        for (let ij = i * n + k1, kj = k * n + k1, end = (i + 1) * n; ij < end; ij++, kj++) a[ij] = a[ij]! - l * a[kj]!;
+      }
+    }
+    // A22 -= L21 U12, the bulk of the work, as one matrix product
+    const m2 = n - k1;
+    tmp ??= new Float64Array(m2 * m2);
+    gemm(m2, m2, k1 - k0, a, k1 * n + k0, n, 1, a, k0 * n + k1, n, 1, tmp, 0);
+    for (let i = 0; i < m2; i++) {
+      for (let ij = (k1 + i) * n + k1, t = i * m2, end = t + m2; t < end; ij++, t++) a[ij] = a[ij]! - tmp[t]!;
+    }
+  }
+  return { sign, zeroPivot };
+}
+
+/** Solves A X = B in place given `luFactor`'s output; `b` is n x m row-major and is overwritten with X. */
+export function luSolve(lu: Float64Array, n: number, perm: Int32Array, b: Float64Array, m: number): void {
+  // X = P B
+  const pb = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) pb.set(b.subarray(perm[i]! * m, (perm[i]! + 1) * m), i * m);
+  // L Y = P B (unit diagonal), then U X = Y, as row operations on the right-hand sides
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const l = lu[i * n + j]!;
+      if (l === 0) continue;
+      for (let c = i * m, d = j * m, end = c + m; c < end; c++, d++) pb[c] = pb[c]! - l * pb[d]!;
+    }
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = i + 1; j < n; j++) {
+      const u = lu[i * n + j]!;
+      if (u === 0) continue;
+      for (let c = i * m, d = j * m, end = c + m; c < end; c++, d++) pb[c] = pb[c]! - u * pb[d]!;
+    }
+    const r = 1 / lu[i * n + i]!;
+    for (let c = i * m, end = c + m; c < end; c++) pb[c] = pb[c]! * r;
+  }
+  b.set(pb);
+}
+
+/**
+ * X = A⁻¹ B for a batch: `a` is [..., n, n], `b` [..., n, m] with the same leading axes. An exactly
+ * zero pivot is `SINGULAR_MATRIX`.
+ */
+export function solveKernel(op: string, a: Tensor, b: Tensor, dtype: DType): Tensor {
+  const n = a.shape[a.ndim - 1]!;
+  const m = b.shape[b.ndim - 1]!;
+  const batches = batchSize(a.shape);
+  const out = allocate(dtype, batches * n * m);
+  const aData = a.size === 0 ? new Float64Array(0) : dataOf(a);
+  const bData = b.size === 0 ? new Float64Array(0) : dataOf(b);
+  const perm = new Int32Array(n);
+  for (let t = 0; t < batches; t++) {
+    const lu = readMatrix(aData, t, n * n);
+    const { zeroPivot } = luFactor(lu, n, perm);
+    if (zeroPivot >= 0) throw singularError(op, a.shape, t, `pivot ${zeroPivot} of its LU factorization is exactly 0`);
+    const x = readMatrix(bData, t, n * m);
+    luSolve(lu, n, perm, x, m);
+    out.set(x, t * n * m);
+  }
+  return fromData(b.shape, dtype, out);
+}
+
+/** A⁻¹ for a batch [..., n, n]; `SINGULAR_MATRIX` at an exactly zero pivot. */
+export function invKernel(op: string, a: Tensor, dtype: DType): Tensor {
+  const n = a.shape[a.ndim - 1]!;
+  const batches = batchSize(a.shape);
+  const out = allocate(dtype, batches * n * n);
+  const aData = a.size === 0 ? new Float64Array(0) : dataOf(a);
+  const perm = new Int32Array(n);
+  for (let t = 0; t < batches; t++) {
+    const lu = readMatrix(aData, t, n * n);
+    const { zeroPivot } = luFactor(lu, n, perm);
+    if (zeroPivot >= 0) throw singularError(op, a.shape, t, `pivot ${zeroPivot} of its LU factorization is exactly 0`);
+    const x = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) x[i * n + i] = 1;
+    luSolve(lu, n, perm, x, n);
+    out.set(x, t * n * n);
+  }
+  return fromData(a.shape, dtype, out);
+}
+
+/**
+ * Determinants from LU, per matrix of a batch [..., n, n], as `[sign, log|det|]` pairs or as the
+ * determinant itself. A singular matrix has sign 0 and log|det| = -Infinity (det 0), as in NumPy;
+ * the determinant of a 0 x 0 matrix is 1.
+ */
+function luDeterminants(a: Tensor): { sign: Float64Array; logAbs: Float64Array; det: Float64Array } {
+  const n = a.shape[a.ndim - 1]!;
+  const batches = batchSize(a.shape);
+  const aData = a.size === 0 ? new Float64Array(0) : dataOf(a);
+  const perm = new Int32Array(n);
+  const sign = new Float64Array(batches);
+  const logAbs = new Float64Array(batches);
+  const det = new Float64Array(batches);
+  for (let t = 0; t < batches; t++) {
+    const lu = readMatrix(aData, t, n * n);
+    const info = luFactor(lu, n, perm);
+    let s = info.sign;
+    let l = 0;
+    let d = info.sign;
+    for (let i = 0; i < n; i++) {
+      const u = lu[i * n + i]!;
+      if (u < 0) s = -s;
+      else if (u !== u) s = NaN;
+      l += Math.log(Math.abs(u));
+      d *= u;
+    }
+    sign[t] = info.zeroPivot >= 0 ? 0 : s;
+    logAbs[t] = l;
+    det[t] = d;
+  }
+  return { sign, logAbs, det };
+}
+
+const batchTensor = (shape: Shape, dtype: DType, data: Float64Array): Tensor =>
+  shape.length === 0 ? makeScalar(data[0]!, dtype) : fromData(shape, dtype, dtype === 'float64' ? data : Float32Array.from(data));
+
+/** det(A) for a batch [..., n, n]: the product of the LU pivots times the permutation's sign. */
+export function detKernel(a: Tensor, dtype: DType): Tensor {
+  return batchTensor(a.shape.slice(0, -2), dtype, luDeterminants(a).det);
+}
+
+/** `[sign(det A), log|det A|]` for a batch [..., n, n], from the LU pivots (no overflow). */
+export function slogdetKernel(a: Tensor, dtype: DType): [Tensor, Tensor] {
+  const { sign, logAbs } = luDeterminants(a);
+  const shape = a.shape.slice(0, -2);
+  return [batchTensor(shape, dtype, sign), batchTensor(shape, dtype, logAbs)];
+}
+
+// ---- Cholesky ------------------------------------------------------------------------------------
+
+/**
+ * In-place Cholesky factorization of the symmetric n x n row-major `a` (only its lower triangle is
+ * read): afterwards `a` holds L (zero above the diagonal) with A = L Lᵀ. Returns -1, or the first
+ * pivot that is not positive (the leading minor of that size is not positive definite).
+ */
+export function choleskyFactor(a: Float64Array, n: number): { failedAt: number; pivot: number } {
+  let tmp: Float64Array | undefined;
+  for (let k0 = 0; k0 < n; k0 += NB) {
+    const k1 = Math.min(k0 + NB, n);
+    // the panel, left-looking within it: earlier panels were already subtracted by the gemm below
+    for (let j = k0; j < k1; j++) {
+      const jRow = j * n;
+      let s = a[jRow + j]!;
+      for (let k = jRow + k0, end = jRow + j; k < end; k++) s -= a[k]! * a[k]!;
+      if (!(s > 0)) return { failedAt: j, pivot: s };
+      const ljj = Math.sqrt(s);
+      a[jRow + j] = ljj;
+      const r = 1 / ljj;
+      for (let i = j + 1; i < n; i++) {
+        const iRow = i * n;
+        let d = a[iRow + j]!;
+        for (let p = iRow + k0, q = jRow + k0, end = iRow + j; p < end; p++, q++) d -= a[p]! * a[q]!;
+        a[iRow + j] = d * r;
+      }
+    }
+    if (k1 === n) break;
+    // A22 -= L21 L21ᵀ, lower triangle only: one gemm per block row, up to and including its diagonal block
+    const kb = k1 - k0;
+    tmp ??= new Float64Array(NB * n);
+    for (let r0 = k1; r0 < n; r0 += NB) {
+      const r1 = Math.min(r0 + NB, n);
+      const cols = r1 - k1;
+      gemm(r1 - r0, cols, kb, a, r0 * n + k0, n, 1, a, k1 * n + k0, 1, n, tmp, 0);
+      for (let i = r0; i < r1; i++) {
+        const t = (i - r0) * cols;
+        for (let j = k1, ij = i * n + k1; j <= i; j++, ij++) a[ij] = a[ij]! - tmp[t + j - k1]!;
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) a.fill(0, i * n + i + 1, (i + 1) * n);
+  return { failedAt: -1, pivot: 0 };
+}
+
+/**
+ * L with (A + Aᵀ)/2 = L Lᵀ for a batch [..., n, n]; `NOT_POSITIVE_DEFINITE` when a pivot is not
+ * positive. The input is symmetrized first (as JAX does), so the result is a function of every
+ * entry and its derivative is defined for any direction.
+ */
+export function choleskyKernel(op: string, a: Tensor, dtype: DType): Tensor {
+  const n = a.shape[a.ndim - 1]!;
+  const batches = batchSize(a.shape);
+  const out = allocate(dtype, batches * n * n);
+  const aData = a.size === 0 ? new Float64Array(0) : dataOf(a);
+  for (let t = 0; t < batches; t++) {
+    const w = readMatrix(aData, t, n * n);
+    symmetrize(w, n);
+    const { failedAt, pivot } = choleskyFactor(w, n);
+    if (failedAt >= 0) {
+      throw new LinAlgError(
+        'NOT_POSITIVE_DEFINITE',
+        op,
+        `${describeMatrix(a.shape, t)} is not positive definite (pivot ${failedAt} of the factorization is ${pivot}, not positive); ` +
+          'cholesky needs a symmetric positive-definite matrix: check the input, or add a multiple of eye(n) to regularise it',
+      );
+    }
+    out.set(w, t * n * n);
+  }
+  return fromData(a.shape, dtype, out);
+}
+
+/** (A + Aᵀ)/2 in place. */
+export function symmetrize(a: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const v = 0.5 * (a[i * n + j]! + a[j * n + i]!);
+      a[i * n + j] = v;
+      a[j * n + i] = v;
+    }
+  }
+}
+
+// ---- triangular solve ----------------------------------------------------------------------------
+
+/** Static parameters of a triangular solve (see `triangularSolve`). */
+export interface TriangularParams {
+  readonly lower: boolean;
+  readonly transposeA: boolean;
+  readonly leftSide: boolean;
+}
+
+/**
+ * Solves op(T) X = B in place (`x`: n x m row-major), T the `lower` (or upper) triangle of the
+ * n x n `a` including its diagonal, op(T) = Tᵀ when `transposeA`.
+ */
+function triangularSolveLeft(a: Float64Array, n: number, lower: boolean, transposeA: boolean, x: Float64Array, m: number): void {
+  // element (i, j) of op(T): a[i][j], or a[j][i] when transposed; forward substitution when op(T) is lower
+  const rs = transposeA ? 1 : n;
+  const cs = transposeA ? n : 1;
+  const forward = lower !== transposeA;
+  for (let s = 0; s < n; s++) {
+    const i = forward ? s : n - 1 - s;
+    const from = forward ? 0 : i + 1;
+    const to = forward ? i : n;
+    for (let j = from; j < to; j++) {
+      const t = a[i * rs + j * cs]!;
+      if (t === 0) continue;
+      for (let c = i * m, d = j * m, end = c + m; c < end; c++, d++) x[c] = x[c]! - t * x[d]!;
+    }
+    const r = 1 / a[i * (rs + cs)]!;
+    for (let c = i * m, end = c + m; c < end; c++) x[c] = x[c]! * r;
+  }
+}
+
+/**
+ * X with op(T) X = B (`leftSide`) or X op(T) = B, for a batch: `a` [..., n, n] (only its `lower` or
+ * upper triangle is read), `b` [..., n, m] or [..., m, n]. A zero on T's diagonal is `SINGULAR_MATRIX`.
+ */
+export function triangularSolveKernel(op: string, a: Tensor, b: Tensor, p: TriangularParams, dtype: DType): Tensor {
+  const n = a.shape[a.ndim - 1]!;
+  const rows = b.shape[b.ndim - 2]!;
+  const cols = b.shape[b.ndim - 1]!;
+  const m = p.leftSide ? cols : rows;
+  const batches = batchSize(a.shape);
+  const out = allocate(dtype, batches * rows * cols);
+  const aData = a.size === 0 ? new Float64Array(0) : dataOf(a);
+  const bData = b.size === 0 ? new Float64Array(0) : dataOf(b);
+  for (let t = 0; t < batches; t++) {
+    const w = readMatrix(aData, t, n * n);
+    for (let i = 0; i < n; i++) {
+      if (w[i * n + i] === 0) throw singularError(op, a.shape, t, `diagonal entry ${i} of its triangle is 0`);
+    }
+    let x = readMatrix(bData, t, rows * cols);
+    if (p.leftSide) triangularSolveLeft(w, n, p.lower, p.transposeA, x, m);
+    else {
+      // X op(T) = B  <=>  op(T)ᵀ Xᵀ = Bᵀ
+      const xt = transposeMatrix(x, rows, cols);
+      triangularSolveLeft(w, n, p.lower, !p.transposeA, xt, m);
+      x = transposeMatrix(xt, cols, rows);
+    }
+    out.set(x, t * rows * cols);
+  }
+  return fromData(b.shape, dtype, out);
+}
+
+/** The transpose of the r x c row-major `x`, as a new c x r array. */
+export function transposeMatrix(x: Float64Array, r: number, c: number): Float64Array {
+  const y = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) y[j * r + i] = x[i * c + j]!;
+  return y;
+}
+
+// ---- matrix structure ----------------------------------------------------------------------------
+
+/** The length of the diagonal at `offset` of an n x m matrix (0 when it lies outside). */
+export function diagonalLength(n: number, m: number, offset: number): number {
+  return Math.max(0, offset >= 0 ? Math.min(n, m - offset) : Math.min(n + offset, m));
+}
+
+/** `x[..., i, i + offset]` for a batch [..., n, m]: shape [..., k]. */
+export function diagonalKernel(x: Tensor, offset: number, outShape: Shape, dtype: DType): Tensor {
+  const n = x.shape[x.ndim - 2]!;
+  const m = x.shape[x.ndim - 1]!;
+  const k = outShape[outShape.length - 1]!;
+  const batches = batchSize(x.shape);
+  const out = allocate(dtype, batches * k);
+  if (out.length === 0) return fromData(outShape, dtype, out);
+  const src = dataOf(x);
+  const start = offset >= 0 ? offset : -offset * m;
+  for (let t = 0; t < batches; t++) for (let i = 0; i < k; i++) out[t * k + i] = src[t * n * m + start + i * (m + 1)]!;
+  return fromData(outShape, dtype, out);
+}
+
+/** The transpose of `diagonalKernel`: [..., k] placed on the `offset` diagonal of zero [..., n, m] matrices. */
+export function diagEmbedKernel(x: Tensor, offset: number, outShape: Shape, dtype: DType): Tensor {
+  const n = outShape[outShape.length - 2]!;
+  const m = outShape[outShape.length - 1]!;
+  const k = x.shape[x.ndim - 1]!;
+  const batches = batchSize(outShape);
+  const out = allocate(dtype, batches * n * m);
+  if (x.size === 0) return fromData(outShape, dtype, out);
+  const src = dataOf(x);
+  const start = offset >= 0 ? offset : -offset * m;
+  for (let t = 0; t < batches; t++) for (let i = 0; i < k; i++) out[t * n * m + start + i * (m + 1)] = src[t * k + i]!;
+  return fromData(outShape, dtype, out);
+}
+
+/** Σ x[..., i, i + offset] for a batch [..., n, m]. */
+export function traceKernel(x: Tensor, offset: number, outShape: Shape, dtype: DType): Tensor {
+  const n = x.shape[x.ndim - 2]!;
+  const m = x.shape[x.ndim - 1]!;
+  const k = diagonalLength(n, m, offset);
+  const batches = batchSize(x.shape);
+  const sums = new Float64Array(batches);
+  if (x.size > 0) {
+    const src = dataOf(x);
+    const start = offset >= 0 ? offset : -offset * m;
+    for (let t = 0; t < batches; t++) {
+      let s = 0;
+      for (let i = 0; i < k; i++) s += src[t * n * m + start + i * (m + 1)]!;
+      sums[t] = s;
+    }
+  }
+  return batchTensor(outShape, dtype, sums);
+}
+
+/** Keeps x[..., i, j] where j - i >= k (`upper`) or j - i <= k (lower), zeroes the rest. */
+export function bandKernel(x: Tensor, k: number, upper: boolean, dtype: DType): Tensor {
+  const n = x.shape[x.ndim - 2]!;
+  const m = x.shape[x.ndim - 1]!;
+  const out = allocate(dtype, x.size);
+  if (x.size === 0) return fromData(x.shape, dtype, out);
+  const src = dataOf(x);
+  const batches = batchSize(x.shape);
+  for (let t = 0; t < batches; t++) {
+    for (let i = 0; i < n; i++) {
+      const row = t * n * m + i * m;
+      // the kept columns of row i: [i + k, m) for the upper triangle, [0, i + k] for the lower
+      const from = upper ? Math.max(0, Math.min(m, i + k)) : 0;
+      const to = upper ? m : Math.max(0, Math.min(m, i + k + 1));
+      for (let j = from; j < to; j++) out[row + j] = src[row + j]!;
+    }
+  }
+  return fromData(x.shape, dtype, out);
+}
