@@ -35,11 +35,14 @@ export function householderQr(a: Float64Array, m: number, n: number): { q: Float
     const alpha = scale * Math.sqrt(ss);
     const x0 = a[j * n + j]!;
     const s = x0 >= 0 ? 1 : -1;
-    // v = x + sign(x0) |x| e1 (no cancellation); vᵀv = 2 |x| (|x| + |x0|)
+    // u = x + sign(x0) |x| e1 (no cancellation), stored scaled as v = u / u0 so that v0 = 1 and
+    // |v| <= 1; H = I - 2 u uᵀ / uᵀu = I - beta v vᵀ with beta = 1 + |x0| / |x| in [1, 2]
+    // (no overflow or underflow, even for subnormal columns)
+    const u0 = x0 + s * alpha;
     const v = vs.subarray(j * m, (j + 1) * m);
-    v[j] = x0 + s * alpha;
-    for (let i = j + 1; i < m; i++) v[i] = a[i * n + j]!;
-    const beta = 1 / (alpha * (alpha + Math.abs(x0)));
+    v[j] = 1;
+    for (let i = j + 1; i < m; i++) v[i] = a[i * n + j]! / u0;
+    const beta = 1 + Math.abs(x0) / alpha;
     betas[j] = beta;
     // columns right of j: A -= beta v (vᵀ A), as row operations
     w.fill(0, j + 1, n);

@@ -222,8 +222,8 @@ function luDeterminants(a: Tensor): { sign: Float64Array; logAbs: Float64Array; 
       d *= u;
     }
     sign[t] = info.zeroPivot >= 0 ? 0 : s;
-    logAbs[t] = l;
-    det[t] = d;
+    logAbs[t] = info.zeroPivot >= 0 ? -Infinity : l;
+    det[t] = info.zeroPivot >= 0 ? 0 : d;
   }
   return { sign, logAbs, det };
 }

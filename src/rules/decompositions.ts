@@ -157,7 +157,8 @@ export const eighP: MultiRule<void> = {
   },
   impl: ([a], _p, outs) => eighKernel(a!, outs[0]!.shape, outs[0]!.dtype),
   // the standard rule (Giles 2008, §3.1), with S = sym(dA) since the kernel decomposes sym(A) and
-  // K = Vᵀ S V: dλ = diag(K), dV = V (F ∘ K)
+  // K = Vᵀ S V: dλ = diag(K), dV = V (F ∘ K). Exact only for distinct eigenvalues; between equal
+  // ones F = 0 (no NaN), which is exact for symmetric functions of the eigenvalues only (see eigh).
   jvp: (_primals, [aDot], [w, v]) => {
     const k = mm(mm(v!, symmetrizeOp(aDot as Tensor), true, false), v!);
     return [bind(diagonalP, [k], { offset: 0 }), mm(v!, mul(eigenGaps(w!), k))];
@@ -176,11 +177,13 @@ export const eighP: MultiRule<void> = {
  * Each eigenvector is normalized so that its entry of largest magnitude is positive.
  *
  * Derivatives (Giles 2008, §3.1): dλᵢ = vᵢᵀ dA vᵢ and dV = V (F ∘ Vᵀ dA V) with F[i][j] =
- * 1 / (λⱼ - λᵢ). They are exact for distinct eigenvalues. At a repeated eigenvalue the eigenvectors
- * are not differentiable (not even unique); the rule then drops the terms coupling equal eigenvalues
- * (F = 0 there), which gives the exact derivative of any function that does not depend on the choice
- * of basis inside an eigenspace (such as `v diag(f(w)) vᵀ`), and is a convention otherwise. The
- * eigenvalues' derivative never divides.
+ * 1 / (λⱼ - λᵢ). They are exact for distinct eigenvalues. At a repeated eigenvalue neither the
+ * sorted eigenvalues nor the eigenvectors (not even unique there) are differentiable; instead of a
+ * NaN from 1/0, the rule sets F = 0 between equal eigenvalues, dropping the terms that couple their
+ * eigenvectors. The result is then exact for functions of the eigenvalues that are symmetric in the
+ * repeated ones (`sum(f(w))`, such as log-determinants and traces of matrix functions), and a
+ * convention otherwise: in particular eigenvector-dependent results (`v diag(f(w)) vᵀ` included)
+ * miss the coupling term there. Close but unequal eigenvalues give the true, large derivative.
  *
  * Throws `SHAPE_MISMATCH` (not square).
  * @example

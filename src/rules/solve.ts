@@ -178,7 +178,7 @@ export const triangularSolveP: Rule<TriangularParams> = rule<TriangularParams>({
     const bBar = bind(triangularSolveP, [a!, ct], { ...p, transposeA: !p.transposeA });
     if (!wants[0]) return [Zero, bBar];
     const outer = p.leftSide ? (p.transposeA ? mm(x, bBar, false, true) : mm(bBar, x, false, true)) : p.transposeA ? mm(bBar, x, true, false) : mm(x, bBar, true, false);
-    return [neg(triangle(outer, p.lower)), wants[1] ? bBar : Zero];
+    return [triangle(neg(outer), p.lower), wants[1] ? bBar : Zero];
   },
 });
 
