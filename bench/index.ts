@@ -10,6 +10,7 @@ const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ['matmul', async () => (await import('./matmul.js')).benchMatmul()],
   ['scalar program (100,000 ops)', async () => (await import('./scalar.js')).benchScalar()],
   ['MLP 784-256-10', async () => (await import('./mlp.js')).benchMlp()],
+  ['linear algebra: solve and cholesky 256 x 256', async () => (await import('./linalg.js')).benchLinalg()],
 ];
 
 function reportFailure(e: unknown): void {

@@ -5,9 +5,9 @@
  * at a time, on a float64 working copy: inputs are never written, and a float32 result is rounded
  * once, on store. Decompositions with several factors (QR, eigh) are in `decompositionKernels.ts`.
  *
- * The factorizations are blocked: a panel of NB columns is factored with row operations, and the
- * trailing matrix is updated with one `gemm` (the packed, register-tiled matrix product behind
- * `matmul`), where most of the work is. That is what separates them from the textbook triple loop
+ * The factorizations are blocked: most of the arithmetic (all but O(n² · NB)) is done by `gemm`,
+ * the packed, register-tiled matrix product behind `matmul`, and only a panel of NB columns at a
+ * time is factored with scalar loops. That is what separates them from the textbook triple loop
  * (bench/linalg.ts measures both).
  *
  * Failures the kernel alone can see (an exactly zero pivot, a non-positive Cholesky pivot) are
@@ -54,8 +54,9 @@ export interface LuInfo {
   readonly zeroPivot: number;
 }
 
-function swapRows(a: Float64Array, n: number, p: number, q: number): void {
-  for (let j = 0, i = p * n, k = q * n; j < n; j++, i++, k++) {
+/** Swaps columns from..to of rows p and q. */
+function swapRows(a: Float64Array, n: number, p: number, q: number, from: number, to: number): void {
+  for (let j = from, i = p * n + from, k = q * n + from; j < to; j++, i++, k++) {
     const t = a[i]!;
     a[i] = a[k]!;
     a[k] = t;
@@ -67,49 +68,74 @@ function swapRows(a: Float64Array, n: number, p: number, q: number): void {
  * on and above the diagonal and the unit lower L below it, with P A = L U where row i of P A is row
  * `perm[i]` of A. An exactly zero pivot (its whole column below is zero) is recorded and skipped, as
  * LAPACK's getrf does, so the determinant of a singular matrix comes out 0.
+ *
+ * Left-looking (Crout) by panels of NB columns: each panel is first brought up to date with all the
+ * earlier ones by one deep matrix product, then factored in a column-major copy (long contiguous
+ * loops), and the rows of U to its right get the same treatment.
  */
 export function luFactor(a: Float64Array, n: number, perm: Int32Array): LuInfo {
   for (let i = 0; i < n; i++) perm[i] = i;
   let sign = 1;
   let zeroPivot = -1;
-  let tmp: Float64Array | undefined;
+  const width = Math.min(NB, n);
+  const tmp = new Float64Array(n * width);
+  // the panel being factored, column-major (column c at c * n): its updates are long contiguous loops
+  const panel = new Float64Array(n * width);
   for (let k0 = 0; k0 < n; k0 += NB) {
     const k1 = Math.min(k0 + NB, n);
-    // the panel: columns k0..k1 of every row below k0, with whole-row swaps
-    for (let k = k0; k < k1; k++) {
+    const kb = k1 - k0;
+    // left-looking: bring the panel (columns k0..k1, rows k0..n) up to date with every earlier panel
+    // in one matrix product of depth k0, A[k0:, k0:k1] -= L[k0:, :k0] U[:k0, k0:k1]
+    if (k0 > 0) subtractProduct(a, n, n - k0, kb, k0, k0 * n, k0, n, 1, k0 * n + k0, tmp);
+    for (let i = k0; i < n; i++) for (let c = 0; c < kb; c++) panel[c * n + i] = a[i * n + k0 + c]!;
+    for (let c = 0; c < kb; c++) {
+      const k = k0 + c;
+      const col = c * n;
       let p = k;
       let best = -1;
       // a NaN wins the pivot search, so it propagates instead of passing for a zero column
-      for (let i = k, o = k * n + k; i < n; i++, o += n) {
-        const v = Math.abs(a[o]!);
+      for (let i = k; i < n; i++) {
+        const v = Math.abs(panel[col + i]!);
         if (!(v <= best)) {
           best = v;
           p = i;
         }
       }
       if (p !== k) {
-        swapRows(a, n, p, k);
+        // whole rows travel together: the panel here, the L part and the columns right of it in `a`
+        for (let q = 0; q < kb; q++) {
+          const t = panel[q * n + p]!;
+          panel[q * n + p] = panel[q * n + k]!;
+          panel[q * n + k] = t;
+        }
+        swapRows(a, n, p, k, 0, k0);
+        swapRows(a, n, p, k, k1, n);
         const t = perm[p]!;
         perm[p] = perm[k]!;
         perm[k] = t;
         sign = -sign;
       }
-      const kk = k * n + k;
-      const pivot = a[kk]!;
+      const pivot = panel[col + k]!;
       if (pivot === 0) {
         if (zeroPivot < 0) zeroPivot = k;
         continue;
       }
-      for (let i = k + 1; i < n; i++) {
-        const ik = i * n + k;
-        const l = a[ik]! / pivot;
-        a[ik] = l;
-        if (l === 0) continue;
-        for (let ij = ik + 1, kj = kk + 1, end = i * n + k1; ij < end; ij++, kj++) a[ij] = a[ij]! - l * a[kj]!;
+      // the multipliers (a reciprocal, unless it would overflow), then the panel's rank-1 update
+      if (Math.abs(pivot) >= MIN_NORMAL) {
+        const r = 1 / pivot;
+        for (let i = col + k + 1, end = col + n; i < end; i++) panel[i] = panel[i]! * r;
+      } else for (let i = col + k + 1, end = col + n; i < end; i++) panel[i] = panel[i]! / pivot;
+      for (let q = c + 1; q < kb; q++) {
+        const qc = q * n;
+        const u = panel[qc + k]!;
+        if (u === 0) continue;
+        for (let i = k + 1, x = qc + k + 1, l = col + k + 1; i < n; i++, x++, l++) panel[x] = panel[x]! - panel[l]! * u;
       }
     }
+    for (let i = k0; i < n; i++) for (let c = 0; c < kb; c++) a[i * n + k0 + c] = panel[c * n + i]!;
     if (k1 === n) break;
-    // U12 = L11⁻¹ A12: the panel's rows, right of it
+    // U12: the panel's rows right of it, A[k0:k1, k1:] -= L[k0:k1, :k0] U[:k0, k1:], then L11⁻¹
+    if (k0 > 0) subtractProduct(a, n, kb, n - k1, k0, k0 * n, k1, n, 1, k0 * n + k1, tmp);
     for (let k = k0; k < k1; k++) {
       for (let i = k + 1; i < k1; i++) {
         const l = a[i * n + k]!;
@@ -117,15 +143,29 @@ export function luFactor(a: Float64Array, n: number, perm: Int32Array): LuInfo {
         for (let ij = i * n + k1, kj = k * n + k1, end = (i + 1) * n; ij < end; ij++, kj++) a[ij] = a[ij]! - l * a[kj]!;
       }
     }
-    // A22 -= L21 U12, the bulk of the work, as one matrix product
-    const m2 = n - k1;
-    tmp ??= new Float64Array(m2 * m2);
-    gemm(m2, m2, k1 - k0, a, k1 * n + k0, n, 1, a, k0 * n + k1, n, 1, tmp, 0);
-    for (let i = 0; i < m2; i++) {
-      for (let ij = (k1 + i) * n + k1, t = i * m2, end = t + m2; t < end; ij++, t++) a[ij] = a[ij]! - tmp[t]!;
-    }
   }
   return { sign, zeroPivot };
+}
+
+/** The smallest positive normal double: below it, 1/x overflows. */
+const MIN_NORMAL = 2.2250738585072014e-308;
+
+/**
+ * C -= A B on blocks of the n x n row-major `a`: C is rows x cols at `cOff` and A rows x depth at
+ * `aOff` (row stride n), B is depth x cols at `bOff` with the given strides (a transposed block is
+ * read in place). The product goes through `gemm` into `tmp` (n x NB), in strips of NB columns.
+ */
+function subtractProduct(
+  a: Float64Array, n: number, rows: number, cols: number, depth: number,
+  aOff: number, bOff: number, bRowStride: number, bColStride: number, cOff: number, tmp: Float64Array,
+): void {
+  for (let c0 = 0; c0 < cols; c0 += NB) {
+    const w = Math.min(NB, cols - c0);
+    gemm(rows, w, depth, a, aOff, n, 1, a, bOff + c0 * bColStride, bRowStride, bColStride, tmp, 0);
+    for (let i = 0; i < rows; i++) {
+      for (let ij = cOff + i * n + c0, t = i * w, end = t + w; t < end; ij++, t++) a[ij] = a[ij]! - tmp[t]!;
+    }
+  }
 }
 
 /** Solves A X = B in place given `luFactor`'s output; `b` is n x m row-major and is overwritten with X. */
@@ -251,38 +291,33 @@ export function slogdetKernel(a: Tensor, dtype: DType): [Tensor, Tensor] {
  * pivot that is not positive (the leading minor of that size is not positive definite).
  */
 export function choleskyFactor(a: Float64Array, n: number): { failedAt: number; pivot: number } {
-  let tmp: Float64Array | undefined;
+  const width = Math.min(NB, n);
+  const tmp = new Float64Array(n * width);
+  const panel = new Float64Array(n * width);
   for (let k0 = 0; k0 < n; k0 += NB) {
     const k1 = Math.min(k0 + NB, n);
-    // the panel, left-looking within it: earlier panels were already subtracted by the gemm below
-    for (let j = k0; j < k1; j++) {
-      const jRow = j * n;
-      let s = a[jRow + j]!;
-      for (let k = jRow + k0, end = jRow + j; k < end; k++) s -= a[k]! * a[k]!;
+    const kb = k1 - k0;
+    // left-looking: A[k0:, k0:k1] -= L[k0:, :k0] L[k0:k1, :k0]ᵀ, one matrix product of depth k0
+    if (k0 > 0) subtractProduct(a, n, n - k0, kb, k0, k0 * n, k0 * n, 1, n, k0 * n + k0, tmp);
+    // then the panel, column by column in a column-major copy (long contiguous loops)
+    for (let i = k0; i < n; i++) for (let c = 0; c < kb; c++) panel[c * n + i] = a[i * n + k0 + c]!;
+    for (let c = 0; c < kb; c++) {
+      const j = k0 + c;
+      const col = c * n;
+      for (let q = 0; q < c; q++) {
+        const qc = q * n;
+        const u = panel[qc + j]!;
+        if (u === 0) continue;
+        for (let x = col + j, l = qc + j, end = col + n; x < end; x++, l++) panel[x] = panel[x]! - panel[l]! * u;
+      }
+      const s = panel[col + j]!;
       if (!(s > 0)) return { failedAt: j, pivot: s };
       const ljj = Math.sqrt(s);
-      a[jRow + j] = ljj;
+      panel[col + j] = ljj;
       const r = 1 / ljj;
-      for (let i = j + 1; i < n; i++) {
-        const iRow = i * n;
-        let d = a[iRow + j]!;
-        for (let p = iRow + k0, q = jRow + k0, end = iRow + j; p < end; p++, q++) d -= a[p]! * a[q]!;
-        a[iRow + j] = d * r;
-      }
+      for (let x = col + j + 1, end = col + n; x < end; x++) panel[x] = panel[x]! * r;
     }
-    if (k1 === n) break;
-    // A22 -= L21 L21ᵀ, lower triangle only: one gemm per block row, up to and including its diagonal block
-    const kb = k1 - k0;
-    tmp ??= new Float64Array(NB * n);
-    for (let r0 = k1; r0 < n; r0 += NB) {
-      const r1 = Math.min(r0 + NB, n);
-      const cols = r1 - k1;
-      gemm(r1 - r0, cols, kb, a, r0 * n + k0, n, 1, a, k1 * n + k0, 1, n, tmp, 0);
-      for (let i = r0; i < r1; i++) {
-        const t = (i - r0) * cols;
-        for (let j = k1, ij = i * n + k1; j <= i; j++, ij++) a[ij] = a[ij]! - tmp[t + j - k1]!;
-      }
-    }
+    for (let i = k0; i < n; i++) for (let c = 0; c < kb; c++) a[i * n + k0 + c] = panel[c * n + i]!;
   }
   for (let i = 0; i < n; i++) a.fill(0, i * n + i + 1, (i + 1) * n);
   return { failedAt: -1, pivot: 0 };
