@@ -18,7 +18,7 @@ import { addTangents } from './combinators.js';
 import { add, div, equal, mul, type Operand, sub, where } from './elementwise.js';
 import { diagEmbed, diagonalP, matrixDims, matrixTranspose, squareSize, symmetrizeOp, trilP, triuP } from './matrix.js';
 import { bind } from '../core/primitive.js';
-import { mm, triangularSolveP } from './solve.js';
+import { derivativeThroughInverse, mm, triangularSolveP } from './solve.js';
 import { concat, expandDims, slice } from './structure.js';
 
 const freeze = (s: ReadonlyArray<number>): Shape => (s.length === 0 ? SCALAR_SHAPE : Object.freeze([...s]));
@@ -81,28 +81,33 @@ export const qrP: MultiRule<void> = {
     ];
   },
   impl: ([a], _p, outs) => qrKernel(a!, outs[0]!.shape, outs[1]!.shape, outs[0]!.dtype),
-  // m < n: A = Q [R₁ R₂] with A₁ = Q R₁ square and R₂ = Qᵀ A₂, so dR₂ = dQᵀ A₂ + Qᵀ dA₂
-  jvp: ([a], [aDot], [q, r]) => {
-    const m = a!.shape[a!.ndim - 2]!;
-    const n = a!.shape[a!.ndim - 1]!;
-    if (m >= n) return qrTallJvp(q!, r!, aDot as Tensor);
-    const [qDot, r1Dot] = qrTallJvp(q!, columns(r!, 0, m), columns(aDot as Tensor, 0, m));
-    const r2Dot = add(mm(qDot, columns(a!, m, n), true, false), mm(q!, columns(aDot as Tensor, m, n), true, false));
-    return [qDot, concat([r1Dot, r2Dot], -1)];
-  },
-  // m < n: the R₂ term adds A₂ R̄₂ᵀ to Q̄, and Ā₂ = Q R̄₂
-  vjp: ([qBar, rBar], [a], [q, r]) => {
-    const m = a!.shape[a!.ndim - 2]!;
-    const n = a!.shape[a!.ndim - 1]!;
-    if (m >= n) return [qrTallVjp(q!, r!, qBar!, rBar!)];
-    const r2Bar = isZero(rBar) ? Zero : columns(rBar!, m, n);
-    const q1Bar = addTangents(qBar!, isZero(r2Bar) ? Zero : mm(columns(a!, m, n), r2Bar, false, true));
-    const r1Bar = isZero(rBar) ? Zero : columns(rBar!, 0, m);
-    const a1Bar = isZero(q1Bar) && isZero(r1Bar) ? zerosLike(columns(a!, 0, m)) : qrTallVjp(q!, columns(r!, 0, m), q1Bar, r1Bar);
-    const a2Bar = isZero(r2Bar) ? zerosLike(columns(a!, m, n)) : mm(q!, r2Bar);
-    return [concat([a1Bar, a2Bar], -1)];
-  },
+  // the derivatives solve with R: at a rank-deficient input, SINGULAR_MATRIX (named as qr's)
+  jvp: ([a], [aDot], [q, r]) => derivativeThroughInverse('qr', () => qrJvp(a!, aDot as Tensor, q!, r!)),
+  vjp: ([qBar, rBar], [a], [q, r]) => derivativeThroughInverse('qr', () => [qrVjp(a!, qBar!, rBar!, q!, r!)]),
 };
+
+/** m < n: A = Q [R₁ R₂] with A₁ = Q R₁ square and R₂ = Qᵀ A₂, so dR₂ = dQᵀ A₂ + Qᵀ dA₂. */
+function qrJvp(a: Tensor, aDot: Tensor, q: Tensor, r: Tensor): [Tensor, Tensor] {
+  const m = a.shape[a.ndim - 2]!;
+  const n = a.shape[a.ndim - 1]!;
+  if (m >= n) return qrTallJvp(q, r, aDot);
+  const [qDot, r1Dot] = qrTallJvp(q, columns(r, 0, m), columns(aDot, 0, m));
+  const r2Dot = add(mm(qDot, columns(a, m, n), true, false), mm(q, columns(aDot, m, n), true, false));
+  return [qDot, concat([r1Dot, r2Dot], -1)];
+}
+
+/** m < n: the R₂ term adds A₂ R̄₂ᵀ to Q̄, and Ā₂ = Q R̄₂. */
+function qrVjp(a: Tensor, qBar: Tangent, rBar: Tangent, q: Tensor, r: Tensor): Tensor {
+  const m = a.shape[a.ndim - 2]!;
+  const n = a.shape[a.ndim - 1]!;
+  if (m >= n) return qrTallVjp(q, r, qBar, rBar);
+  const r2Bar = isZero(rBar) ? Zero : columns(rBar, m, n);
+  const q1Bar = addTangents(qBar, isZero(r2Bar) ? Zero : mm(columns(a, m, n), r2Bar, false, true));
+  const r1Bar = isZero(rBar) ? Zero : columns(rBar, 0, m);
+  const a1Bar = isZero(q1Bar) && isZero(r1Bar) ? zerosLike(columns(a, 0, m)) : qrTallVjp(q, columns(r, 0, m), q1Bar, r1Bar);
+  const a2Bar = isZero(r2Bar) ? zerosLike(columns(a, m, n)) : mm(q, r2Bar);
+  return concat([a1Bar, a2Bar], -1);
+}
 
 /**
  * Reduced QR decomposition of each matrix in the last two axes: for `a` of shape `[..., m, n]` and

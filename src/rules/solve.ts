@@ -17,7 +17,7 @@
  */
 import { asTensor } from '../core/creation.js';
 import { parseBoolean, parseOptions } from '../core/args.js';
-import { formatShape, ShapeError } from '../core/errors.js';
+import { formatShape, LinAlgError, ShapeError } from '../core/errors.js';
 import { promote } from '../core/kernels.js';
 import { choleskyKernel, detKernel, invKernel, slogdetKernel, solveKernel, type TriangularParams, triangularSolveKernel } from '../core/linalgKernels.js';
 import { type AbstractValue, bind, bindMulti } from '../core/primitive.js';
@@ -38,6 +38,19 @@ const freeze = (s: ReadonlyArray<number>): Shape => (s.length === 0 ? SCALAR_SHA
 /** A B with optional transposes, both operands at least 2-d with equal batch axes. */
 export function mm(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
   return bind(matmulP, [a, b], { transposeA, transposeB });
+}
+
+/**
+ * Runs a derivative rule of `op` that solves or inverts: a `SINGULAR_MATRIX` from inside it is
+ * reported as `op`'s, saying that its derivative needs the inverse (the value itself may exist).
+ */
+export function derivativeThroughInverse<T>(op: string, rule: () => T): T {
+  try {
+    return rule();
+  } catch (e) {
+    if (!(e instanceof LinAlgError) || e.code !== 'SINGULAR_MATRIX' || e.op === op) throw e;
+    throw new LinAlgError('SINGULAR_MATRIX', op, `the derivative of ${op} goes through ${e.op}, and ${e.message.slice(e.op.length + 2)}`);
+  }
 }
 
 /** A value of batch shape [...] as [..., 1, 1], to scale matrices. */
@@ -274,8 +287,8 @@ export const detP: Rule<void> = rule<void>({
   // d det A = det A · tr(A⁻¹ dA); Ā = c̄ det A · A⁻ᵀ (Giles 2008, §2.2.2). Through A⁻¹, so at a
   // singular A (where det is 0 but its derivative, the cofactor matrix, need not be) the rule
   // throws SINGULAR_MATRIX rather than return a NaN.
-  jvp: ([a], [aDot], ans) => mul(ans, traceOfSolve(a!, aDot as Tensor)),
-  vjp: (ct, [a], ans) => [mul(asMatrixScale(mul(ct, ans)), invTranspose(a!))],
+  jvp: ([a], [aDot], ans) => derivativeThroughInverse('det', () => mul(ans, traceOfSolve(a!, aDot as Tensor))),
+  vjp: (ct, [a], ans) => derivativeThroughInverse('det', () => [mul(asMatrixScale(mul(ct, ans)), invTranspose(a!))]),
 });
 
 /**
@@ -308,8 +321,8 @@ export const slogdetP: MultiRule<void> = {
   impl: ([a], _p, outs) => slogdetKernel(a!, outs[0]!.dtype),
   // sign is piecewise constant: its derivative is 0 (undefined where det crosses 0).
   // d log|det A| = tr(A⁻¹ dA); Ā = c̄ A⁻ᵀ (Giles 2008, §2.2.2); SINGULAR_MATRIX at a singular A.
-  jvp: ([a], [aDot]) => [Zero, traceOfSolve(a!, aDot as Tensor)],
-  vjp: ([, ct], [a]) => [isZero(ct) ? Zero : mul(asMatrixScale(ct!), invTranspose(a!))],
+  jvp: ([a], [aDot]) => derivativeThroughInverse('slogdet', () => [Zero, traceOfSolve(a!, aDot as Tensor)]),
+  vjp: ([, ct], [a]) => derivativeThroughInverse('slogdet', () => [isZero(ct) ? Zero : mul(asMatrixScale(ct!), invTranspose(a!))]),
 };
 
 /**

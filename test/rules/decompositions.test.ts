@@ -60,6 +60,7 @@ describe('qr', () => {
     const e = thrown(() => grad((a: Tensor) => sum(qr(a)[0]))(tensor([[1, 1], [0, 0]])));
     expect(e).toBeInstanceOf(AdjointError);
     expect((e as AdjointError).code).toBe('SINGULAR_MATRIX');
+    expect((e as AdjointError).op).toBe('qr');
   });
 
   it('needs a matrix', () => {
