@@ -112,7 +112,7 @@ function qrVjp(a: Tensor, qBar: Tangent, rBar: Tangent, q: Tensor, r: Tensor): T
 /**
  * Reduced QR decomposition of each matrix in the last two axes: for `a` of shape `[..., m, n]` and
  * k = min(m, n), `q` is `[..., m, k]` with orthonormal columns and `r` is `[..., k, n]` upper
- * triangular, `a = q r`. R's diagonal is made non-negative, which makes the factorization unique
+ * triangular, `a = q r`, both in the input's dtype. R's diagonal is made non-negative, which makes the factorization unique
  * for full-rank input (NumPy and JAX leave the signs to LAPACK).
  *
  * Derivatives (Walter & Lehmann 2018, "Algorithmic differentiation of linear algebra functions with
@@ -178,7 +178,7 @@ export const eighP: MultiRule<void> = {
 /**
  * Eigenvalues and eigenvectors of each symmetric matrix in the last two axes: `[w, v]` with `w`
  * `[..., n]` in ascending order (as NumPy and JAX) and the eigenvectors as the columns of `v`
- * `[..., n, n]`, `a v = v diag(w)`. The input is symmetrized first, `(a + aᵀ) / 2` (as JAX does).
+ * `[..., n, n]`, `a v = v diag(w)`, in the input's dtype. The input is symmetrized first, `(a + aᵀ) / 2` (as JAX does).
  * Each eigenvector is normalized so that its entry of largest magnitude is positive.
  *
  * Derivatives (Giles 2008, §3.1): dλᵢ = vᵢᵀ dA vᵢ and dV = V (F ∘ Vᵀ dA V) with F[i][j] =

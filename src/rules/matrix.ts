@@ -120,8 +120,8 @@ export function diagEmbed(x: Tensor): Tensor {
 /**
  * The diagonal of each matrix in the last two axes: `x[..., i, i + offset]`, shape `[..., k]`
  * (`offset` > 0 above the main diagonal, < 0 below), as `numpy.linalg.diagonal`. Linear; its
- * derivative places the cotangent back on that diagonal. Throws `SHAPE_MISMATCH` for fewer than two
- * axes and `INVALID_ARGUMENT` for a non-integer offset.
+ * derivative places the cotangent back on that diagonal. Any dtype (the result keeps it). Throws
+ * `SHAPE_MISMATCH` for fewer than two axes and `INVALID_ARGUMENT` for a non-integer offset.
  * @example
  * import { diagonal, tensor, toArray } from 'adjoint'
  * const x = tensor([[1, 2, 3], [4, 5, 6]])
@@ -162,7 +162,8 @@ export const traceP: Rule<DiagonalParams> = rule<DiagonalParams>({
 
 /**
  * Sum of the diagonal of each matrix in the last two axes (`offset` as in `diagonal`), as
- * `numpy.linalg.trace`: shape `[...]`. Linear: d tr(X) = tr(dX), and its gradient is the identity.
+ * `numpy.linalg.trace`: shape `[...]`, x's dtype. Linear: d tr(X) = tr(dX), and its gradient is the
+ * identity. Throws `SHAPE_MISMATCH` (fewer than two axes), `INVALID_ARGUMENT` (non-integer offset).
  * @example
  * import { trace, grad, tensor, toArray } from 'adjoint'
  * const x = tensor([[1, 2], [3, 4]])
@@ -210,7 +211,8 @@ export const trilP: Rule<BandParams> = band('tril', false, () => trilP);
 
 /**
  * The upper triangle of each matrix in the last two axes: entries with `j - i >= k` kept, the rest
- * zero (NumPy's `triu`). Linear; its gradient is the same mask.
+ * zero (NumPy's `triu`), x's dtype. Linear; its gradient is the same mask. Throws `SHAPE_MISMATCH`
+ * (fewer than two axes), `INVALID_ARGUMENT` (non-integer k).
  * @example
  * import { triu, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(triu(tensor([[1, 2], [3, 4]]))), [[1, 2], [0, 4]])
@@ -224,7 +226,8 @@ export function triu(x: Operand, k = 0): Tensor {
 
 /**
  * The lower triangle of each matrix in the last two axes: entries with `j - i <= k` kept, the rest
- * zero (NumPy's `tril`). Linear; its gradient is the same mask.
+ * zero (NumPy's `tril`), x's dtype. Linear; its gradient is the same mask. Throws `SHAPE_MISMATCH`
+ * (fewer than two axes), `INVALID_ARGUMENT` (non-integer k).
  * @example
  * import { tril, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(tril(tensor([[1, 2], [3, 4]]))), [[1, 0], [3, 4]])

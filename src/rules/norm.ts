@@ -124,7 +124,7 @@ function parseAxis(axis: unknown, ndim: number, shape: Shape): number[] | null {
  *   absolute column sum), `Infinity` / `-Infinity` (max / min absolute row sum). 2, -2 and `'nuc'`
  *   need singular values and throw `INVALID_ARGUMENT` (no svd yet), as does any other order.
  *
- * Also callable as `norm(x, { ord, axis, keepdims })`. Derivatives: the 2-norm and Frobenius norm
+ * The result has x's dtype. Also callable as `norm(x, { ord, axis, keepdims })`. Derivatives: the 2-norm and Frobenius norm
  * have derivative x / ‖x‖, taken as 0 at x = 0 (no NaN); p-norms likewise at 0; `max`/`min` based
  * orders split ties evenly; `abs'(0) = 0`; ord 0 has derivative 0.
  *

@@ -215,7 +215,8 @@ export interface TriangularSolveOptions {
  * `x op(a) = b`, where `op(a)` is `a` or `aᵀ` (`transposeA`) and only the `lower` (or upper)
  * triangle of `a`, diagonal included, is read, as `lax.linalg.triangular_solve`. `a` is
  * `[..., n, n]`; `b` is `[..., n, k]` (left) or `[..., k, n]` (right) or a vector `[n]`; batch axes
- * broadcast. Derivatives treat the unread triangle as absent (its gradient is 0).
+ * broadcast; float32 or float64 (mixed promotes). Derivatives treat the unread triangle as absent
+ * (its gradient is 0), and come from differentiating op(T) X = B (as Giles 2008 does for solve).
  *
  * Throws `INVALID_ARGUMENT` (missing `lower`), `UNKNOWN_OPTION`, `SHAPE_MISMATCH`,
  * `BROADCAST_INCOMPATIBLE`, `SINGULAR_MATRIX` (a zero on the diagonal).
@@ -259,7 +260,8 @@ export const invP: Rule<void> = rule<void>({
 });
 
 /**
- * The inverse of each matrix in the last two axes, by LU with partial pivoting.
+ * The inverse of each matrix in the last two axes, by LU with partial pivoting; float32 or float64
+ * (the input's dtype, computed in float64).
  * Derivative (Giles 2008): d(A⁻¹) = -A⁻¹ dA A⁻¹.
  *
  * Throws `SHAPE_MISMATCH` (not square) and `SINGULAR_MATRIX` (an exactly zero pivot). Prefer
@@ -292,10 +294,10 @@ export const detP: Rule<void> = rule<void>({
 });
 
 /**
- * The determinant of each matrix in the last two axes (shape `[...]`), from an LU factorization:
- * 0 for a singular matrix, 1 for a 0 x 0 one; it can overflow for large matrices, where `slogdet`
- * does not. Derivative (Giles 2008): d det A = det A · tr(A⁻¹ dA); at a singular matrix the
- * derivative throws `SINGULAR_MATRIX`.
+ * The determinant of each matrix in the last two axes (shape `[...]`, the input's dtype), from an LU
+ * factorization: 0 for a singular matrix, 1 for a 0 x 0 one; it can overflow for large matrices,
+ * where `slogdet` does not. Derivative (Giles 2008): d det A = det A · tr(A⁻¹ dA); at a singular
+ * matrix the derivative throws `SINGULAR_MATRIX`.
  *
  * Throws `SHAPE_MISMATCH` (not square).
  * @example
@@ -326,8 +328,8 @@ export const slogdetP: MultiRule<void> = {
 };
 
 /**
- * `[sign, logAbsDet]` of each matrix in the last two axes, with det = sign · exp(logAbsDet), without
- * the overflow of `det`. A singular matrix gives `[0, -Infinity]`, as NumPy.
+ * `[sign, logAbsDet]` of each matrix in the last two axes (each of shape `[...]`, the input's
+ * dtype), with det = sign · exp(logAbsDet), without the overflow of `det`. A singular matrix gives `[0, -Infinity]`, as NumPy.
  *
  * Derivatives (Giles 2008): d logAbsDet = tr(A⁻¹ dA), so the gradient of `logAbsDet` is `inv(a)ᵀ`;
  * `sign` has derivative 0. At a singular matrix the derivative throws `SINGULAR_MATRIX`.
@@ -388,7 +390,8 @@ export const choleskyP: Rule<void> = rule<void>({
 
 /**
  * The Cholesky factor of each matrix in the last two axes: lower-triangular `L` with positive
- * diagonal and `a = L Lᵀ`. The input is symmetrized first, `(a + aᵀ) / 2` (as JAX does), so the
+ * diagonal and `a = L Lᵀ`, in the input's dtype (float32 or float64, computed in float64). The
+ * input is symmetrized first, `(a + aᵀ) / 2` (as JAX does), so the
  * result and its derivative are defined for every direction, and the gradient is symmetric.
  *
  * Derivative (Murray 2016): dL = L Φ(L⁻¹ sym(dA) L⁻ᵀ), Φ taking the lower triangle and half the diagonal.

@@ -3,7 +3,18 @@ import { describe, expect, it } from 'vitest';
 import {
   add,
   AdjointError,
+  cholesky,
+  det,
+  diagonal,
   eigh,
+  inv,
+  norm,
+  slogdet,
+  solve,
+  trace,
+  triangularSolve,
+  tril,
+  triu,
   exp,
   grad,
   jvp,
@@ -160,5 +171,44 @@ describe('batched inputs equal a loop over the batch', () => {
     const loss = (x: Tensor) => sum(mul(qr(x)[1], weights));
     const g = grad(loss)(a);
     expect(toTypedArray(g)).toEqual(toTypedArray(stack([0, 1].map((i) => grad(loss)(tensor((toArray(a) as number[][][])[i]!))))));
+  });
+});
+
+describe('every linear-algebra op', () => {
+  const a = [[4, 2, 1], [2, 3, 0.5], [1, 0.5, 2]];
+  const ops: ReadonlyArray<readonly [string, (x: Tensor) => unknown]> = [
+    ['solve', (x) => solve(x, tensor([1, 2, 3], { dtype: x.dtype }))],
+    ['triangularSolve', (x) => triangularSolve(x, tensor([1, 2, 3], { dtype: x.dtype }), { lower: true })],
+    ['cholesky', cholesky],
+    ['inv', inv],
+    ['det', det],
+    ['slogdet', slogdet],
+    ['qr', qr],
+    ['eigh', eigh],
+    ['norm', (x) => norm(x)],
+    ['trace', (x) => trace(x)],
+    ['diagonal', (x) => diagonal(x)],
+    ['triu', (x) => triu(x)],
+    ['tril', (x) => tril(x)],
+  ];
+
+  it('leaves its input unchanged', () => {
+    for (const [name, f] of ops) {
+      const x = tensor(a);
+      const before = toTypedArray(x);
+      f(x);
+      expect(toTypedArray(x), name).toEqual(before);
+    }
+  });
+
+  it('keeps float32 as float32, with the float64 values rounded', () => {
+    for (const [name, f] of ops) {
+      const outs32 = [f(tensor(a, { dtype: 'float32' }))].flat() as Tensor[];
+      const outs64 = [f(tensor(a))].flat() as Tensor[];
+      outs32.forEach((o, i) => {
+        expect(o.dtype, name).toBe('float32');
+        expectClose(o, toArray(outs64[i]!), 1e-5);
+      });
+    }
   });
 });
