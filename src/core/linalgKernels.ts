@@ -21,7 +21,7 @@ import { type Shape, sizeOf } from './shape.js';
 import { allocate, dataOf, type DType, type FloatArray, fromData, makeScalar, type Tensor } from './Tensor.js';
 
 /** Columns per panel of the blocked factorizations: the panel's row operations stay in L1, and the trailing update is one gemm call per panel. */
-const NB = 32;
+const NB = 24;
 
 /** The number of matrices in a batch of `shape` (its leading axes). */
 export const batchSize = (shape: Shape): number => sizeOf(shape.slice(0, -2));
@@ -91,6 +91,31 @@ export function luFactor(a: Float64Array, n: number, perm: Int32Array): LuInfo {
     for (let c = 0; c < kb; c++) {
       const k = k0 + c;
       const col = c * n;
+      // left-looking within the panel too: column c takes the updates of columns 0..c-1 (a unit
+      // lower triangular solve above row k, the Schur update below it), four columns at a time
+      let q = 0;
+      for (; q + 4 <= c; q += 4) {
+        const r = k0 + q;
+        const q0 = q * n;
+        const q1 = q0 + n;
+        const q2 = q1 + n;
+        const q3 = q2 + n;
+        // the four multipliers depend on each other: a 4 x 4 unit triangular solve first
+        const u0 = panel[col + r]!;
+        const u1 = panel[col + r + 1]! - panel[q0 + r + 1]! * u0;
+        const u2 = panel[col + r + 2]! - panel[q0 + r + 2]! * u0 - panel[q1 + r + 2]! * u1;
+        const u3 = panel[col + r + 3]! - panel[q0 + r + 3]! * u0 - panel[q1 + r + 3]! * u1 - panel[q2 + r + 3]! * u2;
+        panel[col + r + 1] = u1;
+        panel[col + r + 2] = u2;
+        panel[col + r + 3] = u3;
+        for (let i = r + 4; i < n; i++) panel[col + i] = panel[col + i]! - (panel[q0 + i]! * u0 + panel[q1 + i]! * u1 + panel[q2 + i]! * u2 + panel[q3 + i]! * u3);
+      }
+      for (; q < c; q++) {
+        const qc = q * n;
+        const u = panel[col + k0 + q]!;
+        if (u === 0) continue;
+        for (let i = k0 + q + 1; i < n; i++) panel[col + i] = panel[col + i]! - panel[qc + i]! * u;
+      }
       let p = k;
       let best = -1;
       // a NaN wins the pivot search, so it propagates instead of passing for a zero column
@@ -103,10 +128,10 @@ export function luFactor(a: Float64Array, n: number, perm: Int32Array): LuInfo {
       }
       if (p !== k) {
         // whole rows travel together: the panel here, the L part and the columns right of it in `a`
-        for (let q = 0; q < kb; q++) {
-          const t = panel[q * n + p]!;
-          panel[q * n + p] = panel[q * n + k]!;
-          panel[q * n + k] = t;
+        for (let x = 0; x < kb; x++) {
+          const t = panel[x * n + p]!;
+          panel[x * n + p] = panel[x * n + k]!;
+          panel[x * n + k] = t;
         }
         swapRows(a, n, p, k, 0, k0);
         swapRows(a, n, p, k, k1, n);
@@ -120,17 +145,11 @@ export function luFactor(a: Float64Array, n: number, perm: Int32Array): LuInfo {
         if (zeroPivot < 0) zeroPivot = k;
         continue;
       }
-      // the multipliers (a reciprocal, unless it would overflow), then the panel's rank-1 update
+      // the multipliers: a reciprocal, unless it would overflow
       if (Math.abs(pivot) >= MIN_NORMAL) {
         const r = 1 / pivot;
         for (let i = col + k + 1, end = col + n; i < end; i++) panel[i] = panel[i]! * r;
       } else for (let i = col + k + 1, end = col + n; i < end; i++) panel[i] = panel[i]! / pivot;
-      for (let q = c + 1; q < kb; q++) {
-        const qc = q * n;
-        const u = panel[qc + k]!;
-        if (u === 0) continue;
-        for (let i = k + 1, x = qc + k + 1, l = col + k + 1; i < n; i++, x++, l++) panel[x] = panel[x]! - panel[l]! * u;
-      }
     }
     for (let i = k0; i < n; i++) for (let c = 0; c < kb; c++) a[i * n + k0 + c] = panel[c * n + i]!;
     if (k1 === n) break;
@@ -304,11 +323,24 @@ export function choleskyFactor(a: Float64Array, n: number): { failedAt: number; 
     for (let c = 0; c < kb; c++) {
       const j = k0 + c;
       const col = c * n;
-      for (let q = 0; q < c; q++) {
+      // column j -= Σ_q L[:, q] L[j, q] over the panel's earlier columns, four at a time (one load
+      // and store of column j per four multiply-adds)
+      let q = 0;
+      for (; q + 4 <= c; q += 4) {
+        const q0 = q * n;
+        const q1 = q0 + n;
+        const q2 = q1 + n;
+        const q3 = q2 + n;
+        const u0 = panel[q0 + j]!;
+        const u1 = panel[q1 + j]!;
+        const u2 = panel[q2 + j]!;
+        const u3 = panel[q3 + j]!;
+        for (let i = j; i < n; i++) panel[col + i] = panel[col + i]! - (panel[q0 + i]! * u0 + panel[q1 + i]! * u1 + panel[q2 + i]! * u2 + panel[q3 + i]! * u3);
+      }
+      for (; q < c; q++) {
         const qc = q * n;
         const u = panel[qc + j]!;
-        if (u === 0) continue;
-        for (let x = col + j, l = qc + j, end = col + n; x < end; x++, l++) panel[x] = panel[x]! - panel[l]! * u;
+        for (let i = j; i < n; i++) panel[col + i] = panel[col + i]! - panel[qc + i]! * u;
       }
       const s = panel[col + j]!;
       if (!(s > 0)) return { failedAt: j, pivot: s };

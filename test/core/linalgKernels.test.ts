@@ -1,6 +1,6 @@
 /**
- * The blocked kernels (panels of 32 columns, trailing updates by gemm) against the textbook loops,
- * at sizes around and across the block boundaries, where an indexing slip would show.
+ * The blocked kernels (panels of NB = 24 columns, updates by gemm) against the textbook loops, at
+ * sizes around and across the block boundaries, where an indexing slip would show.
  */
 import { describe, expect, it } from 'vitest';
 import { choleskyFactor, luFactor, luSolve } from '../../src/core/linalgKernels.js';
@@ -25,7 +25,7 @@ const randomMat = (n: number, m: number, seed: number): Mat => {
 const flat = (a: Mat): Float64Array => Float64Array.from(a.flat());
 const unflat = (d: Float64Array, n: number, m: number): Mat => Array.from({ length: n }, (_, i) => Array.from(d.subarray(i * m, (i + 1) * m)));
 
-const SIZES = [1, 2, 31, 32, 33, 64, 65, 97];
+const SIZES = [1, 2, 5, 23, 24, 25, 48, 49, 50, 97];
 
 describe('LU (blocked)', () => {
   for (const n of SIZES) {
