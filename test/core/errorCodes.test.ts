@@ -319,7 +319,8 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['State.get', () => run(State.run({})(State.get(cell)))],
     ['State.modify', () => run(State.run({})(State.modify(cell, (v) => mul(v, 2))))],
     ['State.version', () => run(State.run({})(State.version(cell)))],
-  ],  SINGULAR_MATRIX: [
+  ],
+  SINGULAR_MATRIX: [
     ['solve', () => solve(tensor([[1, 2], [2, 4]]), tensor([1, 1]))],
     ['solve, one matrix of a batch', () => solve(tensor([[[1, 0], [0, 1]], [[0, 0], [0, 1]]]), tensor([1, 1]))],
     ['inv', () => inv(tensor([[1, 2], [2, 4]]))],
