@@ -81,6 +81,8 @@ export { hessian, hvp, jacfwd, jacrev } from './transforms/jacobians.js';
 export { setCheckNumerics } from './transforms/scope.js';
 export { customJvp, customVjp, type CustomRuleOptions } from './transforms/custom.js';
 export { customLinearSolve, customRoot } from './transforms/implicit.js';
+export { type Checkpointing, foriLoop, scan, type ScanOptions, whileLoop } from './transforms/loops.js';
+export { cond, switchCase } from './transforms/branches.js';
 export { checkpoint, type CheckpointOptions, type CheckpointPolicy, remat } from './transforms/checkpoint.js';
 export { checkGrads, type CheckGradsOptions, type CheckGradsReport } from './transforms/checkGrads.js';
 export { printTape } from './transforms/printTape.js';

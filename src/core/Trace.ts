@@ -215,7 +215,6 @@ export function ssaName(t: Tensor): string {
 
 /** Makes `trace` active. Every call is paired with `closeTrace`, in `finally` or by the Program interpreter. */
 export function openTrace(trace: Trace): void {
-  if (openTraces.length === 0) setInterpreter(dispatcher);
   openTraces.push(trace);
   installScalarEntry();
 }
@@ -225,6 +224,8 @@ export function openTrace(trace: Trace): void {
  * `dispatcher` would pick for any of its own values); it records them without dispatch.
  */
 function installScalarEntry(): void {
+  // ops go through the dispatcher while a trace is open or a closure scope must see them
+  setInterpreter(openTraces.length > 0 || closureScopeActive() ? dispatcher : undefined);
   let top: Trace | undefined;
   for (const t of openTraces) if (top === undefined || t.level > top.level) top = t;
   // a closure scope must see every op: no shortcut around bind while one is active
@@ -253,7 +254,6 @@ export function closeTrace(trace: Trace): void {
   trace.closed();
   const i = openTraces.lastIndexOf(trace);
   if (i >= 0) openTraces.splice(i, 1);
-  if (openTraces.length === 0) setInterpreter(undefined);
   installScalarEntry();
 }
 
@@ -266,7 +266,6 @@ export function suspendTrace(trace: Trace): void {
   const i = openTraces.lastIndexOf(trace);
   if (i < 0) return;
   openTraces.splice(i, 1);
-  if (openTraces.length === 0) setInterpreter(undefined);
   installScalarEntry();
 }
 

@@ -102,22 +102,32 @@ export function noteKnown(values: Tensor | ReadonlyArray<Tensor>): void {
   else scope.known.add(values as Tensor);
 }
 
-/** One value as the innermost scope sees it. */
-function through(scope: ClosureScope, t: Tensor): Tensor {
-  const r = scope.replacements.get(t);
-  if (r !== undefined) return r;
-  if (!isOuter(scope, t)) return t;
+/**
+ * One value as the innermost scope sees it. A value an enclosing scope stands in for (a loop body's
+ * closure, replaced by the loop's operand) is, to this scope too, a closure: the function's code
+ * names the enclosing context's value, which is not there when the function runs again on its own
+ * (a `checkpoint` inside a loop body, recomputed in the loop's reverse pass).
+ */
+function through(scope: ClosureScope, raw: Tensor): Tensor {
+  const direct = scope.replacements.get(raw);
+  if (direct !== undefined) return direct;
+  let t = raw;
+  for (let i = 0; i < scopes.length - 1; i++) {
+    const outer = scopes[i]!.replacements.get(t);
+    if (outer !== undefined) t = outer;
+  }
+  if (t === raw && !isOuter(scope, t)) return t;
   switch (scope.mode) {
     case 'discover': {
-      scope.captured.push(t);
+      scope.captured.push(raw);
       const c = info!.concrete(t);
-      scope.replacements.set(t, c);
+      scope.replacements.set(raw, c);
       return c;
     }
     case 'substitute':
-      throw closedOverError(scope, t, 'it was not used when the function was first run, so it is not an operand of the equation; pass it as an operand (or carry) instead');
+      throw closedOverError(scope, raw, 'it was not used when the function was first run, so it is not an operand of the equation; pass it as an operand (or carry) instead');
     case 'forbid':
-      throw closedOverError(scope, t, 'custom rules may close over nothing traced: pass the value as an argument of the function instead');
+      throw closedOverError(scope, raw, 'custom rules may close over nothing traced: pass the value as an argument of the function instead');
   }
 }
 

@@ -59,7 +59,7 @@ export function closureConvert(owner: string, f: (leaves: ReadonlyArray<Tensor>)
     captured,
     outDef,
     outAvals,
-    probe: { operands: [...concrete, ...captured.map((c) => concreteOf(c))], outputs: probeOut },
+    probe: { operands: [...concrete, ...captured.map((c) => discover.replacements.get(c)!)], outputs: probeOut },
     call(given) {
       // the operands come from the caller's code: an enclosing scope sees them like an op's arguments
       const operands = given.map(enteringValue);

@@ -1,0 +1,161 @@
+/**
+ * Branches on values: `cond` and `switchCase`. The predicate (or index) is read as a number, as
+ * `observe` reads one, and only the chosen branch runs, so under any transform the derivative is
+ * that of the branch that executed (the predicate itself has none). Operands reach the branches as
+ * arguments, or by closure; both differentiate.
+ *
+ * JAX traces both branches to check they agree; here the first call with a given set of branch
+ * functions (by source text) also runs the others once on the same operands, with nothing recorded,
+ * to check that every branch returns the same structure, shapes and dtypes (a mismatch is
+ * `TREE_MISMATCH`); later calls with the same code run only the chosen branch. A branch that fails
+ * on operands it was not chosen for is not held against it.
+ *
+ * @since 0.1.0
+ */
+import { describeValue, parseFunction } from '../core/args.js';
+import { makeScope, withClosureScope } from '../core/closure.js';
+import { asTensor } from '../core/creation.js';
+import { ArgumentError, formatShape, IndexError, ShapeError } from '../core/errors.js';
+import { item, Tensor } from '../core/Tensor.js';
+import { concreteOf } from '../core/Trace.js';
+import { describeDef, flatten, sameDef, type TreeDef } from '../core/Tree.js';
+import { isProgram } from '../effects/Program.js';
+import { readPredicate } from './loops.js';
+
+/**
+ * Branch sets already checked, by their source text: branches are usually written inline, so a
+ * new set of closures arrives with every call, but their code (which decides what they return) is
+ * the same. A set seen before is not probed again.
+ */
+const checked = new Set<string>();
+
+const keyOf = (branches: ReadonlyArray<unknown>): string => branches.map((b) => String(b)).join('\u0000');
+
+function alreadyChecked(branches: ReadonlyArray<unknown>): boolean {
+  return checked.has(keyOf(branches));
+}
+
+function markChecked(branches: ReadonlyArray<unknown>): void {
+  if (checked.size > 10_000) checked.clear();
+  checked.add(keyOf(branches));
+}
+
+interface Signature {
+  readonly def: TreeDef;
+  readonly avals: ReadonlyArray<{ readonly shape: ReadonlyArray<number>; readonly dtype: string }>;
+}
+
+function signatureOf(op: string, v: unknown): Signature | undefined {
+  if (isProgram(v)) return undefined;
+  const { leaves, def } = flatten(op, v);
+  return { def, avals: leaves.map((l) => (typeof l === 'number' ? { shape: [], dtype: 'float64' } : { shape: l.shape, dtype: l.dtype })) };
+}
+
+function sameSignature(a: Signature, b: Signature): boolean {
+  return sameDef(a.def, b.def) && a.avals.length === b.avals.length && a.avals.every((x, i) => x.dtype === b.avals[i]!.dtype && x.shape.length === b.avals[i]!.shape.length && x.shape.every((d, j) => d === b.avals[i]!.shape[j]));
+}
+
+const describeSignature = (s: Signature): string => `${describeDef(s.def)} of ${s.avals.map((a) => `${formatShape(a.shape)} ${a.dtype}`).join(', ')}`;
+
+/**
+ * On the first call with this set of branches: runs the ones not chosen on the operands' values,
+ * recording nothing, and checks that they return what the chosen one did.
+ */
+function checkBranches(op: string, branches: ReadonlyArray<(...xs: unknown[]) => unknown>, chosen: number, result: unknown, operands: ReadonlyArray<unknown>): void {
+  if (alreadyChecked(branches)) return;
+  const want = signatureOf(op, result);
+  if (want === undefined) return;
+  const concrete = operands.map(deepConcrete);
+  branches.forEach((b, i) => {
+    if (i === chosen) return;
+    let got: Signature | undefined;
+    try {
+      got = withClosureScope(makeScope('discover', op, []), () => signatureOf(op, b(...concrete)));
+    } catch {
+      return; // a branch may fail on operands it is not meant for: not a mismatch
+    }
+    if (got !== undefined && !sameSignature(want, got)) {
+      throw new ShapeError(
+        'TREE_MISMATCH',
+        op,
+        `branch ${i} returns ${describeSignature(got)} but branch ${chosen} returns ${describeSignature(want)}; every branch must return the same structure, shapes and dtypes`,
+      );
+    }
+  });
+  markChecked(branches);
+}
+
+/** The operands with every tensor (in arrays and plain objects) replaced by its concrete value. */
+function deepConcrete(v: unknown): unknown {
+  if (v instanceof Tensor) return concreteOf(v);
+  if (Array.isArray(v)) return v.map(deepConcrete);
+  if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deepConcrete(x)]));
+  }
+  return v;
+}
+
+/**
+ * `trueFun(...operands)` if `pred` holds, else `falseFun(...operands)` (as JAX's `lax.cond`): only
+ * the chosen branch runs and is differentiated. `pred` is a boolean or a 0-d tensor (non-zero is
+ * true), read for its value. Branches may return Programs (then so does `cond`).
+ *
+ * `cond : (pred, t, f, ...xs) => t(...xs) | f(...xs)`
+ *
+ * Errors: `TREE_MISMATCH` if the branches return different structures, shapes or dtypes (checked
+ * on the first call with a pair of branches); `NOT_SIZE_ONE` for a predicate that is not size 1;
+ * `INVALID_ARGUMENT` for non-functions or a NaN predicate.
+ *
+ * @example
+ * import { cond, grad, greater, mul, sin, item } from 'adjoint'
+ * const f = (x) => cond(greater(x, 0), (y) => mul(y, y), (y) => sin(y), x)
+ * assert.equal(item(grad(f)(3)), 6)
+ * assert.equal(item(grad(f)(-0)), 1)
+ *
+ * @category control flow
+ * @since 0.1.0
+ */
+export function cond<A extends unknown[], R>(pred: boolean | Tensor | number, trueFun: (...operands: A) => R, falseFun: (...operands: A) => R, ...operands: A): R {
+  const op = 'cond';
+  parseFunction(op, 'trueFun', trueFun);
+  parseFunction(op, 'falseFun', falseFun);
+  const which = readPredicate(op, pred) ? 0 : 1;
+  const branches = [trueFun, falseFun] as unknown as ReadonlyArray<(...xs: unknown[]) => unknown>;
+  const result = branches[which]!(...operands);
+  checkBranches(op, branches, which, result, operands);
+  return result as R;
+}
+
+/**
+ * `branches[index](...operands)` (as JAX's `lax.switch`): only the chosen branch runs and is
+ * differentiated. `index` is an integer number or a 0-d tensor holding one; out of range is an
+ * error, not clamped.
+ *
+ * `switchCase : (i, [b0, b1, ...], ...xs) => b_i(...xs)`
+ *
+ * Errors: `INDEX_OUT_OF_RANGE` for an index outside `[0, branches.length)`; `INVALID_ARGUMENT` for
+ * a non-integer index, an empty list or a non-function branch; `TREE_MISMATCH` if branches return
+ * different structures (checked on the first call with a list of branches).
+ *
+ * @example
+ * import { switchCase, grad, mul, sin, cos, item } from 'adjoint'
+ * const f = (i) => (x) => switchCase(i, [sin, cos, (y) => mul(y, y)], x)
+ * assert.equal(item(grad(f(2))(3)), 6)
+ * assert.equal(item(grad(f(0))(0)), 1)
+ *
+ * @category control flow
+ * @since 0.1.0
+ */
+export function switchCase<A extends unknown[], R>(index: number | Tensor, branches: ReadonlyArray<(...operands: A) => R>, ...operands: A): R {
+  const op = 'switchCase';
+  if (!Array.isArray(branches) || branches.length === 0) throw new ArgumentError('INVALID_ARGUMENT', op, `branches is ${describeValue(branches)}; pass a non-empty array of functions`);
+  branches.forEach((b, i) => parseFunction(op, `branches[${i}]`, b));
+  const i = typeof index === 'number' ? index : item(concreteOf(asTensor(op, index)));
+  if (!Number.isInteger(i)) throw new ArgumentError('INVALID_ARGUMENT', op, `index is ${describeValue(i)}; pass an integer`);
+  if (i < 0 || i >= branches.length) {
+    throw new IndexError('INDEX_OUT_OF_RANGE', op, `index ${i} is out of range for ${branches.length} branches; pass an index in [0, ${branches.length - 1}] (it is not clamped)`);
+  }
+  const result = branches[i]!(...operands);
+  checkBranches(op, branches as unknown as ReadonlyArray<(...xs: unknown[]) => unknown>, i, result, operands);
+  return result;
+}
