@@ -140,6 +140,16 @@ function takeArrays(): TapeArrays {
   };
 }
 
+function freshArrays(capacity: number): TapeArrays {
+  return {
+    values: new Float64Array(capacity),
+    code: new Uint16Array(capacity),
+    in0: new Int32Array(capacity),
+    in1: new Int32Array(capacity),
+    constants: new Float64Array(Math.max(4, capacity >> 2)),
+  };
+}
+
 const NO_ARRAYS: TapeArrays = {
   values: new Float64Array(0),
   code: new Uint16Array(0),
@@ -183,9 +193,15 @@ export class ReverseTrace extends Trace implements ScalarEntry {
     transform: string,
     /** Stop the reverse pass at the first non-finite adjoint (see `checkNumerics`). */
     readonly checkNumerics = false,
+    /**
+     * For the many small tapes of a loop's steps: start with room for this many slots (growing as
+     * needed), leave the shared capacity hint and spare arrays alone, and trim the arrays to size
+     * when the trace closes, since the tape is kept for the reverse pass.
+     */
+    private readonly smallCapacity?: number,
   ) {
     super(level, transform);
-    const arrays = takeArrays();
+    const arrays = smallCapacity === undefined ? takeArrays() : freshArrays(smallCapacity);
     this.values = arrays.values;
     this.code = arrays.code;
     this.in0 = arrays.in0;
@@ -218,7 +234,23 @@ export class ReverseTrace extends Trace implements ScalarEntry {
 
   /** Called when the trace closes: the next tape starts at this one's size. */
   override closed(): void {
+    if (this.smallCapacity !== undefined) {
+      this.trim();
+      return;
+    }
     capacityHint = Math.min(Math.max(this.slots, 1 << 14), 1 << 18);
+  }
+
+  /** Shrinks the arrays to the slots in use (a kept step tape should cost what it holds). */
+  private trim(): void {
+    const n = Math.max(this.slots, 1);
+    if (this.values.length > 2 * n) {
+      this.values = this.values.slice(0, n);
+      this.code = this.code.slice(0, n);
+      this.in0 = this.in0.slice(0, n);
+      this.in1 = this.in1.slice(0, n);
+    }
+    if (this.constants.length > 2 * this.nConstants + 4) this.constants = this.constants.slice(0, Math.max(this.nConstants, 1));
   }
 
   /**

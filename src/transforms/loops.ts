@@ -31,7 +31,8 @@ import { stack, take } from '../rules/structure.js';
 import { makeScope, withClosureScope } from '../core/closure.js';
 import { closureConvert, type Converted } from './closureConvert.js';
 import { revolve } from './revolve.js';
-import { jvp, vjp } from './transforms.js';
+import { linearizeFlat } from './scope.js';
+import { jvp } from './transforms.js';
 
 // ---- options -------------------------------------------------------------------------------------
 
@@ -129,9 +130,9 @@ function runLoop(p: LoopParams, args: ReadonlyArray<Tensor>, keep: Tapes | undef
     const operands = [...carry, ...sliceStep(xs, i), ...consts];
     let out: Tensor[];
     if (keep !== undefined) {
-      const [o, pullback] = vjp((...ops: Tensor[]) => p.step.call(ops, i), ...operands) as unknown as readonly [Tensor[], (cts: Tensor[]) => Tensor[]];
-      keep.pullbacks[i] = pullback;
-      out = o;
+      const lin = linearizeFlat(p.kind, (ops) => p.step.call(ops, i), operands);
+      keep.pullbacks[i] = (cts) => lin.pullback(cts);
+      out = lin.outs;
     } else out = p.step.call(operands, i);
     carry = out.slice(0, nCarry);
     out.slice(nCarry).forEach((y, j) => (ys[j]![i] = y));
@@ -265,8 +266,8 @@ function reverseWithRevolve(p: LoopParams, cts: ReadonlyArray<Tangent>, primals:
     },
     adjoint: (carry, k) => {
       const i = stepIndex(p, k);
-      const [, pullback] = vjp((...ops: Tensor[]) => p.step.call(ops, i), ...carry, ...sliceStep(xs, i), ...consts) as unknown as readonly [unknown, (cts: Tensor[]) => Tensor[]];
-      const out = pullback([...ctCarry, ...ctYs.map((y) => take(y, i))]);
+      const lin = linearizeFlat(p.kind, (ops) => p.step.call(ops, i), [...carry, ...sliceStep(xs, i), ...consts]);
+      const out = lin.pullback([...ctCarry, ...ctYs.map((y) => take(y, i))]);
       ctCarry = out.slice(0, nCarry);
       out.slice(nCarry, nCarry + nX).forEach((c, j) => (ctXs[j]![i] = c));
       out.slice(nCarry + nX).forEach((c, j) => (ctConsts[j] = accumulate(ctConsts[j], c)));
@@ -311,8 +312,7 @@ function reverseAsLoops(p: LoopParams, cts: ReadonlyArray<Tangent>, primals: Rea
       const x = ops.slice(2 * nCarry + nConst, 2 * nCarry + nConst + nX);
       const ctY = ops.slice(2 * nCarry + nConst + nX, 2 * nCarry + nConst + nX + ctYs.length);
       const k = ops.slice(2 * nCarry + nConst + nX + ctYs.length);
-      const [, pullback] = vjp((...o: Tensor[]) => step.call(o, index), ...c, ...x, ...k) as unknown as readonly [unknown, (cts: Tensor[]) => Tensor[]];
-      const out = pullback([...ctC, ...ctY]);
+      const out = linearizeFlat(p.kind, (o) => step.call(o, index), [...c, ...x, ...k]).pullback([...ctC, ...ctY]);
       const ctKNext = out.slice(nCarry + nX).map((d, j) => add(ctK[j]!, d));
       return [...out.slice(0, nCarry), ...ctKNext, ...out.slice(nCarry, nCarry + nX)];
     },

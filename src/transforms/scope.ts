@@ -327,3 +327,32 @@ export function checkScalarOutput(op: string, lin: Linearized): Tensor {
   return only;
 }
 
+
+/**
+ * `vjp` for the many small calls of a loop's steps: a function of flat tensors, no pytrees or
+ * argument checks, and a tape that starts small and is trimmed when kept (see `ReverseTrace`).
+ */
+export function linearizeFlat(
+  op: string,
+  f: (xs: ReadonlyArray<Tensor>) => ReadonlyArray<Tensor>,
+  operands: ReadonlyArray<Tensor>,
+): { readonly outs: Tensor[]; pullback(cts: ReadonlyArray<Tensor | undefined>): Tensor[] } {
+  const trace = new ReverseTrace(newLevel(), op, checkNumericsDefault, 32);
+  const raw = withTrace(trace, () => f(operands.map((x) => trace.input(x))));
+  const outTracers = raw.map((o) => trace.own(o));
+  const outs = knownResult(raw.map((o) => trace.primalOf(o)));
+  return {
+    outs,
+    pullback(cts) {
+      const seeds: Array<readonly [Tracer, Tensor]> = [];
+      outTracers.forEach((t, i) => {
+        const ct = cts[i];
+        if (t !== undefined && ct !== undefined) seeds.push([t, ct]);
+      });
+      const adj = trace.backward(seeds);
+      const result = trace.inputs.map((t, i) => adj.get(t.slot) ?? zerosLike(operands[i]!));
+      adj.release();
+      return knownResult(result);
+    },
+  };
+}
