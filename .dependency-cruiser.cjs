@@ -34,6 +34,7 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    exclude: { path: '^(test|bench|examples)/' },
+    // the AssemblyScript sources compile to WebAssembly, not into the import graph
+    exclude: { path: '^(test|bench|examples)/|^src/core/backends/wasm/assembly/' },
   },
 };

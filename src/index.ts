@@ -6,6 +6,7 @@
  */
 export { AdjointError, ArgumentError, AxisError, ERROR_CODES, type ErrorCode, IndexError, LinAlgError, ShapeError } from './core/errors.js';
 export type { Shape } from './core/shape.js';
+export { type Backend, getBackend, ready, setBackend } from './core/backend.js';
 export { type DType, item, type NestedArray, Tensor, toArray, toTypedArray } from './core/Tensor.js';
 export {
   arange,

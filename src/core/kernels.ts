@@ -7,8 +7,16 @@
  * buffer. The general broadcasting path walks the output once with per-operand strides (0 on
  * broadcast dimensions).
  *
+ * This is also where the backend is chosen (see backend.ts): a map whose row names its kernel
+ * (`mapUnary(x, dtype, f, 'exp')`), a sum, or a matmul goes to the WebAssembly kernels when they
+ * are active, the WebAssembly set has that kernel, and the work is at least `wasmLimits`; everything
+ * else, 0-d work always, runs the loops below.
+ *
  * @since 0.1.0
  */
+import { wasmActive, wasmLimits } from './backend.js';
+import * as wasm from './backends/wasm/module.js';
+import { gemm as jsGemm } from './matmul.js';
 import { type Shape, sameShape, sizeOf, stridesOf } from './shape.js';
 import { allocate, dataOf, type DType, type FloatArray, fromData, makeScalar, scalarOf, type Tensor } from './Tensor.js';
 
@@ -63,20 +71,34 @@ export function broadcastData(x: Tensor, outShape: Shape): FloatArray {
   return out;
 }
 
-/** Applies `f` to every element. */
-export function mapUnary(x: Tensor, dtype: DType, f: (v: number) => number): Tensor {
+/**
+ * Applies `f` to every element. `kernel` names the primitive whose kernel `f` is, so the WebAssembly
+ * set can run its own version of it (see `UNARY_OPS` in backends/wasm/module.ts).
+ */
+export function mapUnary(x: Tensor, dtype: DType, f: (v: number) => number, kernel?: string): Tensor {
   if (x.ndim === 0) return makeScalar(f(scalarOf(x)), dtype);
   const src = dataOf(x);
   const n = src.length;
+  if (kernel !== undefined && n >= wasmLimits.elements && wasmActive()) {
+    const op = wasm.UNARY_OPS[kernel];
+    if (op !== undefined && (n >= wasmLimits.approximate || !wasm.APPROXIMATE_OPS.has(op))) {
+      return fromData(x.shape, dtype, wasm.unary(op, src, dtype === 'float64'));
+    }
+  }
   const out = allocate(dtype, n);
   for (let i = 0; i < n; i++) out[i] = f(src[i]!);
   return fromData(x.shape, dtype, out);
 }
 
-/** Applies `f` elementwise with NumPy broadcasting to `outShape`. */
-export function mapBinary(a: Tensor, b: Tensor, outShape: Shape, dtype: DType, f: (x: number, y: number) => number): Tensor {
+/** Applies `f` elementwise with NumPy broadcasting to `outShape`; `kernel` as for `mapUnary`. */
+export function mapBinary(a: Tensor, b: Tensor, outShape: Shape, dtype: DType, f: (x: number, y: number) => number, kernel?: string): Tensor {
   if (outShape.length === 0) return makeScalar(f(scalarOf(a), scalarOf(b)), dtype);
   const n = sizeOf(outShape);
+  if (kernel !== undefined && n >= wasmLimits.elements && wasmActive()) {
+    const op = wasm.BINARY_OPS[kernel];
+    const out = op === undefined ? undefined : wasmBinary(op, a, b, outShape, dtype);
+    if (out !== undefined) return fromData(outShape, dtype, out);
+  }
   const out = allocate(dtype, n);
   if (a.size === n && b.size === n) {
     // equal sizes at the output's size means equal shapes here: no broadcasting to undo
@@ -99,6 +121,38 @@ export function mapBinary(a: Tensor, b: Tensor, outShape: Shape, dtype: DType, f
   return fromData(outShape, dtype, out);
 }
 
+/**
+ * A broadcast binary op on the WebAssembly kernels, which take an outer x inner grid with inner
+ * strides 0 or 1 per operand. Output dimensions are merged where both operands allow it; a layout
+ * that does not reduce to two dimensions (e.g. [2, 1, 3] with [1, 4, 1]) returns undefined, for JS.
+ */
+function wasmBinary(op: number, a: Tensor, b: Tensor, outShape: Shape, dtype: DType): FloatArray | undefined {
+  const n = sizeOf(outShape);
+  const wide = dtype === 'float64';
+  if (a.size === n && b.size === n) return wasm.binary(op, 1, n, dataOf(a), 0, 1, dataOf(b), 0, 1, wide);
+  if (b.size === 1 && a.size === n) return wasm.binary(op, 1, n, dataOf(a), 0, 1, dataOf(b), 0, 0, wide);
+  if (a.size === 1 && b.size === n) return wasm.binary(op, 1, n, dataOf(a), 0, 0, dataOf(b), 0, 1, wide);
+  const sa = broadcastStrides(a.shape, outShape);
+  const sb = broadcastStrides(b.shape, outShape);
+  // (size, stride in a, stride in b) per dimension, size-1 dimensions dropped, mergeable neighbours merged
+  const dims: Array<[number, number, number]> = [];
+  for (let d = 0; d < outShape.length; d++) {
+    const size = outShape[d]!;
+    if (size === 1) continue;
+    const last = dims[dims.length - 1];
+    if (last !== undefined && last[1] === sa[d]! * size && last[2] === sb[d]! * size) {
+      last[0] *= size;
+      last[1] = sa[d]!;
+      last[2] = sb[d]!;
+    } else dims.push([size, sa[d]!, sb[d]!]);
+  }
+  if (dims.length > 2) return undefined;
+  const [outer, aos, bos] = dims.length === 2 ? dims[0]! : [1, 0, 0];
+  const [inner, ais, bis] = dims[dims.length - 1] ?? [1, 0, 0];
+  if (ais > 1 || bis > 1) return undefined;
+  return wasm.binary(op, outer, inner, dataOf(a), aos, ais, dataOf(b), bos, bis, wide);
+}
+
 /** Applies `f` elementwise to three broadcast operands (used by `where`). */
 export function mapTernary(
   a: Tensor,
@@ -118,10 +172,11 @@ export function mapTernary(
   return fromData(outShape, dtype, out);
 }
 
-/** How a reduction folds elements: start value, and the fold. */
+/** How a reduction folds elements: start value, and the fold; `kernel: 'sum'` marks the sum (see `mapUnary`). */
 export interface Reducer {
   readonly init: number;
   readonly step: (acc: number, v: number) => number;
+  readonly kernel?: 'sum';
 }
 
 /**
@@ -133,6 +188,10 @@ export function reduce(x: Tensor, axes: ReadonlyArray<number>, outShape: Shape, 
   const ndim = shape.length;
   const src = dataOf(x);
   const outSize = sizeOf(outShape);
+  if (reducer.kernel === 'sum' && src.length >= wasmLimits.elements && wasmActive() && x.dtype === dtype) {
+    const out = wasmSum(shape, axes, src);
+    if (out !== undefined) return fromData(outShape, dtype, out);
+  }
   const acc = new Float64Array(outSize).fill(reducer.init);
   const step = reducer.step;
   if (src.length > 0) {
@@ -163,6 +222,46 @@ export function reduce(x: Tensor, axes: ReadonlyArray<number>, outShape: Shape, 
   }
   if (outShape.length === 0) return makeScalar(acc[0]!, dtype);
   return fromData(outShape, dtype, dtype === 'float64' ? acc : Float32Array.from(acc));
+}
+
+/**
+ * A sum over a contiguous block of axes that leaves a non-reduced last axis (x viewed as outer x r x
+ * inner, inner > 1), on the WebAssembly kernels: vectorised across the inner axis, each output summed
+ * in the same order as the JS loop, so the results are the same bit for bit. Anything else
+ * (reducing the last axis, scattered axes) returns undefined, for JS.
+ */
+function wasmSum(shape: Shape, axes: ReadonlyArray<number>, src: FloatArray): FloatArray | undefined {
+  if (axes.length === 0) return undefined;
+  const first = axes[0]!;
+  const last = axes[axes.length - 1]!;
+  if (last - first + 1 !== axes.length || last === shape.length - 1) return undefined;
+  let outer = 1, r = 1, inner = 1;
+  for (let d = 0; d < shape.length; d++) {
+    if (d < first) outer *= shape[d]!;
+    else if (d <= last) r *= shape[d]!;
+    else inner *= shape[d]!;
+  }
+  return inner > 1 ? wasm.sum(outer, r, inner, src) : undefined;
+}
+
+/**
+ * C[m x n] = A · B: the matmul kernel rules call, with the arguments of `gemm` in matmul.ts (the JS
+ * kernel). Products of at least `wasmLimits.flops` multiply-adds with m, n >= 2 run on the
+ * WebAssembly kernels when active.
+ *
+ * @internal
+ */
+export function gemm(
+  m: number, n: number, k: number,
+  a: FloatArray, aOffset: number, aRowStride: number, aColStride: number,
+  b: FloatArray, bOffset: number, bRowStride: number, bColStride: number,
+  out: FloatArray, outOffset: number,
+): void {
+  if (m >= 2 && n >= 2 && k >= 1 && m * n * k >= wasmLimits.flops && wasmActive() && (out instanceof Float64Array || (a instanceof Float32Array && b instanceof Float32Array))) {
+    wasm.gemm(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, out, outOffset);
+  } else {
+    jsGemm(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, out, outOffset);
+  }
 }
 
 /** The dtype two operands promote to: equal dtypes stay, mixed ones become float64. */

@@ -155,7 +155,7 @@ export function unary(name: string, f: (v: number) => number, derivative: (x: Te
     ...(d === undefined ? {} : { scalarPartials: [d] as const, scalarImpl: f }),
     maskKind: 'elementwise',
     shape: sameShapeRule,
-    impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
+    impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f, name),
     jvp: (primals, tangents, ans) => mul(tangents[0] as Tensor, derivative(primals[0]!, ans)),
     vjp: (ct, primals, ans) => [mul(ct, derivative(primals[0]!, ans))],
   });
@@ -170,7 +170,7 @@ export function unaryLinear(name: string, f: (v: number) => number, self: (x: Te
     examples: unaryExamples('real'),
     maskKind: 'elementwise',
     shape: sameShapeRule,
-    impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
+    impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f, name),
     jvp: (_primals, tangents) => self(tangents[0] as Tensor),
     vjp: (ct) => [self(ct)],
   });
@@ -184,7 +184,7 @@ export function unaryZero(name: string, f: (v: number) => number): Rule<void> {
     scalarImpl: f,
     examples: unaryExamples('awayFromZero'),
     shape: sameShapeRule,
-    impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f),
+    impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f, name),
     jvp: () => Zero,
     vjp: () => [Zero],
   });
@@ -221,7 +221,7 @@ export function binary(
     ...(sp === undefined ? {} : { scalarPartials: sp, scalarImpl: f }),
     maskKind: 'elementwise',
     shape: binaryShape(name),
-    impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, f),
+    impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, f, name),
     jvp: ([x, y], [xDot, yDot], ans) =>
       addTangents(
         isZero(xDot) ? Zero : mul(xDot!, dx(x!, y!, ans)),
@@ -242,7 +242,7 @@ export function comparison(name: string, f: (x: number, y: number) => boolean): 
     scalarImpl: (x, y) => (f(x, y) ? 1 : 0),
     examples: binaryExamples(['real', 'real']),
     shape: binaryShape(name),
-    impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => (f(x, y) ? 1 : 0)),
+    impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => (f(x, y) ? 1 : 0), name),
     jvp: () => Zero,
     vjp: () => [Zero, Zero],
   });

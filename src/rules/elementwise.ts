@@ -77,7 +77,7 @@ export const addP: Rule<void> = rule<void>({
   scalarImpl: ScalarImpl.add,
   maskKind: 'elementwise',
   shape: binaryShape('add'),
-  impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => x + y),
+  impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => x + y, 'add'),
   jvp: (_primals, [xDot, yDot]) => (isZero(xDot) ? yDot! : isZero(yDot) ? xDot! : add(xDot!, yDot!)),
   vjp: (ct) => [ct, ct], // d (x + y) = dx + dy
 });
@@ -88,7 +88,7 @@ export const subP: Rule<void> = rule<void>({
   scalarImpl: ScalarImpl.sub,
   maskKind: 'elementwise',
   shape: binaryShape('sub'),
-  impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => x - y),
+  impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => x - y, 'sub'),
   jvp: (_primals, [xDot, yDot]) => (isZero(yDot) ? xDot! : isZero(xDot) ? neg(yDot!) : sub(xDot!, yDot!)),
   vjp: (ct, _primals, _ans, _p, wants) => [ct, wants[1] ? neg(ct) : Zero], // d (x - y) = dx - dy
 });

@@ -8,8 +8,7 @@
  */
 import { asTensor } from '../core/creation.js';
 import { formatShape, ShapeError } from '../core/errors.js';
-import { promote } from '../core/kernels.js';
-import { gemm } from '../core/matmul.js';
+import { gemm, promote } from '../core/kernels.js';
 import { bind } from '../core/primitive.js';
 import { broadcastShapes, type Shape, sizeOf, stridesOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, type Tensor } from '../core/Tensor.js';

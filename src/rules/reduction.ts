@@ -48,7 +48,7 @@ const REDUCE_EXAMPLES = [
   { args: [{ shape: [] }], params: { axes: [], keepdims: false } },
 ];
 
-const SUM: Reducer = { init: 0, step: (a, v) => a + v };
+const SUM: Reducer = { init: 0, step: (a, v) => a + v, kernel: 'sum' };
 const MAX: Reducer = { init: -Infinity, step: (a, v) => (v > a || v !== v ? v : a) };
 const MIN: Reducer = { init: Infinity, step: (a, v) => (v < a || v !== v ? v : a) };
 
