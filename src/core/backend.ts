@@ -42,7 +42,7 @@ export function wasmActive(): boolean {
  * ulp), so that small tensors give the same bits as the 0-d path. The test setup lowers `elements`
  * and `flops` to 1 so that the whole suite exercises the WebAssembly kernels.
  */
-export const wasmLimits = { elements: 64, flops: 4096, approximate: 64 };
+export const wasmLimits = { elements: 64, flops: 512, approximate: 64 };
 
 /**
  * Chooses the kernels that run tensor ops: `'wasm'` (WebAssembly SIMD, the default) or `'js'`

@@ -31,15 +31,23 @@ export function matchDType(t: Tensor, primal: Tensor): Tensor {
   return t.dtype === primal.dtype ? t : astype(t, primal.dtype);
 }
 
-installEngineOps({
-  add: (x, y) => add(x, y),
-  unbroadcast,
-  matchDType,
-  broadcastTo: (x, shape) => broadcastTo(x, shape),
-  sub: (x, y) => sub(x, y),
-  mul: (x, y) => mul(x, y),
-  maximum: (x, y) => maximum(x, y),
-  equal: (x, y) => equal(x, y),
-  notEqual: (x, y) => notEqual(x, y),
-  where,
-});
+/**
+ * @internal Installs the engine ops; also called by the transforms layer as it loads. A call, not a
+ * bare `import './broadcasting.js'`: the package declares `"sideEffects": false`, so bundlers drop
+ * side-effect-only imports, and the built bundles then lacked these ops.
+ */
+export function installBroadcasting(): void {
+  installEngineOps({
+    add: (x, y) => add(x, y),
+    unbroadcast,
+    matchDType,
+    broadcastTo: (x, shape) => broadcastTo(x, shape),
+    sub: (x, y) => sub(x, y),
+    mul: (x, y) => mul(x, y),
+    maximum: (x, y) => maximum(x, y),
+    equal: (x, y) => equal(x, y),
+    notEqual: (x, y) => notEqual(x, y),
+    where,
+  });
+}
+installBroadcasting();

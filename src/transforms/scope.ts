@@ -17,8 +17,10 @@ import { firstNonFinite, hasNonFinite, ReverseTrace } from '../core/ReverseTrace
 import { closeTrace, newLevel, openTrace, resumeTrace, suspendTrace, type Trace, type Tracer, withTrace } from '../core/Trace.js';
 import { isProgram, of, transformNode } from '../effects/Program.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
-// the rules layer installs the ops the engine applies (adjoint sums, unbroadcast) as it loads
-import '../rules/broadcasting.js';
+// the rules layer installs the ops the engine applies (adjoint sums, unbroadcast); called, so bundlers keep it
+import { installBroadcasting } from '../rules/broadcasting.js';
+
+installBroadcasting();
 
 
 export function selectArgnums(op: string, argnums: number | ReadonlyArray<number> | undefined, nargs: number): number[] {

@@ -170,8 +170,16 @@ export function memoryBytes(): number {
 
 // ---- the arena ---------------------------------------------------------------------------------
 
-/** Frees everything allocated by the previous call. */
+let calls = 0;
+
+/** Kernel calls made so far (tests check that 0-d work never crosses into WebAssembly). */
+export function callCount(): number {
+  return calls;
+}
+
+/** Starts a kernel call: frees everything the previous call allocated. */
 function reset(): void {
+  calls++;
   top = arenaBase;
 }
 
