@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// The whole suite runs twice, once per kernel set (test/setup/backend.ts reads ADJOINT_BACKEND); the
-// browser test, which loads the built bundle into Chromium, runs once.
+// The whole suite runs twice, once per kernel set (test/setup/backend.ts reads ADJOINT_BACKEND). Run
+// once: the browser test, which loads the built bundles into Node and Chromium, and the package test,
+// which builds the bundles and runs them in child processes (on their default backend, whichever
+// project runs it).
 const browser = 'test/browser/**/*.test.ts';
+const once = ['test/package.test.ts'];
 
 export default defineConfig({
   test: {
@@ -17,7 +20,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'wasm', include: ['test/**/*.test.ts'], exclude: [browser], env: { ADJOINT_BACKEND: 'wasm' }, setupFiles: ['test/setup/backend.ts'] },
+        test: { name: 'wasm', include: ['test/**/*.test.ts'], exclude: [browser, ...once], env: { ADJOINT_BACKEND: 'wasm' }, setupFiles: ['test/setup/backend.ts'] },
       },
       { extends: true, test: { name: 'browser', include: [browser], testTimeout: 120_000 } },
     ],

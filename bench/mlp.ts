@@ -1,14 +1,20 @@
 /**
  * The MLP benchmark: one training-step's worth of work for a 784-256-10 ReLU network with softmax
  * cross-entropy on a batch of 128, float32. It measures what tensor code spends its time on: matmul
- * kernels, elementwise maps and the reverse pass's bookkeeping, against TensorFlow.js on its pure-JS
- * cpu backend and its WebAssembly backend, with the same numbers copied into each.
+ * kernels, elementwise maps and the reverse pass's bookkeeping. Contestants, with the same numbers
+ * copied into each: adjoint on its WebAssembly kernels (the default) and on its plain-JS ones,
+ * jax-js (`jit` of the loss and of `valueAndGrad`, on its WebAssembly backend, single-threaded in
+ * Node), and TensorFlow.js on its WebAssembly and pure-JS cpu backends.
  *
  * loss(w1, b1, w2, b2) = mean over the batch of -logSoftmax(relu(x w1 + b1) w2 + b2)[label]
  *
  * The label is picked with a one-hot mask (sum of mask · logSoftmax over the class axis), identical
- * in both libraries. Rounds interleave the contestants (switching tfjs backends between them) and
- * medians are reported.
+ * in every library. Results are checked equal first (loss and every gradient against tfjs-cpu).
+ * Rounds interleave the contestants (switching tfjs backends between them, rotating the order);
+ * medians are reported, and each bar's ratio is the median of per-round ratios.
+ *
+ * jax-js needs `globalThis.navigator` before it is imported, which Node 20 lacks; it is defined
+ * here, then jax-js is imported dynamically.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -16,6 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
   add,
+  getBackend,
   grad,
   item,
   logSoftmax,
@@ -25,13 +32,14 @@ import {
   neg,
   random,
   relu,
+  setBackend,
   sum,
   type Tensor,
   tensor,
   toArray,
   toTypedArray,
 } from '../src/index.js';
-import { median, printTable } from './harness.js';
+import { median, pairedRatio, printTable } from './harness.js';
 
 const BATCH = 128;
 const IN = 784;
@@ -105,6 +113,48 @@ async function initWasm(): Promise<string | undefined> {
   }
 }
 
+// ---- jax-js ---------------------------------------------------------------------------------------
+
+type Jax = typeof import('@jax-js/jax');
+type JaxArray = InstanceType<Jax['Array']>;
+type JaxParams = { w1: JaxArray; b1: JaxArray; w2: JaxArray; b2: JaxArray };
+
+interface JaxMlp {
+  forward(): number;
+  forwardGrad(): { loss: number; grads: Float32Array[] };
+}
+
+/**
+ * The same MLP in jax-js, jitted. jax-js counts references: every call consumes its arguments, so
+ * each call passes `.ref` of the arrays it keeps, and reading a result (`dataSync`) consumes it.
+ */
+async function jaxMlp(x: Tensor, oneHot: Tensor, p: Params): Promise<JaxMlp> {
+  (globalThis as { navigator?: unknown }).navigator ??= { userAgent: 'node', hardwareConcurrency: 1 };
+  const jax: Jax = await import('@jax-js/jax');
+  const { numpy: np, nn, jit, valueAndGrad } = jax;
+  await jax.init('wasm');
+  jax.defaultDevice('wasm');
+  const arr = (t: Tensor): JaxArray => np.array(toTypedArray(t) as Float32Array, { shape: [...t.shape] });
+  const params: JaxParams = { w1: arr(p.w1), b1: arr(p.b1), w2: arr(p.w2), b2: arr(p.b2) };
+  const xs = arr(x);
+  const ys = arr(oneHot);
+  const loss = (q: JaxParams, xx: JaxArray, y: JaxArray): JaxArray => {
+    const h = nn.relu(np.matmul(xx, q.w1).add(q.b1));
+    const logits = np.matmul(h, q.w2).add(q.b2);
+    return nn.logSoftmax(logits, -1).mul(y).sum(-1).mean().neg();
+  };
+  const fwd = jit(loss);
+  const fwdGrad = jit(valueAndGrad(loss));
+  const refs = (): JaxParams => ({ w1: params.w1.ref, b1: params.b1.ref, w2: params.w2.ref, b2: params.b2.ref });
+  return {
+    forward: () => fwd(refs(), xs.ref, ys.ref).dataSync()[0]!,
+    forwardGrad: () => {
+      const [value, g] = fwdGrad(refs(), xs.ref, ys.ref) as unknown as [JaxArray, JaxParams];
+      return { loss: value.dataSync()[0]!, grads: NAMES.map((k) => g[k].dataSync() as Float32Array) };
+    },
+  };
+}
+
 // ---- helpers --------------------------------------------------------------------------------------
 
 function relErr(a: ArrayLike<number>, ref: ArrayLike<number>): number {
@@ -119,13 +169,13 @@ function relErr(a: ArrayLike<number>, ref: ArrayLike<number>): number {
 
 interface Contestant {
   readonly name: string;
-  /** Run before each timed call, untimed (e.g. switching the tfjs backend). */
-  readonly before?: () => Promise<unknown>;
+  /** Run before each timed call, untimed (e.g. switching the tfjs or adjoint backend). */
+  readonly before?: () => unknown;
   readonly fn: () => unknown;
 }
 
-/** Interleaved rounds, rotating the order each round; median ms per contestant. */
-async function interleave(cs: readonly Contestant[], rounds: number, warmup: number): Promise<number[]> {
+/** Interleaved rounds, rotating the order each round; the times (ms) of each contestant, per round. */
+async function interleave(cs: readonly Contestant[], rounds: number, warmup: number): Promise<number[][]> {
   const times = cs.map(() => [] as number[]);
   for (let r = 0; r < warmup + rounds; r++) {
     for (let k = 0; k < cs.length; k++) {
@@ -138,7 +188,7 @@ async function interleave(cs: readonly Contestant[], rounds: number, warmup: num
       if (r >= warmup) times[i]!.push(dt);
     }
   }
-  return times.map((t) => median(t));
+  return times;
 }
 
 // ---- the benchmark --------------------------------------------------------------------------------
@@ -158,6 +208,10 @@ export async function benchMlp(): Promise<void> {
   const loss = adjointLoss(x, oneHot);
   const adjForward = (): number => item(loss(params));
   const adjForwardGrad = (): Params => grad(loss)(params) as Params;
+  setBackend('wasm');
+  if (getBackend() !== 'wasm') throw new Error('mlp benchmark: adjoint WebAssembly kernels unavailable');
+  const useAdjWasm = () => setBackend('wasm');
+  const useAdjJs = () => setBackend('js');
 
   await tf.setBackend('cpu');
   await tf.ready();
@@ -166,25 +220,38 @@ export async function benchMlp(): Promise<void> {
   const wasm = wasmError === undefined ? toTf(x, oneHot, params) : undefined;
   const useCpu = () => tf.setBackend('cpu');
   const useWasm = () => tf.setBackend('wasm');
+  const jaxjs = await jaxMlp(x, oneHot, params);
 
-  // correctness: adjoint against tfjs cpu (and wasm against cpu), float32 tolerance
+  // correctness: every contestant against tfjs cpu, float32 tolerance
   await useCpu();
   const ref = tfForwardGrad(cpu);
-  const g = adjForwardGrad();
-  const checks: Array<[string, number]> = [['loss', relErr([adjForward()], [ref.loss])]];
-  NAMES.forEach((k, i) => checks.push([`d${k}`, relErr(toTypedArray(g[k]), ref.grads[i]!)]));
+  const checks: Array<[string, number]> = [];
+  for (const [label, use] of [['adjoint wasm', useAdjWasm], ['adjoint js', useAdjJs]] as const) {
+    use();
+    const g = adjForwardGrad();
+    checks.push([`${label} loss`, relErr([adjForward()], [ref.loss])]);
+    NAMES.forEach((k, i) => checks.push([`${label} d${k}`, relErr(toTypedArray(g[k]), ref.grads[i]!)]));
+  }
+  useAdjWasm();
+  const j = jaxjs.forwardGrad();
+  checks.push(['jax-js loss', Math.max(relErr([j.loss], [ref.loss]), relErr([jaxjs.forward()], [ref.loss]))]);
+  NAMES.forEach((k, i) => checks.push([`jax-js d${k}`, relErr(j.grads[i]!, ref.grads[i]!)]));
   if (wasm !== undefined) {
     await useWasm();
     const w = tfForwardGrad(wasm);
-    checks.push(['tfjs wasm vs cpu (loss, dw1)', Math.max(relErr([w.loss], [ref.loss]), relErr(w.grads[0]!, ref.grads[0]!))]);
+    checks.push(['tfjs-wasm (loss, dw1)', Math.max(relErr([w.loss], [ref.loss]), relErr(w.grads[0]!, ref.grads[0]!))]);
   }
-  console.log(`loss ${ref.loss.toFixed(5)}; adjoint vs tfjs-cpu, relative error (tolerance 1e-3):`);
-  console.log('  ' + checks.map(([k, e]) => `${k} ${e.toExponential(2)}`).join(', '));
+  console.log(`loss ${ref.loss.toFixed(5)}; each contestant vs tfjs-cpu, relative error (tolerance 1e-3):`);
+  for (let i = 0; i < checks.length; i += 5) console.log('  ' + checks.slice(i, i + 5).map(([k, e]) => `${k} ${e.toExponential(2)}`).join(', '));
   for (const [k, e] of checks) if (!(e <= 1e-3)) throw new Error(`mlp benchmark: ${k} disagrees (relative ${e}, tolerance 1e-3)`);
 
   const contestants: Contestant[] = [
-    { name: 'adjoint fwd', fn: adjForward },
-    { name: 'adjoint fwd+grad', fn: adjForwardGrad },
+    { name: 'adjoint fwd', before: useAdjWasm, fn: adjForward },
+    { name: 'adjoint fwd+grad', before: useAdjWasm, fn: adjForwardGrad },
+    { name: 'adjoint js fwd', before: useAdjJs, fn: adjForward },
+    { name: 'adjoint js fwd+grad', before: useAdjJs, fn: adjForwardGrad },
+    { name: 'jax-js fwd', fn: jaxjs.forward },
+    { name: 'jax-js fwd+grad', fn: jaxjs.forwardGrad },
     { name: 'tfjs-cpu fwd', before: useCpu, fn: () => tfForward(cpu) },
     { name: 'tfjs-cpu fwd+grad', before: useCpu, fn: () => tfForwardGrad(cpu) },
   ];
@@ -192,27 +259,40 @@ export async function benchMlp(): Promise<void> {
     contestants.push({ name: 'tfjs-wasm fwd', before: useWasm, fn: () => tfForward(wasm) });
     contestants.push({ name: 'tfjs-wasm fwd+grad', before: useWasm, fn: () => tfForwardGrad(wasm) });
   }
-  const t = await interleave(contestants, 12, 2);
-  const [aF, aG, cF, cG, wF, wG] = t as [number, number, number, number, number | undefined, number | undefined];
+  const times = await interleave(contestants, 15, 3);
+  useAdjWasm();
   await useCpu();
+  const ms = times.map((t) => median(t));
+  const [aF, aG, jsF, jsG, jF, jG, cF, cG, wF, wG] = ms as [number, number, number, number, number, number, number, number, number?, number?];
+  /** How many times faster adjoint (contestant `mine`) is than contestant `other`, paired per round. */
+  const faster = (other: number, mine: number): number => pairedRatio(times, other, mine);
 
-  const speedup = (other: number | undefined, mine: number): string => (other === undefined ? '-' : `${(other / mine).toFixed(2)}x`);
-  const rows: Array<ReadonlyArray<string | number>> = [
-    ['adjoint', aF, aG, `${(aG / aF).toFixed(2)}`, `${speedup(cF, aF)} / ${speedup(cG, aG)}`, `${speedup(wF, aF)} / ${speedup(wG, aG)}`],
-    ['tfjs cpu', cF, cG, `${(cG / cF).toFixed(2)}`, '', ''],
-    wF !== undefined && wG !== undefined
-      ? ['tfjs wasm', wF, wG, `${(wG / wF).toFixed(2)}`, '', '']
-      : ['tfjs wasm', `unavailable: ${wasmError}`, '', '', '', ''],
-  ];
+  const row = (name: string, f: number | undefined, g: number | undefined): ReadonlyArray<string | number> =>
+    f === undefined || g === undefined ? [name, `unavailable: ${wasmError}`, '', ''] : [name, f, g, (g / f).toFixed(2)];
   printTable(
     `MLP ${IN}-${HIDDEN}-${OUT}, relu, softmax cross-entropy, batch ${BATCH}, float32 (median ms)`,
-    ['implementation', 'forward ms', 'fwd+grad ms', 'grad/fwd', 'adjoint speedup vs cpu (fwd / fwd+grad)', 'vs wasm (fwd / fwd+grad)'],
-    rows,
+    ['implementation', 'forward ms', 'fwd+grad ms', 'grad/fwd'],
+    [
+      row('adjoint (wasm kernels)', aF, aG),
+      row('adjoint (js kernels)', jsF, jsG),
+      row('jax-js jit (wasm)', jF, jG),
+      row('tfjs wasm', wF, wG),
+      row('tfjs cpu', cF, cG),
+    ],
   );
-  const ratio = aG / aF;
-  const vsCpu = cG / aG;
-  console.log(`bar "grad/forward ≤ 3": ${ratio.toFixed(2)} — ${ratio <= 3 ? 'MET' : 'NOT MET'}`);
-  console.log(`bar "forward+grad ≥ 3x faster than tfjs-cpu": ${vsCpu.toFixed(2)}x — ${vsCpu >= 3 ? 'MET' : 'NOT MET'}`);
+  const bars: Array<[string, number, number]> = [
+    ['adjoint faster than jax-js jit, forward', faster(4, 0), 1],
+    ['adjoint faster than jax-js jit, forward+grad', faster(5, 1), 1],
+  ];
+  if (wasm !== undefined) {
+    bars.push(['adjoint faster than tfjs-wasm, forward', faster(8, 0), 1]);
+    bars.push(['adjoint faster than tfjs-wasm, forward+grad', faster(9, 1), 1]);
+  }
+  bars.push(['forward+grad >= 3x faster than tfjs-cpu', faster(7, 1), 3]);
+  for (const [label, ratio, bar] of bars) console.log(`bar "${label}": ${ratio.toFixed(2)}x (>= ${bar}x) — ${ratio >= bar ? 'MET' : 'NOT MET'}`);
+  const gf = aG / aF;
+  console.log(`bar "grad/forward <= 3": ${gf.toFixed(2)} — ${gf <= 3 ? 'MET' : 'NOT MET'}`);
+  console.log(`(adjoint wasm vs its js kernels: ${faster(2, 0).toFixed(2)}x forward, ${faster(3, 1).toFixed(2)}x forward+grad)`);
 
   tf.dispose([cpu.x, cpu.oneHot, ...cpu.params]);
   if (wasm !== undefined) {
