@@ -39,10 +39,12 @@ export function wasmActive(): boolean {
  * cost more than the JS kernel (measured; see bench/). `elements`: elementwise maps and sums, by
  * output (or input) size; `flops`: matmul, by m·n·k per product; `approximate`: the maps whose
  * WebAssembly results differ from Math.* in the last bits (exp, expm1, tanh, sigmoid; within a few
- * ulp), so that small tensors give the same bits as the 0-d path. The test setup lowers `elements`
- * and `flops` to 1 so that the whole suite exercises the WebAssembly kernels.
+ * ulp), so that small tensors give the same bits as the 0-d path. `maxElements` is the upper bound:
+ * a call's operands must fit in 32-bit WebAssembly memory at once, so bigger work stays in JS. The
+ * test setup lowers `elements` and `flops` to 1 so that the whole suite exercises the WebAssembly
+ * kernels.
  */
-export const wasmLimits = { elements: 64, flops: 512, approximate: 64 };
+export const wasmLimits = { elements: 64, flops: 512, approximate: 64, maxElements: 2 ** 25 };
 
 /**
  * Chooses the kernels that run tensor ops: `'wasm'` (WebAssembly SIMD, the default) or `'js'`

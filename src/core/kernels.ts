@@ -79,7 +79,7 @@ export function mapUnary(x: Tensor, dtype: DType, f: (v: number) => number, kern
   if (x.ndim === 0) return makeScalar(f(scalarOf(x)), dtype);
   const src = dataOf(x);
   const n = src.length;
-  if (kernel !== undefined && n >= wasmLimits.elements && wasmActive()) {
+  if (kernel !== undefined && n >= wasmLimits.elements && n <= wasmLimits.maxElements && wasmActive()) {
     const op = wasm.UNARY_OPS[kernel];
     if (op !== undefined && (n >= wasmLimits.approximate || !wasm.APPROXIMATE_OPS.has(op))) {
       return fromData(x.shape, dtype, wasm.unary(op, src, dtype === 'float64'));
@@ -94,7 +94,7 @@ export function mapUnary(x: Tensor, dtype: DType, f: (v: number) => number, kern
 export function mapBinary(a: Tensor, b: Tensor, outShape: Shape, dtype: DType, f: (x: number, y: number) => number, kernel?: string): Tensor {
   if (outShape.length === 0) return makeScalar(f(scalarOf(a), scalarOf(b)), dtype);
   const n = sizeOf(outShape);
-  if (kernel !== undefined && n >= wasmLimits.elements && wasmActive()) {
+  if (kernel !== undefined && n >= wasmLimits.elements && n <= wasmLimits.maxElements && wasmActive()) {
     const op = wasm.BINARY_OPS[kernel];
     const out = op === undefined ? undefined : wasmBinary(op, a, b, outShape, dtype);
     if (out !== undefined) return fromData(outShape, dtype, out);
@@ -188,7 +188,7 @@ export function reduce(x: Tensor, axes: ReadonlyArray<number>, outShape: Shape, 
   const ndim = shape.length;
   const src = dataOf(x);
   const outSize = sizeOf(outShape);
-  if (reducer.kernel === 'sum' && src.length >= wasmLimits.elements && wasmActive() && x.dtype === dtype) {
+  if (reducer.kernel === 'sum' && src.length >= wasmLimits.elements && src.length <= wasmLimits.maxElements && wasmActive() && x.dtype === dtype) {
     const out = wasmSum(shape, axes, src);
     if (out !== undefined) return fromData(outShape, dtype, out);
   }
@@ -246,8 +246,8 @@ function wasmSum(shape: Shape, axes: ReadonlyArray<number>, src: FloatArray): Fl
 
 /**
  * C[m x n] = A · B: the matmul kernel rules call, with the arguments of `gemm` in matmul.ts (the JS
- * kernel). Products of at least `wasmLimits.flops` multiply-adds with m, n >= 2 run on the
- * WebAssembly kernels when active.
+ * kernel). Products of at least `wasmLimits.flops` multiply-adds with m, n >= 2 (and non-negative
+ * strides, as rules produce) run on the WebAssembly kernels when active.
  *
  * @internal
  */
@@ -257,7 +257,11 @@ export function gemm(
   b: FloatArray, bOffset: number, bRowStride: number, bColStride: number,
   out: FloatArray, outOffset: number,
 ): void {
-  if (m >= 2 && n >= 2 && k >= 1 && m * n * k >= wasmLimits.flops && wasmActive() && (out instanceof Float64Array || (a instanceof Float32Array && b instanceof Float32Array))) {
+  if (
+    m >= 2 && n >= 2 && k >= 1 && m * n * k >= wasmLimits.flops && m * k + k * n + m * n <= wasmLimits.maxElements &&
+    aRowStride >= 0 && aColStride >= 0 && bRowStride >= 0 && bColStride >= 0 && wasmActive() &&
+    (out instanceof Float64Array || (a instanceof Float32Array && b instanceof Float32Array))
+  ) {
     wasm.gemm(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, out, outOffset);
   } else {
     jsGemm(m, n, k, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride, out, outOffset);

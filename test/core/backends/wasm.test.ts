@@ -303,6 +303,16 @@ describe('memory and the boundary', () => {
     expect(callCount() - calls0).toBeGreaterThan(10_000 * 5);
   });
 
+  it('work above maxElements (more than 32-bit WebAssembly memory could hold at once) stays in JS', () => {
+    setBackend('wasm');
+    wasmLimits.maxElements = 50;
+    const x = tensor(values(60, 1), { shape: [6, 10] });
+    const n = callCount();
+    const [js, wa] = both(() => [lib.exp(x), lib.add(x, x), lib.sum(x, { axis: 0 }), matmul(x, lib.transpose(x))].map(toTypedArray));
+    expect(callCount()).toBe(n);
+    wa.forEach((w, i) => expectSame(`op ${i}`, w, js[i]!));
+  });
+
   it('0-d work never crosses into WebAssembly', () => {
     setBackend('wasm');
     const n = callCount();
