@@ -11,6 +11,8 @@ export default defineConfig({
   test: {
     // Property tests are seeded per test; the default timeout is raised for the slower gradient checks.
     testTimeout: 30_000,
+    // compiles the WebAssembly kernels when their sources changed (test/setup/wasm.ts)
+    globalSetup: ['test/setup/wasm.ts'],
     // In CI, also write a machine-readable summary that .ci/run turns into a closing line.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],
     projects: [
