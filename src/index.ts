@@ -84,6 +84,7 @@ export { customJvp, customVjp, type CustomRuleOptions } from './transforms/custo
 export { customLinearSolve, customRoot } from './transforms/implicit.js';
 export { type Checkpointing, foriLoop, scan, type ScanOptions, whileLoop } from './transforms/loops.js';
 export { cond, switchCase } from './transforms/branches.js';
+export { type AxisSpec, vmap, type VmapOptions } from './transforms/vmap.js';
 export { checkpoint, type CheckpointOptions, type CheckpointPolicy, remat } from './transforms/checkpoint.js';
 export { checkGrads, type CheckGradsOptions, type CheckGradsReport } from './transforms/checkGrads.js';
 export { printTape } from './transforms/printTape.js';

@@ -89,7 +89,7 @@ export class JvpTrace extends Trace {
       const [tangents, masks, any, masked] = this.direction(args, j);
       let tangent: Tangent = Zero;
       if (any) {
-        tangent = prim.jvp(primals, tangents, ans, params);
+        tangent = masked && prim.maskKind === 'elementwise' ? this.maskedTerms(prim, primals, tangents, masks, ans, params) : prim.jvp(primals, tangents, ans, params);
         if (!isZero(tangent)) {
           const { matchDType, broadcastTo } = engineOps();
           tangent = matchDType(sameShape(tangent.shape, ans.shape) ? tangent : broadcastTo(tangent, ans.shape), ans);
@@ -109,6 +109,26 @@ export class JvpTrace extends Trace {
       outs[j] = tangent;
     }
     return live ? makeTracer(ans.shape, ans.dtype, this, -1, { primal: ans, tangents: outs, masks: outMasks }) : ans;
+  }
+
+  /**
+   * An elementwise row's tangent when some input tangents have structural zeros: one term per
+   * input, each kept exactly 0 where that input's tangent is structurally 0, so a NaN or infinite
+   * partial of an input that is not perturbed there (one-hot directions of `jacfwd`) adds nothing.
+   */
+  private maskedTerms(prim: Rule<unknown>, primals: ReadonlyArray<Tensor>, tangents: ReadonlyArray<Tangent>, masks: ReadonlyArray<Tensor | undefined>, ans: Tensor, params: unknown): Tangent {
+    const live = tangents.filter((t) => !isZero(t)).length;
+    if (live < 2) return prim.jvp(primals, tangents, ans, params);
+    let total: Tangent = Zero;
+    tangents.forEach((t, i) => {
+      if (isZero(t)) return;
+      let term = prim.jvp(primals, tangents.map((u, k) => (k === i ? u : Zero)), ans, params);
+      if (isZero(term)) return;
+      const m = masks[i];
+      if (m !== undefined) term = engineOps().where(engineOps().broadcastTo(m, ans.shape), 0, term);
+      total = isZero(total) ? term : engineOps().add(total, term);
+    });
+    return total;
   }
 
   processMulti(prim: MultiRule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): ReadonlyArray<Tensor> {

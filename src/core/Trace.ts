@@ -110,6 +110,36 @@ export abstract class Trace {
 
   /** Called once, when the trace closes. */
   closed(): void {}
+
+  /** `stopGradient` of one of this trace's values: by default its primal, itself stripped further down. */
+  stopGradient(x: Tensor, strip: (t: Tensor) => Tensor): Tensor {
+    return strip(this.ownPrimal(x));
+  }
+
+  /**
+   * A concrete stand-in for one of this trace's values with the same shape, for runs that only
+   * find structure (closure discovery, a loop's trip count): by default its primal, further down.
+   * Batching traces give one lane.
+   */
+  probe(x: Tensor, next: (t: Tensor) => Tensor): Tensor {
+    return next(this.ownPrimal(x));
+  }
+}
+
+/** `x` with no derivative for any transform, but still batched under vmap (see `Trace.stopGradient`). */
+export function stripGradient(x: Tensor): Tensor {
+  const trace = traceOf(x);
+  if (trace === undefined) return x;
+  if (!trace.active) throw leakedError(x, tracerOf(x)!);
+  return trace.stopGradient(x, stripGradient);
+}
+
+/** A concrete value shaped like `x` (one lane under vmap), for structure-finding runs (see `Trace.probe`). */
+export function probeValue(x: Tensor): Tensor {
+  const trace = traceOf(x);
+  if (trace === undefined) return x;
+  if (!trace.active) throw leakedError(x, tracerOf(x)!);
+  return trace.probe(x, probeValue);
 }
 
 // ---- dispatch ----------------------------------------------------------------------------------------
@@ -236,7 +266,7 @@ setOnScopesChanged(installScalarEntry);
 setTraceInfo({
   level: (t) => traceOf(t)?.level,
   trace: (t) => traceOf(t),
-  concrete: (t) => concreteOf(t),
+  concrete: (t) => probeValue(t),
   nextLevel: () => nextLevel,
 });
 

@@ -24,6 +24,10 @@ export interface EngineOps {
   readonly equal: (x: Tensor | number, y: Tensor | number) => Tensor;
   readonly notEqual: (x: Tensor | number, y: Tensor | number) => Tensor;
   readonly where: (c: Tensor | number, a: Tensor | number, b: Tensor | number) => Tensor;
+  readonly transpose: (x: Tensor, perm: ReadonlyArray<number>) => Tensor;
+  readonly reshape: (x: Tensor, shape: ReadonlyArray<number>) => Tensor;
+  /** Lane `i` of `x` along axis `dim` (the axis removed). */
+  readonly takeLane: (x: Tensor, dim: number, i: number) => Tensor;
 }
 
 let installed: EngineOps | undefined;

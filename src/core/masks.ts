@@ -27,7 +27,8 @@
 import { engineOps } from './engineOps.js';
 import type { Rule } from './rule.js';
 import { sameShape, type Shape } from './shape.js';
-import { dataOf, isConcrete, type Tensor } from './Tensor.js';
+import { batchedConcrete } from './BatchTrace.js';
+import { dataOf, isConcrete, scalarOf, type Tensor } from './Tensor.js';
 import { isZero, type Tangent } from './zero.js';
 
 /** What a normalised mask says: every position structural (`'all'`), none (`undefined`), or some. */
@@ -35,8 +36,11 @@ export type Mask = Tensor | 'all' | undefined;
 
 /** Reduces a concrete mask that is all 1 to `'all'` and one that is all 0 to `undefined`. */
 export function normalizeMask(mask: Tensor | undefined): Mask {
-  if (mask === undefined || !isConcrete(mask)) return mask;
-  const d = dataOf(mask);
+  if (mask === undefined) return mask;
+  // a mask batched by vmap (a Jacobian's seeds) is concrete under its lanes: read all of them
+  const values = isConcrete(mask) ? mask : batchedConcrete(mask);
+  if (values === undefined) return mask;
+  const d = values.ndim === 0 ? [scalarOf(values)] : dataOf(values);
   let ones = 0;
   for (let i = 0; i < d.length; i++) if (d[i] === 1) ones++;
   return ones === d.length ? 'all' : ones === 0 ? undefined : mask;

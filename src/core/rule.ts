@@ -52,6 +52,12 @@ export interface Rule<P = unknown> extends Primitive<P> {
   readonly scalarImpl?: (x: number, y: number) => number;
   /** How structural zeros of a (co)tangent pass through this row (see `masks.ts`); none when absent. */
   readonly maskKind?: MaskKind;
+  /**
+   * The batching rule (vmap, BatchTrace.ts): the operands with the axis of their lanes (`undefined`:
+   * the same in every lane; at least one is batched), `size` lanes; returns the batched result and
+   * its lane axis. One kernel call for the whole batch.
+   */
+  readonly batch?: (args: ReadonlyArray<Tensor>, dims: ReadonlyArray<number | undefined>, params: P, size: number) => readonly [Tensor, number | undefined];
 }
 
 /** See `masks.ts`: `elementwise` rows, `where` (`select`), and rows that only move or add entries (`linear`). */
@@ -69,6 +75,13 @@ export interface MultiRule<P = unknown> extends MultiPrimitive<P> {
   readonly vjp: (cts: ReadonlyArray<Tangent>, primals: ReadonlyArray<Tensor>, ans: ReadonlyArray<Tensor>, params: P, wants: ReadonlyArray<boolean>) => ReadonlyArray<Tangent>;
   /** How `printTape` shows the parameters (the default prints them as JSON). */
   readonly describeParams?: (params: P) => string;
+  /** The batching rule (see `Rule.batch`), one lane axis per result. */
+  readonly batch?: (
+    args: ReadonlyArray<Tensor>,
+    dims: ReadonlyArray<number | undefined>,
+    params: P,
+    size: number,
+  ) => readonly [ReadonlyArray<Tensor>, ReadonlyArray<number | undefined>];
 }
 
 /** Every row by `id`: the tape stores ids (a typed array) instead of references. */

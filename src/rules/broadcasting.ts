@@ -12,7 +12,7 @@ import { sameShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/Tensor.js';
 import { add, astype, equal, maximum, mul, notEqual, sub, where } from './elementwise.js';
 import { sum } from './reduction.js';
-import { broadcastTo, reshape } from './structure.js';
+import { broadcastTo, reshape, take, transpose } from './structure.js';
 
 /** Sums `ct` over the axes along which `shape` was broadcast to reach `ct.shape`. */
 export function unbroadcast(ct: Tensor, shape: Shape): Tensor {
@@ -48,6 +48,9 @@ export function installBroadcasting(): void {
     equal: (x, y) => equal(x, y),
     notEqual: (x, y) => notEqual(x, y),
     where,
+    takeLane: (x, dim, i) => take(x, i, dim),
+    transpose: (x, perm) => transpose(x, perm),
+    reshape: (x, shape) => reshape(x, shape),
   });
 }
 installBroadcasting();

@@ -13,7 +13,8 @@
  * @since 0.1.0
  */
 import { broadcastShapes, sameShape } from '../core/shape.js';
-import type { AbstractValue } from '../core/primitive.js';
+import { batchElementwise, batchLeading, batchReduction } from '../core/batching.js';
+import type { AbstractValue, Primitive } from '../core/primitive.js';
 import { type Domain, type Example, MAX_RULES, partialKindTable, type Rule, ruleTable, type ScalarPartial } from '../core/rule.js';
 import { mapBinary, mapUnary, promote } from '../core/kernels.js';
 import type { Tensor } from '../core/Tensor.js';
@@ -47,8 +48,12 @@ function partialKind(p: ScalarPartial | undefined): number {
   return p === Partial.one ? 1 : p === Partial.minusOne ? 2 : p === Partial.y ? 3 : p === Partial.x ? 4 : p === Partial.zero ? 5 : 0;
 }
 
-/** What a rules file writes for a row; `rule()` adds the `id` and `implKind`. */
-export type RuleSpec<P> = Omit<Rule<P>, 'id' | 'implKind'>;
+/**
+ * What a rules file writes for a row; `rule()` adds the `id` and `implKind`. `batch` may name a
+ * standard batching rule instead of giving one: `'elementwise'` (broadcasting operands),
+ * `'reduction'` (a reduction over `axes`) or `'leading'` (a row batched over leading axes already).
+ */
+export type RuleSpec<P> = Omit<Rule<P>, 'id' | 'implKind' | 'batch'> & { readonly batch?: Rule<P>['batch'] | 'elementwise' | 'reduction' | 'leading' };
 
 /**
  * Makes a row. Every row goes through here so all rows share one object layout: the engine reads
@@ -66,8 +71,18 @@ export function rule<P>(spec: RuleSpec<P>): Rule<P> {
     scalarImpl: spec.scalarImpl,
     scalarPartials: spec.scalarPartials,
     maskKind: spec.maskKind,
+    batch: undefined,
     implKind: spec.scalarImpl === ScalarImpl.add ? 1 : spec.scalarImpl === ScalarImpl.sub ? 2 : spec.scalarImpl === ScalarImpl.mul ? 3 : 0,
   };
+  const b = spec.batch;
+  (row as { batch?: Rule<P>['batch'] }).batch =
+    b === 'elementwise'
+      ? (args, dims, params) => batchElementwise(row as Primitive<unknown>, args, dims, params)
+      : b === 'reduction'
+        ? (args, dims, params) => batchReduction(row as unknown as Primitive<{ readonly axes: ReadonlyArray<number> }>, args, dims, params as unknown as { readonly axes: ReadonlyArray<number> })
+        : b === 'leading'
+          ? (args, dims, params, size) => batchLeading(row as Primitive<unknown>, args, dims, params, size)
+          : b;
   if (row.id >= MAX_RULES) throw new Error(`adjoint internal: more than ${MAX_RULES} primitives; raise MAX_RULES`);
   partialKindTable[2 * row.id] = partialKind(spec.scalarPartials?.[0]);
   partialKindTable[2 * row.id + 1] = partialKind(spec.scalarPartials?.[1]);
@@ -154,6 +169,7 @@ export function unary(name: string, f: (v: number) => number, derivative: (x: Te
     examples: unaryExamples(options.domain ?? 'real'),
     ...(d === undefined ? {} : { scalarPartials: [d] as const, scalarImpl: f }),
     maskKind: 'elementwise',
+    batch: 'elementwise',
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f, name),
     jvp: (primals, tangents, ans) => mul(tangents[0] as Tensor, derivative(primals[0]!, ans)),
@@ -169,6 +185,7 @@ export function unaryLinear(name: string, f: (v: number) => number, self: (x: Te
     scalarImpl: f,
     examples: unaryExamples('real'),
     maskKind: 'elementwise',
+    batch: 'elementwise',
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f, name),
     jvp: (_primals, tangents) => self(tangents[0] as Tensor),
@@ -182,6 +199,7 @@ export function unaryZero(name: string, f: (v: number) => number): Rule<void> {
     name,
     scalarPartials: [Partial.zero],
     scalarImpl: f,
+    batch: 'elementwise',
     examples: unaryExamples('awayFromZero'),
     shape: sameShapeRule,
     impl: (args, _p, out) => mapUnary(args[0]!, out.dtype, f, name),
@@ -220,6 +238,7 @@ export function binary(
     examples: [...binaryExamples(options.domains ?? ['real', 'real']), ...(options.examples ?? [])],
     ...(sp === undefined ? {} : { scalarPartials: sp, scalarImpl: f }),
     maskKind: 'elementwise',
+    batch: 'elementwise',
     shape: binaryShape(name),
     impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, f, name),
     jvp: ([x, y], [xDot, yDot], ans) =>
@@ -240,6 +259,7 @@ export function comparison(name: string, f: (x: number, y: number) => boolean): 
     name,
     scalarPartials: [Partial.zero, Partial.zero],
     scalarImpl: (x, y) => (f(x, y) ? 1 : 0),
+    batch: 'elementwise',
     examples: binaryExamples(['real', 'real']),
     shape: binaryShape(name),
     impl: (args, _p, out) => mapBinary(args[0]!, args[1]!, out.shape, out.dtype, (x, y) => (f(x, y) ? 1 : 0), name),

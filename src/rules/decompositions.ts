@@ -7,6 +7,8 @@
  *
  * @since 0.1.0
  */
+import { batchLeadingMulti } from '../core/batching.js';
+import type { MultiPrimitive } from '../core/primitive.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { eighKernel, qrKernel } from '../core/decompositionKernels.js';
 import { bindMulti } from '../core/primitive.js';
@@ -63,6 +65,7 @@ function qrTallVjp(q: Tensor, r: Tensor, qBar: Tangent, rBar: Tangent): Tensor {
 }
 
 export const qrP: MultiRule<void> = {
+  batch: (args, dims, params, size) => batchLeadingMulti(qrP as MultiPrimitive<unknown>, args, dims, params, size),
   name: 'qr',
   multipleResults: true,
   examples: [
@@ -148,6 +151,7 @@ function eigenGaps(w: Tensor): Tensor {
 }
 
 export const eighP: MultiRule<void> = {
+  batch: (args, dims, params, size) => batchLeadingMulti(eighP as MultiPrimitive<unknown>, args, dims, params, size),
   name: 'eigh',
   multipleResults: true,
   // fixed symmetric matrices with well-separated eigenvalues (the derivative needs distinct ones);

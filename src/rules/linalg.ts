@@ -6,6 +6,8 @@
  *
  * @since 0.1.0
  */
+import { alignFront, laneRank, moveAxis } from '../core/batching.js';
+import { engineOps } from '../core/engineOps.js';
 import { asTensor } from '../core/creation.js';
 import { formatShape, ShapeError } from '../core/errors.js';
 import { gemm, promote } from '../core/kernels.js';
@@ -32,6 +34,7 @@ const matrixDims = (s: Shape, transposed: boolean): [number, number] => {
 
 export const matmulP: Rule<MatmulParams> = rule<MatmulParams>({
   name: 'matmul',
+  batch: (args, dims, p) => batchMatmul(args[0]!, dims[0], args[1]!, dims[1], p),
   examples: [
     { args: [{ shape: [2, 3] }, { shape: [3, 4] }], params: { transposeA: false, transposeB: false } },
     { args: [{ shape: [3, 2] }, { shape: [3, 4] }], params: { transposeA: true, transposeB: false } },
@@ -66,6 +69,40 @@ export const matmulP: Rule<MatmulParams> = rule<MatmulParams>({
     !wants[1] ? Zero : tB ? bind(matmulP, [ct, a!], { transposeA: true, transposeB: tA }) : bind(matmulP, [a!, ct], { transposeA: !tA, transposeB: false }),
   ],
 });
+
+/**
+ * matmul under vmap. When one operand is a plain matrix the same for every lane, the lanes fold
+ * into the other operand's rows (A batched: `[B·m, k] @ [k, n]`) or columns (B batched:
+ * `[m, k] @ [k, B·n]`), so the batch is one large product instead of `B` small ones (a Jacobian's
+ * or Hessian's lanes are matrix-vector products that become one matrix product). Otherwise the
+ * lanes go first and the product broadcasts over them.
+ */
+function batchMatmul(a: Tensor, da: number | undefined, b: Tensor, db: number | undefined, p: MatmulParams): readonly [Tensor, number] {
+  const { reshape } = engineOps();
+  if (db === undefined && a.ndim - 1 === 2 && b.ndim === 2 && !p.transposeA) {
+    const af = moveAxis(a, da!, 0);
+    const [lanes, m, k] = af.shape as [number, number, number];
+    const prod = bind(matmulP, [reshape(af, [lanes * m, k]), b], p);
+    return [reshape(prod, [lanes, m, prod.shape[1]!]), 0];
+  }
+  if (da === undefined && b.ndim - 1 === 2 && a.ndim === 2 && !p.transposeB && b.shape[db === 0 ? 2 : db === 1 ? 2 : 1] === 1) {
+    // each lane is a matrix-vector product: the lanes' vectors are the rows of [B, k], and
+    // [B, k] @ Aᵀ gives every lane's result as a row, with no copy (the flag transposes A)
+    const bf = moveAxis(b, db!, 0);
+    const [lanes, k] = bf.shape as [number, number, number];
+    const prod = bind(matmulP, [reshape(bf, [lanes, k]), a], { transposeA: false, transposeB: !p.transposeA });
+    return [reshape(prod, [lanes, prod.shape[1]!, 1]), 0];
+  }
+  if (da === undefined && b.ndim - 1 === 2 && a.ndim === 2 && !p.transposeB) {
+    // lanes after the contracted axis: [k, B, n] -> [k, B·n]
+    const bf = moveAxis(b, db!, 1);
+    const [k, lanes, n] = bf.shape as [number, number, number];
+    const prod = bind(matmulP, [a, reshape(bf, [k, lanes * n])], p);
+    return [moveAxis(reshape(prod, [prod.shape[0]!, lanes, n]), 1, 0), 0];
+  }
+  const rank = Math.max(laneRank(a, da), laneRank(b, db));
+  return [bind(matmulP, [alignFront(a, da, rank), alignFront(b, db, rank)], p), 0];
+}
 
 function matmulKernel(a: Tensor, b: Tensor, p: MatmulParams, outShape: Shape, dtype: Tensor['dtype']): Tensor {
   const [m, k] = matrixDims(a.shape, p.transposeA);

@@ -69,6 +69,7 @@ export interface DiagonalParams {
 }
 
 export const diagonalP: Rule<DiagonalParams> = rule<DiagonalParams>({
+  batch: 'leading',
   name: 'diagonal',
   maskKind: 'linear',
   examples: [
@@ -93,6 +94,7 @@ export interface DiagEmbedParams extends DiagonalParams {
 
 // The transpose of diagonal: [..., k] onto the offset diagonal of zero [..., rows, cols] matrices.
 export const diagEmbedP: Rule<DiagEmbedParams> = rule<DiagEmbedParams>({
+  batch: 'leading',
   name: 'diagEmbed',
   maskKind: 'linear',
   examples: [
@@ -138,6 +140,7 @@ export function diagonal(x: Operand, offset = 0): Tensor {
 // ---- trace ---------------------------------------------------------------------------------------
 
 export const traceP: Rule<DiagonalParams> = rule<DiagonalParams>({
+  batch: 'leading',
   name: 'trace',
   maskKind: 'linear',
   examples: [
@@ -192,6 +195,7 @@ const BAND_EXAMPLES = [
 
 function band(name: string, upper: boolean, self: () => Rule<BandParams>): Rule<BandParams> {
   return rule<BandParams>({
+    batch: 'leading',
     name,
     maskKind: 'linear',
     examples: BAND_EXAMPLES,

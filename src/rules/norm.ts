@@ -27,6 +27,7 @@ function keep(t: Tensor, xShape: Shape, p: ReduceParams): Tensor {
 // d‖x‖ = ⟨x, dx⟩ / ‖x‖ for x ≠ 0. At x = 0, where the norm has no derivative, the rule gives 0 (the
 // minimum-norm subgradient) at every order: the `where`s keep the 0/0 out of the chain rule.
 export const norm2P: Rule<ReduceParams> = rule<ReduceParams>({
+  batch: 'reduction',
   name: 'norm2',
   examples: [
     { args: [{ shape: [3] }], params: { axes: [0], keepdims: false } },

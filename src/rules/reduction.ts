@@ -79,6 +79,7 @@ function extremum(name: string, reducer: Reducer): Rule<ReduceParams> {
   return rule<ReduceParams>({
     name,
     examples: REDUCE_EXAMPLES,
+    batch: 'reduction',
     shape: reduceShapeRule(name),
     impl: ([x], p, out) => reduce(x!, p.axes, out.shape, out.dtype, reducer),
     jvp: ([x], [xDot], ans, p) => sum(mul(xDot as Tensor, extremumWeights(x!, ans, p)), { axis: p.axes, keepdims: p.keepdims }),
@@ -90,6 +91,7 @@ export const sumP: Rule<ReduceParams> = rule<ReduceParams>({
   name: 'sum',
   maskKind: 'linear',
   examples: REDUCE_EXAMPLES,
+  batch: 'reduction',
   shape: reduceShapeRule('sum'),
   impl: ([x], p, out) => reduce(x!, p.axes, out.shape, out.dtype, SUM),
   jvp: (_primals, [xDot], _ans, p) => sum(xDot as Tensor, { axis: p.axes, keepdims: p.keepdims }), // linear
@@ -120,6 +122,7 @@ function softmaxWeights(x: Tensor, ans: Tensor, p: ReduceParams): Tensor {
 export const logsumexpP: Rule<ReduceParams> = rule<ReduceParams>({
   name: 'logsumexp',
   examples: REDUCE_EXAMPLES,
+  batch: 'reduction',
   shape: reduceShapeRule('logsumexp'),
   impl: ([x], p, out) => logsumexpKernel(x!, p, out.shape, out.dtype),
   jvp: ([x], [xDot], ans, p) => sum(mul(xDot as Tensor, softmaxWeights(x!, ans, p)), { axis: p.axes, keepdims: p.keepdims }),

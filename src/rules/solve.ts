@@ -15,6 +15,8 @@
  *
  * @since 0.1.0
  */
+import { batchLeadingMulti } from '../core/batching.js';
+import type { MultiPrimitive } from '../core/primitive.js';
 import { asTensor } from '../core/creation.js';
 import { parseBoolean, parseOptions } from '../core/args.js';
 import { formatShape, LinAlgError, ShapeError } from '../core/errors.js';
@@ -76,6 +78,7 @@ function sameBatch(op: string, a: AbstractValue, b: AbstractValue): void {
 // ---- solve ---------------------------------------------------------------------------------------
 
 export const solveP: Rule<void> = rule<void>({
+  batch: 'leading',
   name: 'solve',
   examples: [
     { args: [{ shape: [3, 3], domain: 'invertible' }, { shape: [3, 2] }], params: undefined },
@@ -155,6 +158,7 @@ const TRIANGULAR_EXAMPLES = (
 }));
 
 export const triangularSolveP: Rule<TriangularParams> = rule<TriangularParams>({
+  batch: 'leading',
   name: 'triangularSolve',
   examples: [
     ...TRIANGULAR_EXAMPLES,
@@ -247,6 +251,7 @@ const SQUARE_EXAMPLES = [
 ];
 
 export const invP: Rule<void> = rule<void>({
+  batch: 'leading',
   name: 'inv',
   examples: SQUARE_EXAMPLES,
   shape: ([a]) => {
@@ -282,6 +287,7 @@ const determinantShape = (op: string) => (args: ReadonlyArray<AbstractValue>): A
 };
 
 export const detP: Rule<void> = rule<void>({
+  batch: 'leading',
   name: 'det',
   examples: SQUARE_EXAMPLES,
   shape: determinantShape('det'),
@@ -313,6 +319,7 @@ export function det(a: Operand): Tensor {
 }
 
 export const slogdetP: MultiRule<void> = {
+  batch: (args, dims, params, size) => batchLeadingMulti(slogdetP as MultiPrimitive<unknown>, args, dims, params, size),
   name: 'slogdet',
   multipleResults: true,
   examples: SQUARE_EXAMPLES,
@@ -364,6 +371,7 @@ const lowerLeft = (transposeA: boolean): TriangularParams => ({ lower: true, tra
 const lowerRight = (transposeA: boolean): TriangularParams => ({ lower: true, transposeA, leftSide: false });
 
 export const choleskyP: Rule<void> = rule<void>({
+  batch: 'leading',
   name: 'cholesky',
   examples: [
     { args: [{ shape: [3, 3], domain: 'spd' }], params: undefined },

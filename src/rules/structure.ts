@@ -13,6 +13,7 @@ import { bind } from '../core/primitive.js';
 import { broadcastShapes, checkShape, normalizeAxis, SCALAR_SHAPE, sameShape, type Shape, sizeOf, stridesOf } from '../core/shape.js';
 import { allocate, dataOf, type DType, fromData, makeScalar, scalarOf, type Tensor } from '../core/Tensor.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
+import { alignFront, batchedFront, moveAxis, toFront } from '../core/batching.js';
 import { engineOps } from '../core/engineOps.js';
 import { rule } from './combinators.js';
 import type { Rule } from '../core/rule.js';
@@ -30,6 +31,8 @@ export interface ReshapeParams {
 export const reshapeP: Rule<ReshapeParams> = rule<ReshapeParams>({
   name: 'reshape',
   maskKind: 'linear',
+  // lanes first, each lane reshaped
+  batch: ([x], [d], p, size) => [bind(reshapeP, [toFront(x!, d)], { shape: freeze([size, ...p.shape]) }), 0],
   examples: [
     { args: [{ shape: [2, 3] }], params: { shape: [3, 2] } },
     { args: [{ shape: [] }], params: { shape: [1, 1] } },
@@ -124,6 +127,7 @@ export interface TransposeParams {
 export const transposeP: Rule<TransposeParams> = rule<TransposeParams>({
   name: 'transpose',
   maskKind: 'linear',
+  batch: ([x], [d], p) => [bind(transposeP, [toFront(x!, d)], { perm: Object.freeze([0, ...p.perm.map((a) => a + 1)]) }), 0],
   examples: [
     { args: [{ shape: [2, 3] }], params: { perm: [1, 0] } },
     { args: [{ shape: [2, 3, 4] }], params: { perm: [2, 0, 1] } },
@@ -172,6 +176,8 @@ export function transpose(x: Operand, perm?: ReadonlyArray<number>): Tensor {
 export const broadcastToP: Rule<ReshapeParams> = rule<ReshapeParams>({
   name: 'broadcastTo',
   maskKind: 'linear',
+  // a lane's shape is aligned on the right of the target, after the lane axis
+  batch: ([x], [d], p, size) => [bind(broadcastToP, [alignFront(x!, d, p.shape.length)], { shape: freeze([size, ...p.shape]) }), 0],
   examples: [
     { args: [{ shape: [3] }], params: { shape: [2, 3] } },
     { args: [{ shape: [2, 1] }], params: { shape: [2, 3] } },
@@ -213,6 +219,7 @@ export interface SliceParams {
 export const sliceP: Rule<SliceParams> = rule<SliceParams>({
   name: 'slice',
   maskKind: 'linear',
+  batch: ([x], [d], p, size) => [bind(sliceP, [toFront(x!, d)], { start: [0, ...p.start], end: [size, ...p.end] }), 0],
   examples: [{ args: [{ shape: [4, 5] }], params: { start: [1, 0], end: [3, 4] } }],
   shape: ([x], p) => ({ shape: freeze(p.start.map((s, i) => p.end[i]! - s)), dtype: x!.dtype }),
   impl: ([x], p, out) => {
@@ -258,6 +265,7 @@ export interface PadParams {
 export const padP: Rule<PadParams> = rule<PadParams>({
   name: 'pad',
   maskKind: 'linear',
+  batch: ([x], [d], p) => [bind(padP, [toFront(x!, d)], { widths: [[0, 0] as const, ...p.widths], value: p.value }), 0],
   examples: [
     { args: [{ shape: [2, 3] }], params: { widths: [[1, 0], [2, 1]], value: 0 } },
     { args: [{ shape: [3] }], params: { widths: [[0, 2]], value: 1.5 } },
@@ -316,6 +324,7 @@ export interface AxisParams {
 export const concatP: Rule<AxisParams> = rule<AxisParams>({
   name: 'concat',
   maskKind: 'linear',
+  batch: (xs, dims, p, size) => [bind(concatP, xs.map((x, i) => batchedFront(x, dims[i], size)), { axis: p.axis + 1 }), 0],
   examples: [{ args: [{ shape: [2, 1] }, { shape: [2, 3] }, { shape: [2, 2] }], params: { axis: 1 } }],
   shape: (xs, p) => {
     const first = xs[0]!;
@@ -398,6 +407,61 @@ export function stack(xs: ReadonlyArray<Operand>, axis = 0): Tensor {
   return expanded.length === 1 ? expanded[0]! : bind(concatP, expanded, { axis: a });
 }
 
+// ---- batching of take and scatterAdd ---------------------------------------------------------------
+
+/**
+ * take under vmap. Lanes of `x` only: one more leading axis. Lanes of the indices only: the result
+ * has the index lanes where the index axes go. Both: every lane gathers from its own slice, done as
+ * one gather from `x` with the lanes and the gathered axis flattened together, the indices offset
+ * by lane.
+ */
+function batchTake(x: Tensor, dx: number | undefined, ind: Tensor, di: number | undefined, axis: number, size: number): readonly [Tensor, number] {
+  if (di === undefined) return [bind(takeP, [toFront(x, dx), ind], { axis: axis + 1 }), 0];
+  const indices = toFront(ind, di);
+  if (dx === undefined) return [bind(takeP, [x, indices], { axis }), axis];
+  // lanes first and the gathered axis second: [B, N, ...rest], flattened to [B·N, ...rest]
+  const xs = moveAxis(toFront(x, dx), axis + 1, 1);
+  const n = xs.shape[1]!;
+  const flat = bind(reshapeP, [xs], { shape: freeze([size * n, ...xs.shape.slice(2)]) });
+  const offsets = fromData(freeze([size, ...new Array<number>(indices.ndim - 1).fill(1)]), indices.dtype, allocate(indices.dtype, size).map((_, b) => b * n));
+  const nonNegative = normalizeIndices(indices, n);
+  const gathered = bind(takeP, [flat, engineOps().add(nonNegative, offsets)], { axis: 0 });
+  // [B, ...idx, ...rest] -> [B, ...rest[:axis], ...idx, ...rest[axis:]]
+  const k = indices.ndim - 1;
+  const perm = [0, ...Array.from({ length: axis }, (_, j) => 1 + k + j), ...Array.from({ length: k }, (_, j) => 1 + j), ...Array.from({ length: gathered.ndim - 1 - k - axis }, (_, j) => 1 + k + axis + j)];
+  return [bind(transposeP, [gathered], { perm: Object.freeze(perm) }), 0];
+}
+
+/** Indices with negative ones wrapped (`i < 0 ? i + n : i`). */
+function normalizeIndices(indices: Tensor, n: number): Tensor {
+  const { add, mul, notEqual, maximum } = engineOps();
+  // i < 0 exactly where max(i, 0) differs from i
+  return add(indices, mul(notEqual(maximum(indices, 0), indices), n));
+}
+
+/**
+ * scatterAdd under vmap: lanes of the updates only: one more leading axis; lanes of the indices:
+ * every lane scatters into its own slice (as take), the indices offset by lane.
+ */
+function batchScatterAdd(x: Tensor, dx: number | undefined, ind: Tensor, di: number | undefined, p: ScatterParams, size: number): readonly [Tensor, number] {
+  if (di === undefined) return [bind(scatterAddP, [toFront(x, dx), ind], { axis: p.axis + 1, size: p.size }), 0];
+  const indices = toFront(ind, di);
+  const k = indices.ndim - 1;
+  // updates [B, ...pre(axis), ...idx(k), ...rest] -> [B, ...idx, ...pre, ...rest] -> [B·|idx|, ...pre, ...rest]
+  const xs = batchedFront(x, dx, size);
+  const perm = [0, ...Array.from({ length: k }, (_, j) => 1 + p.axis + j), ...Array.from({ length: p.axis }, (_, j) => 1 + j), ...Array.from({ length: xs.ndim - 1 - k - p.axis }, (_, j) => 1 + p.axis + k + j)];
+  const moved = bind(transposeP, [xs], { perm: Object.freeze(perm) });
+  const count = indices.size / size;
+  const rest = moved.shape.slice(1 + k);
+  const flat = bind(reshapeP, [moved], { shape: freeze([size * count, ...rest]) });
+  const offsets = fromData(freeze([size, ...new Array<number>(k).fill(1)]), indices.dtype, allocate(indices.dtype, size).map((_, b) => b * p.size));
+  const flatIndices = bind(reshapeP, [engineOps().add(normalizeIndices(indices, p.size), offsets)], { shape: freeze([size * count]) });
+  const scattered = bind(scatterAddP, [flat, flatIndices], { axis: 0, size: size * p.size });
+  // [B·size, ...pre, ...rest] -> [B, size, ...pre, ...rest] -> [B, ...pre, size, ...rest]
+  const split = bind(reshapeP, [scattered], { shape: freeze([size, p.size, ...rest]) });
+  return [moveAxis(split, 1, 1 + p.axis), 0];
+}
+
 // ---- take and its transpose ------------------------------------------------------------------------
 
 /** Validated integer indices, negatives wrapped, as a plain Int32Array. */
@@ -422,6 +486,7 @@ function indexValues(op: string, indices: Tensor, dim: number, axis: number, xSh
 export const takeP: Rule<AxisParams> = rule<AxisParams>({
   name: 'take',
   maskKind: 'linear',
+  batch: ([x, ind], [dx, di], p, size) => batchTake(x!, dx, ind!, di, p.axis, size),
   examples: [
     { args: [{ shape: [4, 3] }, { shape: [3], values: [2, 0, 2], constant: true }], params: { axis: 0 } },
     { args: [{ shape: [2, 3] }, { shape: [2, 2], values: [0, -1, 1, 1], constant: true }], params: { axis: 1 } },
@@ -456,6 +521,7 @@ export interface ScatterParams {
 export const scatterAddP: Rule<ScatterParams> = rule<ScatterParams>({
   name: 'scatterAdd',
   maskKind: 'linear',
+  batch: ([x, ind], [dx, di], p, size) => batchScatterAdd(x!, dx, ind!, di, p, size),
   examples: [{ args: [{ shape: [2, 3] }, { shape: [2], values: [1, 1], constant: true }], params: { axis: 0, size: 3 } }],
   shape: ([x, ind], p) => ({
     shape: freeze([...x!.shape.slice(0, p.axis), p.size, ...x!.shape.slice(p.axis + ind!.shape.length)]),

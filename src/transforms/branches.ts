@@ -17,7 +17,7 @@ import { makeScope, withClosureScope } from '../core/closure.js';
 import { asTensor } from '../core/creation.js';
 import { ArgumentError, formatShape, IndexError, ShapeError } from '../core/errors.js';
 import { item, Tensor } from '../core/Tensor.js';
-import { concreteOf } from '../core/Trace.js';
+import { concreteOf, probeValue } from '../core/Trace.js';
 import { describeDef, flatten, sameDef, type TreeDef } from '../core/Tree.js';
 import { isProgram } from '../effects/Program.js';
 import { readPredicate } from './loops.js';
@@ -87,7 +87,7 @@ function checkBranches(op: string, branches: ReadonlyArray<(...xs: unknown[]) =>
 
 /** The operands with every tensor (in arrays and plain objects) replaced by its concrete value. */
 function deepConcrete(v: unknown): unknown {
-  if (v instanceof Tensor) return concreteOf(v);
+  if (v instanceof Tensor) return probeValue(v);
   if (Array.isArray(v)) return v.map(deepConcrete);
   if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deepConcrete(x)]));

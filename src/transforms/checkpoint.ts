@@ -17,6 +17,7 @@ import { tracesOpen } from '../core/Trace.js';
 import { flatten, type Leaf, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { closureConvert, type Converted, isProbe } from './closureConvert.js';
+import { liftBatch } from './vmap.js';
 import { jvp, vjp } from './transforms.js';
 
 /**
@@ -66,6 +67,7 @@ const materialize = (t: Tangent, like: Tensor): Tensor => (isZero(t) ? zerosLike
 
 /** The equation of one checkpointed call: operands are its input leaves, then what it closes over. */
 export const checkpointP: MultiRule<CheckpointParams> = {
+  batch: (args, dims, params, size) => liftBatch(checkpointP)(args, dims, params, size),
   name: 'checkpoint',
   multipleResults: true,
   examples: [],

@@ -12,7 +12,7 @@ import { AdjointError, formatShape, ShapeError } from '../core/errors.js';
 import { enteringValue, makeScope, outputThroughScope, withClosureScope } from '../core/closure.js';
 import { describeDef, flatten, sameDef, type TreeDef } from '../core/Tree.js';
 import type { Tensor } from '../core/Tensor.js';
-import { concreteOf } from '../core/Trace.js';
+import { probeValue } from '../core/Trace.js';
 
 /** A function of flat leaves, closure-converted. */
 export interface Converted {
@@ -44,7 +44,7 @@ function outputLeaves(owner: string, out: unknown): { leaves: Tensor[]; def: Tre
  * converted function. `f` takes the explicit leaves and returns a pytree.
  */
 export function closureConvert(owner: string, f: (leaves: ReadonlyArray<Tensor>) => unknown, inputs: ReadonlyArray<Tensor>): Converted {
-  const concrete = inputs.map((x) => concreteOf(x));
+  const concrete = inputs.map((x) => probeValue(x));
   const discover = makeScope('discover', owner, concrete);
   const { leaves: probeOut, def: outDef } = withClosureScope(discover, () => {
     const r = outputLeaves(owner, f(concrete));

@@ -29,10 +29,11 @@ import { bindMulti } from '../core/primitive.js';
 import { key, normal } from '../core/random.js';
 import type { MultiRule } from '../core/rule.js';
 import { dataOf, scalarOf, type Tensor } from '../core/Tensor.js';
-import { concreteOf, tracesOpen } from '../core/Trace.js';
+import { concreteOf, tracesOpen, probeValue } from '../core/Trace.js';
 import { describeDef, flatten, mapTensors, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { type Cotangent, vjp } from './transforms.js';
+import { liftBatch } from './vmap.js';
 
 /**
  * Options of `customJvp` and `customVjp`.
@@ -239,6 +240,7 @@ function cotangentMap(p: CustomParams, residuals: unknown, primals: ReadonlyArra
 }
 
 export const customJvpP: MultiRule<CustomParams> = {
+  batch: (args, dims, params, size) => liftBatch(customJvpP)(args, dims, params, size),
   name: 'customJvp',
   multipleResults: true,
   examples: [],
@@ -257,6 +259,7 @@ export const customJvpP: MultiRule<CustomParams> = {
 };
 
 export const customVjpP: MultiRule<CustomParams> = {
+  batch: (args, dims, params, size) => liftBatch(customVjpP)(args, dims, params, size),
   name: 'customVjp',
   multipleResults: true,
   examples: [],
@@ -301,7 +304,7 @@ function customCall(
   }
   if (!tracesOpen()) return rules.f(...args);
   const [shape, operands] = splitArgs(owner, args, nondiff);
-  const concrete = operands.map((x) => concreteOf(x));
+  const concrete = operands.map((x) => probeValue(x));
   const out = forbidding(owner, concrete, () => rules.f(...rebuild(shape, concrete)));
   const { leaves, def: outDef } = flatten(owner, out);
   const outputs = leaves.map((l) => asTensor(owner, l));

@@ -28,6 +28,7 @@ import { tracesOpen } from '../core/Trace.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { sub } from '../rules/elementwise.js';
 import { closureConvert, type Converted } from './closureConvert.js';
+import { liftBatch } from './vmap.js';
 import { jvp, vjp } from './transforms.js';
 
 type Solver = (matvec: (x: unknown) => unknown, b: unknown) => unknown;
@@ -89,6 +90,7 @@ function transposed(p: LinearSolveParams, caps: ReadonlyArray<Tensor>): (v: unkn
 }
 
 export const linearSolveP: MultiRule<LinearSolveParams> = {
+  batch: (args, dims, params, size) => liftBatch(linearSolveP)(args, dims, params, size),
   name: 'customLinearSolve',
   multipleResults: true,
   examples: [],
@@ -198,6 +200,7 @@ function jacobianTransposeAt(p: RootParams, x: ReadonlyArray<Tensor>, caps: Read
 }
 
 export const rootP: MultiRule<RootParams> = {
+  batch: (args, dims, params, size) => liftBatch(rootP)(args, dims, params, size),
   name: 'customRoot',
   multipleResults: true,
   examples: [],

@@ -9,7 +9,9 @@ import { allocate, fromData, type Tensor } from '../core/Tensor.js';
 import { type Leaf, type TreeDef, unflatten } from '../core/Tree.js';
 import { isProgram, map, type Program } from '../effects/Program.js';
 import { type Tangent, Zero } from '../core/zero.js';
-import { reshape, stack } from '../rules/structure.js';
+import { reshape, slice, stack, transpose } from '../rules/structure.js';
+import { withTrace } from '../core/Trace.js';
+import { vmapFlat } from './vmap.js';
 import { type FlatArgs, flattenArgs, forwardScope, reverseScope, runScoped, selectArgnums } from './scope.js';
 import { type Cotangent, type GradOptions, grad, jvp, type Lifted } from './transforms.js';
 
@@ -59,21 +61,20 @@ export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options:
     return runScoped(
       reverseScope(op, f as (...a: never[]) => unknown, args, argnums, Array.isArray(options.argnums), false, (lin) => {
         const outs = lin.outLeaves;
+        // every row of output k in one reverse pass, batched over the rows (vmap of the pullback):
+        // only output k is seeded (the others get no cotangent at all), with one-hot seeds whose
+        // zeros are structural
         const rowsByOutput = outs.map((o, k) => {
-          const rows: Tensor[][] = lin.flat.leaves.map(() => []);
-          for (let e = 0; e < o.size; e++) {
-            // only output k is seeded: the others get no cotangent at all, not a tensor of zeros
-            const cts = outs.map((other, j) => (j === k ? oneHot(other, e) : undefined));
-            const masks = outs.map((other, j) => (j === k ? oneHotMask(other, e) : undefined));
-            lin.pullback(cts, masks).forEach((c, j) => rows[j]!.push(c));
-          }
-          return rows;
+          if (o.size === 0) return lin.flat.leaves.map(() => undefined);
+          // one row (a gradient): no batch to map over
+          if (o.size === 1) return lin.pullback(outs.map((other, j) => (j === k ? basis(1, other.shape, other.dtype) : undefined)).map((t) => (t === undefined ? t : reshape(t, o.shape))));
+          const pull = vmapFlat(op, ([ct, mask]) => lin.pullback(outs.map((_, j) => (j === k ? ct : undefined)), outs.map((_, j) => (j === k ? mask : undefined))), [0, 0], o.size);
+          return pull([basis(o.size, o.shape, o.dtype), basisMask(o.size, o.shape, o.dtype)]);
         });
         lin.trace.release(); // every row is pulled back: the tape's arrays go to the next trace
-        const blocks = outs.map((o, k) => {
-          const rows = rowsByOutput[k]!;
-          return lin.flat.leaves.map((x, j) => (o.size === 0 || x.size === 0 ? reshapeEmpty(o, x) : reshape(stack(rows[j]!), [...o.shape, ...x.shape])));
-        });
+        const blocks = outs.map((o, k) =>
+          lin.flat.leaves.map((x, j) => (o.size === 0 || x.size === 0 ? reshapeEmpty(o, x) : reshape(rowsByOutput[k]![j]!, [...o.shape, ...x.shape]))),
+        );
         return assemble(lin.outDef, lin.flat, blocks);
       }, options.checkNumerics),
     );
@@ -111,9 +112,12 @@ export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options:
       offsets.push(width);
       width += x.size;
     }
+    const batched = batchedJacfwd(op, f, flat, offsets, width, options.checkNumerics);
+    if (batched !== undefined) return batched;
     const hot = (j: number, c: number): boolean => c >= offsets[j]! && c < offsets[j]! + flat.leaves[j]!.size;
     const tangents = flat.leaves.map((x, j) => Array.from({ length: width }, (_, c): Tangent => (hot(j, c) ? oneHot(x, c - offsets[j]!) : Zero)));
     const masks = flat.leaves.map((x, j) => Array.from({ length: width }, (_, c) => (hot(j, c) ? oneHotMask(x, c - offsets[j]!) : undefined)));
+    // a function returning a Program: one forward pass pushing every direction at once
     return runScoped(
       forwardScope(op, f as (...a: never[]) => unknown, flat, width, tangents, (r) => {
         const blocks = r.outLeaves.map((o, k) =>
@@ -127,6 +131,67 @@ export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options:
       }, options.checkNumerics, masks),
     );
   };
+}
+
+/** The rows of an identity of `n` columns, each reshaped to `shape`: `[n, ...shape]`. */
+function basis(n: number, shape: ReadonlyArray<number>, dtype: Tensor['dtype']): Tensor {
+  const data = allocate(dtype, n * n);
+  for (let i = 0; i < n; i++) data[i * n + i] = 1;
+  return fromData(Object.freeze([n, ...shape]), dtype, data);
+}
+
+/** The structural zeros of `basis`: 1 everywhere but the diagonal. */
+function basisMask(n: number, shape: ReadonlyArray<number>, dtype: Tensor['dtype']): Tensor {
+  const data = allocate(dtype, n * n).fill(1);
+  for (let i = 0; i < n; i++) data[i * n + i] = 0;
+  return fromData(Object.freeze([n, ...shape]), dtype, data);
+}
+
+/**
+ * jacfwd as one forward pass batched over the input directions (vmap of jvp): each tangent is the
+ * batch of one-hot directions. Returns undefined for a function that returns a Program (its
+ * effects must run in the program's interpreter: the unbatched path handles it).
+ */
+function batchedJacfwd(op: string, f: (...args: never[]) => unknown, flat: FlatArgs, offsets: ReadonlyArray<number>, width: number, checkNumerics: boolean | undefined): unknown {
+  if (width === 0) return undefined;
+  // the directions of input leaf j: columns offsets[j] .. offsets[j] + size of the identity
+  const directions = flat.leaves.map((x, j) => slicedBasis(width, offsets[j]!, x, false));
+  const dirMasks = flat.leaves.map((x, j) => slicedBasis(width, offsets[j]!, x, true));
+  let outLeaves: Tensor[] | undefined;
+  let outDef: TreeDef | undefined;
+  let program = false;
+  const push = vmapFlat(op, (ops) => {
+    const n = flat.leaves.length;
+    const scope = forwardScope(op, f, flat, 1, ops.slice(0, n).map((t) => [t]), (r) => r, checkNumerics, ops.slice(n).map((m) => [m]))();
+    const out = withTrace(scope.trace, () => scope.call());
+    if (isProgram(out)) {
+      program = true;
+      return [];
+    }
+    const r = scope.finish(out);
+    outLeaves = r.outLeaves;
+    outDef = r.outDef;
+    return r.tangentLeaves[0]!;
+  }, [...directions.map(() => 0), ...dirMasks.map(() => 0)], width);
+  const cols = push([...directions, ...dirMasks]);
+  if (program) return undefined;
+  const blocks = outLeaves!.map((o, k) =>
+    flat.leaves.map((x, j) => {
+      if (x.size === 0 || o.size === 0) return reshapeEmpty(o, x);
+      // lanes offsets[j] .. + x.size are the columns for leaf j: lanes last, then reshaped
+      const lanes = slice(cols[k]!, [offsets[j]!], [offsets[j]! + x.size]);
+      return reshape(transpose(lanes, [...Array.from({ length: o.ndim }, (_, a) => a + 1), 0]), [...o.shape, ...x.shape]);
+    }),
+  );
+  return assemble(outDef!, flat, blocks);
+}
+
+/** The directions of one input leaf in a batch of `width`: `[width, ...x.shape]`, one-hot (or its mask). */
+function slicedBasis(width: number, offset: number, x: Tensor, mask: boolean): Tensor {
+  const data = allocate(x.dtype, width * x.size);
+  if (mask) data.fill(1);
+  for (let e = 0; e < x.size; e++) data[(offset + e) * x.size + e] = mask ? 0 : 1;
+  return fromData(Object.freeze([width, ...x.shape]), x.dtype, data);
 }
 
 /**

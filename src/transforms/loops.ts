@@ -23,7 +23,7 @@ import { AdjointError, ArgumentError, formatShape, ShapeError } from '../core/er
 import { type AbstractValue, bindMulti } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
 import { item, type Tensor } from '../core/Tensor.js';
-import { concreteOf, reverseTraceOpen, tracesOpen } from '../core/Trace.js';
+import { concreteOf, reverseTraceOpen, tracesOpen, probeValue } from '../core/Trace.js';
 import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { add } from '../rules/elementwise.js';
@@ -32,6 +32,7 @@ import { makeScope, withClosureScope } from '../core/closure.js';
 import { closureConvert, type Converted } from './closureConvert.js';
 import { revolve } from './revolve.js';
 import { linearizeFlat } from './scope.js';
+import { liftBatch } from './vmap.js';
 import { jvp } from './transforms.js';
 
 // ---- options -------------------------------------------------------------------------------------
@@ -144,6 +145,7 @@ function runLoop(p: LoopParams, args: ReadonlyArray<Tensor>, keep: Tapes | undef
 const accumulate = (a: Tensor | undefined, b: Tensor): Tensor => (a === undefined ? b : add(a, b));
 
 export const loopP: MultiRule<LoopParams> = {
+  batch: (args, dims, params, size) => liftBatch(loopP)(args, dims, params, size),
   name: 'loop',
   multipleResults: true,
   examples: [],
@@ -462,7 +464,7 @@ function runUserLoop(
   if (n === 0) return emptyLoop(op, body, c, x);
   if (!tracesOpen()) return plainLoop(op, body, c, x, n, reverse);
   // the first step's x, sliced from the values: the discovery run records nothing
-  const { step, yDef, conv } = makeStep(op, body, c.def, c.leaves, x?.def, sliceStep(xLeaves.map((l) => concreteOf(l)), first), first);
+  const { step, yDef, conv } = makeStep(op, body, c.def, c.leaves, x?.def, sliceStep(xLeaves.map((l) => probeValue(l)), first), first);
   const outs = bindMulti(loopP, [...c.leaves, ...xLeaves, ...conv.captured], { step, length: n, reverse, snapshots, kind: op });
   const carry = unflatten(c.def, outs.slice(0, c.leaves.length));
   return Object.freeze([carry, unflatten(yDef, outs.slice(c.leaves.length))] as const);
@@ -616,7 +618,7 @@ export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (
   }
   // under a transform: count the iterations on the values (the predicate reads them anyway),
   // nothing recorded and nothing kept, then record the loop as one equation of that length
-  const concrete = c.leaves.map((l) => concreteOf(l));
+  const concrete = c.leaves.map((l) => probeValue(l));
   withClosureScope(makeScope('discover', op, concrete), () => {
     let probe: unknown = unflatten(c.def, concrete, false);
     while (readPredicate(op, condFun(probe as C))) {

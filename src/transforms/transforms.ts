@@ -14,7 +14,7 @@ import { astype } from '../rules/elementwise.js';
 import type { Tensor } from '../core/Tensor.js';
 import { flatten, type Leaf, matchTree, type Tree, unflatten } from '../core/Tree.js';
 import { noteKnown } from '../core/closure.js';
-import { tracerOf } from '../core/Trace.js';
+import { stripGradient } from '../core/Trace.js';
 import type { Program } from '../effects/Program.js';
 import { checkScalarOutput, flattenArgs, forwardScope, reverseScope, runScoped, selectArgnums } from './scope.js';
 
@@ -254,8 +254,7 @@ export function stopGradient<T extends Tree>(x: T): T {
   const { leaves, def } = flatten('stopGradient', x);
   const strip = (l: Leaf): Leaf => {
     if (typeof l === 'number') return l;
-    let t = l;
-    for (let state = tracerOf(t); state !== undefined; state = tracerOf(t)) t = state.primal;
+    const t = stripGradient(l);
     // inside a loop body or a custom rule, a value the function made itself is not a closure
     noteKnown(t);
     return t;
