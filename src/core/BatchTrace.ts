@@ -102,6 +102,13 @@ export class BatchTrace extends Trace {
     return outs.map((o, i) => this.wrap(o, outDims[i]));
   }
 
+  /** A batched value kept past the transform (a State cell) has its lanes first. */
+  override lowered(x: Tensor): Tensor {
+    if (traceOf(x) !== this) return x;
+    const s = auxOfTensor(x) as BatchState;
+    return s.dim === 0 ? s.value : engineOps().transpose(s.value, [s.dim, ...Array.from({ length: s.value.ndim }, (_, i) => i).filter((i) => i !== s.dim)]);
+  }
+
   /** One lane (the first) stands in for the batch in structure-finding runs. */
   override probe(x: Tensor, next: (t: Tensor) => Tensor): Tensor {
     const s = auxOfTensor(x) as BatchState;
@@ -130,4 +137,32 @@ export function batchedConcrete(t: Tensor): Tensor | undefined {
     v = (auxOfTensor(v) as BatchState).value;
   }
   return v;
+}
+
+/** Whether `t` is batched by an open vmap (its value differs between lanes). */
+export function isBatched(t: Tensor): boolean {
+  let v = t;
+  for (let trace = traceOf(v); trace !== undefined; trace = traceOf(v)) {
+    if (trace instanceof BatchTrace) return true;
+    v = trace.primalOf(v);
+  }
+  return false;
+}
+
+/**
+ * For a value batched by vmap: the number of lanes of the innermost vmap batching it, and its
+ * concrete values with those lanes first (what a check per lane reads). Undefined if not batched.
+ */
+export function lanesOf(t: Tensor, concrete: (x: Tensor) => Tensor): { readonly size: number; readonly values: Tensor } | undefined {
+  let v = t;
+  for (let trace = traceOf(v); trace !== undefined; trace = traceOf(v)) {
+    if (trace instanceof BatchTrace) {
+      const s = auxOfTensor(v) as BatchState;
+      const c = concrete(s.value);
+      const front = s.dim === 0 ? c : engineOps().transpose(c, [s.dim, ...Array.from({ length: c.ndim }, (_, i) => i).filter((i) => i !== s.dim)]);
+      return { size: trace.size, values: front };
+    }
+    v = trace.primalOf(v);
+  }
+  return undefined;
 }

@@ -111,6 +111,14 @@ export abstract class Trace {
   /** Called once, when the trace closes. */
   closed(): void {}
 
+  /**
+   * One of this trace's values as handler states outside the transform keep it when the transform
+   * closes (a State cell written inside): by default its primal.
+   */
+  lowered(x: Tensor): Tensor {
+    return this.primalOf(x);
+  }
+
   /** `stopGradient` of one of this trace's values: by default its primal, itself stripped further down. */
   stopGradient(x: Tensor, strip: (t: Tensor) => Tensor): Tensor {
     return strip(this.ownPrimal(x));

@@ -25,7 +25,9 @@
  *   other than the first, uses a traced value from outside it that is not an operand),
  *   `NONLINEAR_RULE` (a custom rule's tangent or cotangent map, transposed for the other mode, is
  *   not linear)
- * - effects: `UNHANDLED_EFFECT`, `DOMAIN_ERROR`, `STATE_UNSET`
+ * - effects: `UNHANDLED_EFFECT`, `EFFECT_REFUSED` (an effect a transform cannot give a meaning to
+ *   where it is performed: `IO` or `observe` of a batched value under vmap, `Random` with
+ *   `randomness: 'error'`, a failure in some lanes only), `DOMAIN_ERROR`, `STATE_UNSET`
  * - linear algebra: `SINGULAR_MATRIX` (a solve, inverse or derivative met a matrix with an exactly
  *   zero pivot), `NOT_POSITIVE_DEFINITE` (`cholesky` met a non-positive pivot)
  *
@@ -66,6 +68,7 @@ export const ERROR_CODES = [
   'CLOSED_OVER_TRACER',
   'NONLINEAR_RULE',
   'UNHANDLED_EFFECT',
+  'EFFECT_REFUSED',
   'DOMAIN_ERROR',
   'STATE_UNSET',
   'SINGULAR_MATRIX',

@@ -7,8 +7,9 @@
  * @since 0.1.0
  */
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
-import { DomainError } from '../core/errors.js';
+import { AdjointError, DomainError } from '../core/errors.js';
 import { dataOf, type Tensor } from '../core/Tensor.js';
+import { lanesOf } from '../core/BatchTrace.js';
 import { asTensor } from '../core/creation.js';
 import { concreteOf, ssaName } from '../core/Trace.js';
 import { div, log, log1p, type Operand, sqrt } from '../rules/elementwise.js';
@@ -57,7 +58,38 @@ const finite = Number.isFinite;
 function checked(op: string, requirement: string, ok: (v: number) => boolean, x: Operand, compute: (t: Tensor) => Tensor): Program<Tensor, 'Fail'> {
   // the operand is checked where the caller passes it; its values are read when the program runs
   const t = asTensor(op, x);
-  return defer(() => domainFailure(op, t, firstBad(t, ok), requirement) ?? of(compute(t)));
+  return defer(() => {
+    refuseSplitLanes(op, t, ok);
+    return domainFailure(op, t, firstBad(t, ok), requirement) ?? of(compute(t));
+  });
+}
+
+/**
+ * Under vmap a failure ends the program for every lane: lanes that disagree (some fail, some do
+ * not) have no single outcome, and that is `EFFECT_REFUSED`, naming a lane of each kind.
+ */
+function refuseSplitLanes(op: string, t: Tensor, ok: (v: number) => boolean): void {
+  const lanes = lanesOf(t, concreteOf);
+  if (lanes === undefined || lanes.size === 0) return;
+  const data = dataOf(lanes.values);
+  const per = data.length / lanes.size;
+  const failing: number[] = [];
+  for (let lane = 0; lane < lanes.size; lane++) {
+    for (let i = 0; i < per; i++) {
+      if (!ok(data[lane * per + i]!)) {
+        failing.push(lane);
+        break;
+      }
+    }
+  }
+  if (failing.length > 0 && failing.length < lanes.size) {
+    const passing = Array.from({ length: lanes.size }, (_, i) => i).find((i) => !failing.includes(i))!;
+    throw new AdjointError(
+      'EFFECT_REFUSED',
+      op,
+      `under vmap, lane ${failing[0]} fails its domain check and lane ${passing} does not; a failure ends the program for every lane, so the lanes must agree: guard the input with where (or check before vmap)`,
+    );
+  }
 }
 
 /**

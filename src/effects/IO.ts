@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { invalidArgument, parseFunction } from '../core/args.js';
+import { invalidArgument, parseFunction, parseOptions } from '../core/args.js';
 import { ArgumentError } from '../core/errors.js';
 import { concreteOf } from '../core/Trace.js';
 import { ignoreRejection, isThenable, mapTensors } from '../core/Tree.js';
@@ -22,6 +22,32 @@ export type NotAPromise<T> = T extends PromiseLike<unknown> ? never : T;
 const constant = (op: string, v: unknown): unknown => mapTensors(v, concreteOf, op, 'result');
 
 const resumePromise = (v: unknown): unknown => constant('IO.promise', v);
+
+/** Thunks marked `batchSafe`: vmap may run them once for all lanes. */
+const batchSafe = new WeakSet<object>();
+
+/** @internal Whether an IO request's thunk was marked batch-safe (see `IO.call`'s options). */
+export function isBatchSafe(thunk: unknown): boolean {
+  return typeof thunk === 'function' && batchSafe.has(thunk);
+}
+
+/** Options of `IO.call` and `IO.promise`. */
+export interface IOOptions {
+  /** Under vmap, run the step once for all lanes (it does not depend on the lane: loading shared data). Default false: refused under vmap. */
+  readonly batchSafe?: boolean;
+}
+
+function marked<F extends object>(op: string, thunk: F, options: unknown): F {
+  const o = parseOptions(op, 'options', options, ['batchSafe']);
+  if (o.batchSafe !== undefined && typeof o.batchSafe !== 'boolean') invalidArgument(op, 'options.batchSafe', o.batchSafe, 'pass true or false');
+  if (o.batchSafe === true) {
+    // a fresh function per call: marking the caller's thunk itself would mark its other uses too
+    const own = ((...a: unknown[]) => (thunk as unknown as (...b: unknown[]) => unknown)(...a)) as unknown as F;
+    batchSafe.add(own);
+    return own;
+  }
+  return thunk;
+}
 
 const ioHandler: Handler<undefined> = {
   effect: 'IO',
@@ -60,7 +86,7 @@ const ioHandler: Handler<undefined> = {
  */
 export const IO = Object.freeze({
   /** Runs `thunk` when the program runs, through the handler. `thunk` must return synchronously. */
-  call: <T>(thunk: () => NotAPromise<T>): Program<T, 'IO'> => perform('IO', 'call', parseFunction('IO.call', 'thunk', thunk)),
+  call: <T>(thunk: () => NotAPromise<T>, options?: IOOptions): Program<T, 'IO'> => perform('IO', 'call', marked('IO.call', parseFunction('IO.call', 'thunk', thunk), options)),
   /**
    * Runs `thunk` when the program runs and waits for the promise it returns; the program must be run
    * with `runPromise`. A rejection ends the program: `runPromise` rejects with it.
@@ -71,9 +97,9 @@ export const IO = Object.freeze({
    * const p = Program.map(IO.run(IO.promise(load)), (data) => item(sum(data)))
    * assert.equal(await runPromise(p), 6)
    */
-  promise: <T>(thunk: () => PromiseLike<T>): Program<T, 'IO'> => {
+  promise: <T>(thunk: () => PromiseLike<T>, options?: IOOptions): Program<T, 'IO'> => {
     if (typeof thunk !== 'function') invalidArgument('IO.promise', 'thunk', thunk, 'pass a function that returns a promise: IO.promise(() => fetchSomething())');
-    return perform('IO', 'promise', thunk);
+    return perform('IO', 'promise', marked('IO.promise', thunk, options));
   },
   /** The handler: runs each call. */
   run: <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'IO'>> => handle('IO.run', program, ioHandler as Handler<unknown>),

@@ -54,7 +54,21 @@ export interface TransformScope {
   lower(value: unknown): unknown;
   /** Computes the transform's result from the program's result (after `close`). */
   finish(value: unknown): unknown;
+  /**
+   * Sees every effect request the program performs that a handler outside the transform answers
+   * (vmap batches draws and refuses some effects; checkpoint records results for replay): it may
+   * rewrite the request and map the answer, or answer it itself.
+   */
+  intercept?(effect: string, op: string, payload: unknown): Interception;
 }
+
+/**
+ * @internal What a transform does with an effect request passing through it: forward it (possibly
+ * rewritten, with a map of the answer), or answer it itself.
+ */
+export type Interception =
+  | { readonly _tag: 'Forward'; readonly op: string; readonly payload: unknown; readonly after?: (value: unknown) => unknown }
+  | { readonly _tag: 'Answer'; readonly value: unknown };
 
 /**
  * @internal A handler's answer to one effect request: resume with a value, abort to the handler's
@@ -345,6 +359,8 @@ interface HandlerFrame {
   readonly kind: 'handler';
   readonly handler: Handler<unknown>;
   state: unknown;
+  /** Its position on the stack: transforms above it see the requests it answers. */
+  readonly index: number;
 }
 interface TransformFrame {
   readonly kind: 'transform';
@@ -428,7 +444,7 @@ function drive(m: Machine, async: boolean, resumeWith?: Continuation): Suspensio
             current = nodeOf(node.first);
             continue;
           case 'Handle': {
-            const frame: HandlerFrame = { kind: 'handler', handler: node.handler, state: node.handler.init() };
+            const frame: HandlerFrame = { kind: 'handler', handler: node.handler, state: node.handler.init(), index: stack.length };
             stack.push(frame);
             handlers.push(frame);
             current = nodeOf(node.program);
@@ -455,10 +471,37 @@ function drive(m: Machine, async: boolean, resumeWith?: Continuation): Suspensio
                 `no handler for the ${node.effect} effect; wrap the program with its handler (e.g. ${handlerHint(node.effect)}) before run`,
               );
             }
-            const r = frame.handler.handle(node.op, node.payload, frame.state);
+            // transforms between the request and its handler see it, innermost first
+            let op = node.op;
+            let payload = node.payload;
+            let afters: Array<(v: unknown) => unknown> | undefined;
+            let answered = false;
+            for (let i = stack.length - 1; i > frame.index; i--) {
+              const f = stack[i]!;
+              if (typeof f === 'function' || f.kind !== 'transform' || f.closed || f.scope.intercept === undefined) continue;
+              const seen = f.scope.intercept(node.effect, op, payload);
+              if (seen._tag === 'Answer') {
+                value = seen.value;
+                answered = true;
+                break;
+              }
+              op = seen.op;
+              payload = seen.payload;
+              if (seen.after !== undefined) (afters ??= []).push(seen.after);
+            }
+            const answer = (v: unknown): unknown => {
+              let out = v;
+              if (afters !== undefined) for (let i = afters.length - 1; i >= 0; i--) out = afters[i]!(out);
+              return out;
+            };
+            if (answered) {
+              value = answer(value);
+              break;
+            }
+            const r = frame.handler.handle(op, payload, frame.state);
             if (r._tag === 'Resume') {
               frame.state = r.state;
-              value = r.value;
+              value = answer(r.value);
               break;
             }
             if (r._tag === 'Await') {
@@ -473,7 +516,7 @@ function drive(m: Machine, async: boolean, resumeWith?: Continuation): Suspensio
               const promise = r.start();
               m.current = undefined;
               m.value = undefined;
-              return { promise, resume: r.resume };
+              return { promise, resume: (v: unknown) => answer(r.resume(v)) };
             }
             // abort: unwind to the handler's frame, closing transforms on the way
             for (;;) {

@@ -12,10 +12,22 @@ import { AdjointError, type ErrorCode } from '../core/errors.js';
 import * as random from '../core/random.js';
 import { checkShape } from '../core/shape.js';
 import type { Tensor } from '../core/Tensor.js';
+import { stack } from '../rules/structure.js';
 import { noteEffect } from '../core/Trace.js';
 import { handle, type Handler, perform, type Program } from './Program.js';
 
-type Draw = { readonly shape: ReadonlyArray<number>; readonly options: object | undefined };
+/** A draw request; `lanes` (set by vmap, outermost first) asks for one independent draw per lane. */
+type Draw = { readonly shape: ReadonlyArray<number>; readonly options: object | undefined; readonly lanes?: ReadonlyArray<number> };
+
+/**
+ * One draw per lane, stacked lanes first: lane `i` of `n` draws with key `split(key, n)[i]`, so each
+ * lane is the draw an unbatched program would make with that lane's key (nested vmaps split again).
+ */
+function drawLanes(key: random.Key, lanes: ReadonlyArray<number>, draw: (k: random.Key) => Tensor): Tensor {
+  const [n, ...rest] = lanes;
+  const keys = random.split(key, n!) as readonly random.Key[];
+  return stack(keys.map((k) => (rest.length === 0 ? draw(k) : drawLanes(k, rest, draw))));
+}
 
 function randomHandler(start: random.Key): Handler<random.Key> {
   return {
@@ -24,8 +36,9 @@ function randomHandler(start: random.Key): Handler<random.Key> {
     handle(op, payload, key) {
       const [next, sub] = random.split(key, 2) as [random.Key, random.Key];
       if (op === 'split') return { _tag: 'Resume', value: sub, state: next };
-      const { shape, options } = payload as Draw;
-      const value = op === 'normal' ? random.normal(sub, shape, options as random.NormalOptions) : random.uniform(sub, shape, options as random.UniformOptions);
+      const { shape, options, lanes } = payload as Draw;
+      const draw = (k: random.Key): Tensor => (op === 'normal' ? random.normal(k, shape, options as random.NormalOptions) : random.uniform(k, shape, options as random.UniformOptions));
+      const value = lanes === undefined || lanes.length === 0 ? draw(sub) : drawLanes(sub, lanes, draw);
       noteEffect(`Random.${op} =`, [value]);
       return { _tag: 'Resume', value, state: next };
     },

@@ -15,10 +15,12 @@
 import { describeValue, parseFunction } from '../core/args.js';
 import { makeScope, withClosureScope } from '../core/closure.js';
 import { asTensor } from '../core/creation.js';
-import { ArgumentError, formatShape, IndexError, ShapeError } from '../core/errors.js';
-import { item, Tensor } from '../core/Tensor.js';
+import { AdjointError, ArgumentError, formatShape, IndexError, ShapeError } from '../core/errors.js';
+import { isBatched } from '../core/BatchTrace.js';
+import { equal, where } from '../rules/elementwise.js';
+import { dataOf, item, Tensor } from '../core/Tensor.js';
 import { concreteOf, probeValue } from '../core/Trace.js';
-import { describeDef, flatten, sameDef, type TreeDef } from '../core/Tree.js';
+import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isProgram } from '../effects/Program.js';
 import { readPredicate } from './loops.js';
 
@@ -119,11 +121,40 @@ export function cond<A extends unknown[], R>(pred: boolean | Tensor | number, tr
   const op = 'cond';
   parseFunction(op, 'trueFun', trueFun);
   parseFunction(op, 'falseFun', falseFun);
-  const which = readPredicate(op, pred) ? 0 : 1;
   const branches = [trueFun, falseFun] as unknown as ReadonlyArray<(...xs: unknown[]) => unknown>;
+  if (pred instanceof Tensor && isBatched(pred)) return selectBranches(op, pred, branches, operands) as R;
+  const which = readPredicate(op, pred) ? 0 : 1;
   const result = branches[which]!(...operands);
   checkBranches(op, branches, which, result, operands);
   return result as R;
+}
+
+/**
+ * A predicate batched by vmap: lanes may take different branches, so every branch runs (on all
+ * lanes) and each lane's result is selected from its branch with `where` (NaN-safe: the branch a
+ * lane did not take gets a structural zero gradient). Branches must be pure here.
+ */
+function selectBranches(op: string, pred: Tensor, branches: ReadonlyArray<(...xs: unknown[]) => unknown>, operands: ReadonlyArray<unknown>): unknown {
+  const results = branches.map((b) => b(...operands));
+  results.forEach((r, i) => {
+    if (isProgram(r)) {
+      throw new AdjointError('EFFECT_REFUSED', op, `branch ${i} returns a Program, but the predicate is batched under vmap: every branch would run, with its effects, in every lane; make the branches pure or branch outside vmap`);
+    }
+  });
+  const sigs = results.map((r) => signatureOf(op, r)!);
+  sigs.forEach((s, i) => {
+    if (!sameSignature(sigs[0]!, s)) {
+      throw new ShapeError('TREE_MISMATCH', op, `branch ${i} returns ${describeSignature(s)} but branch 0 returns ${describeSignature(sigs[0]!)}; every branch must return the same structure, shapes and dtypes`);
+    }
+  });
+  const leaves = results.map((r) => flatten(op, r).leaves.map((l) => asTensor(op, l)));
+  // for two branches the predicate selects; for more (switchCase) the index does, one branch at a time
+  const chosen = leaves[0]!.map((_, k) => {
+    let acc = leaves[leaves.length - 1]![k]!;
+    for (let i = leaves.length - 2; i >= 0; i--) acc = where(branches.length === 2 ? pred : equal(pred, i), leaves[i]![k]!, acc);
+    return acc;
+  });
+  return unflatten(sigs[0]!.def, chosen);
 }
 
 /**
@@ -150,6 +181,16 @@ export function switchCase<A extends unknown[], R>(index: number | Tensor, branc
   const op = 'switchCase';
   if (!Array.isArray(branches) || branches.length === 0) throw new ArgumentError('INVALID_ARGUMENT', op, `branches is ${describeValue(branches)}; pass a non-empty array of functions`);
   branches.forEach((b, i) => parseFunction(op, `branches[${i}]`, b));
+  if (index instanceof Tensor && isBatched(index)) {
+    const values = dataOf(concreteOf(index));
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k]!;
+      if (!Number.isInteger(v) || v < 0 || v >= branches.length) {
+        throw new IndexError('INDEX_OUT_OF_RANGE', op, `a lane's index is ${v}, out of range for ${branches.length} branches; every lane's index must be an integer in [0, ${branches.length - 1}] (it is not clamped)`);
+      }
+    }
+    return selectBranches(op, index, branches as unknown as ReadonlyArray<(...xs: unknown[]) => unknown>, operands) as R;
+  }
   const i = typeof index === 'number' ? index : item(concreteOf(asTensor(op, index)));
   if (!Number.isInteger(i)) throw new ArgumentError('INVALID_ARGUMENT', op, `index is ${describeValue(i)}; pass an integer`);
   if (i < 0 || i >= branches.length) {

@@ -22,11 +22,12 @@ import { asTensor, zerosLike } from '../core/creation.js';
 import { AdjointError, ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { type AbstractValue, bindMulti } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
-import { item, type Tensor } from '../core/Tensor.js';
+import { dataOf, item, Tensor } from '../core/Tensor.js';
+import { isBatched } from '../core/BatchTrace.js';
 import { concreteOf, reverseTraceOpen, tracesOpen, probeValue } from '../core/Trace.js';
 import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
-import { add } from '../rules/elementwise.js';
+import { add, where } from '../rules/elementwise.js';
 import { stack, take } from '../rules/structure.js';
 import { makeScope, withClosureScope } from '../core/closure.js';
 import { closureConvert, type Converted } from './closureConvert.js';
@@ -573,6 +574,38 @@ export function readPredicate(op: string, v: unknown): boolean {
 }
 
 /**
+ * whileLoop with a predicate batched by vmap: lanes finish at different steps, so the loop runs
+ * until every lane is done, and a lane that is done keeps its carry (`where`, NaN-safe) while the
+ * others step. Recorded step by step (not as one equation).
+ */
+function maskedWhile(
+  op: string,
+  condFun: (c: never) => unknown,
+  bodyFun: (c: never) => unknown,
+  c: { leaves: Tensor[]; def: TreeDef },
+  first: Tensor,
+  check: (v: unknown) => Tensor[],
+): unknown {
+  let leaves = c.leaves;
+  let pred: unknown = first;
+  for (;;) {
+    const p = asTensor(op, pred as Tensor);
+    if (p.size !== 1) throw new AdjointError('NOT_SIZE_ONE', op, `the predicate has shape ${formatShape(p.shape)}; return a boolean or a 0-d tensor`);
+    const lanes = dataOf(concreteOf(p));
+    let active = false;
+    for (let i = 0; i < lanes.length; i++) {
+      if (Number.isNaN(lanes[i]!)) throw new ArgumentError('INVALID_ARGUMENT', op, 'a lane\'s predicate is NaN; return a boolean or a 0-d tensor');
+      if (lanes[i] !== 0) active = true;
+    }
+    if (!active) break;
+    const next = check(bodyFun(unflatten(c.def, leaves, false) as never));
+    leaves = next.map((n, k) => where(p, n, leaves[k]!));
+    pred = condFun(unflatten(c.def, leaves, false) as never);
+  }
+  return unflatten(c.def, leaves);
+}
+
+/**
  * `while (condFun(carry)) carry = bodyFun(carry)`, differentiable in both modes with no bound on the
  * trip count: the count is decided by the values (the derivative is that of the iterations that
  * ran, as for a branch). `condFun` returns a boolean or a 0-d tensor. Under a transform the loop
@@ -616,6 +649,8 @@ export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (
     while (readPredicate(op, condFun(carry as C))) carry = unflatten(c.def, check(bodyFun(carry as C)), false);
     return unflatten(c.def, check(carry));
   }
+  const first = condFun(carry as C);
+  if (first instanceof Tensor && isBatched(first)) return maskedWhile(op, condFun, bodyFun, c, first, check) as C;
   // under a transform: count the iterations on the values (the predicate reads them anyway),
   // nothing recorded and nothing kept, then record the loop as one equation of that length
   const concrete = c.leaves.map((l) => probeValue(l));

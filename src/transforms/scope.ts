@@ -15,7 +15,7 @@ import { JvpTrace } from '../core/JvpTrace.js';
 import { closureScopeActive, noteKnown } from '../core/closure.js';
 import { firstNonFinite, hasNonFinite, ReverseTrace } from '../core/ReverseTrace.js';
 import { closeTrace, newLevel, openTrace, resumeTrace, suspendTrace, type Trace, type Tracer, withTrace } from '../core/Trace.js';
-import { isProgram, of, transformNode } from '../effects/Program.js';
+import { isProgram, of, transformNode, type TransformScope } from '../effects/Program.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
 // the rules layer installs the ops the engine applies (adjoint sums, unbroadcast); called, so bundlers keep it
 import { installBroadcasting } from '../rules/broadcasting.js';
@@ -111,6 +111,8 @@ export interface Scope<R> {
   readonly trace: Trace;
   call(): unknown;
   finish(out: unknown): R;
+  /** Effects the program performs pass through here on their way to handlers (see `TransformScope.intercept`). */
+  readonly intercept?: TransformScope['intercept'];
 }
 
 /**
@@ -142,7 +144,8 @@ export function runScoped<R>(make: () => Scope<R>): any {
       close: () => closeTrace(s.trace),
       suspend: () => suspendTrace(s.trace),
       resume: () => resumeTrace(s.trace),
-      lower: (v) => mapTensors(v, (t) => s.trace.primalOf(t), s.trace.transform, 'state'),
+      lower: (v) => mapTensors(v, (t) => s.trace.lowered(t), s.trace.transform, 'state'),
+      ...(s.intercept === undefined ? {} : { intercept: s.intercept }),
       finish: (v) => knownResult(s.finish(v)),
     };
   });

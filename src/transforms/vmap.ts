@@ -17,8 +17,13 @@ import { asTensor, zerosLike } from '../core/creation.js';
 import { ArgumentError, AxisError, formatShape, ShapeError } from '../core/errors.js';
 import { type AbstractValue, bindMulti } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
-import type { Tensor } from '../core/Tensor.js';
 import { newLevel, withTrace } from '../core/Trace.js';
+import { AdjointError } from '../core/errors.js';
+import { Tensor } from '../core/Tensor.js';
+import { mapTensors } from '../core/Tree.js';
+import type { Interception } from '../effects/Program.js';
+import { isBatchSafe } from '../effects/IO.js';
+import { runScoped } from './scope.js';
 import { flatten, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { sum } from '../rules/reduction.js';
@@ -144,13 +149,66 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, options?: Vma
     });
     if (size === undefined) throw new ArgumentError('INVALID_ARGUMENT', op, 'no argument is batched (every inAxes entry is null); pass options.axisSize to say how many lanes');
     const lanes = size;
-    const trace = new BatchTrace(newLevel(), op, lanes, randomness);
-    const result = withTrace(trace, () => {
-      const inputs = tensors.map((t, i) => trace.input(t, dims[i]));
-      return (f as (...a: unknown[]) => unknown)(...(unflatten(def, inputs, false) as unknown[]));
+    // a function returning a Program gives a Program: the trace stays open while it runs, and its
+    // effects pass through `vmapEffect` on their way to the handlers
+    return runScoped(() => {
+      const trace = new BatchTrace(newLevel(), op, lanes, randomness);
+      return {
+        trace,
+        call: () => (f as (...a: unknown[]) => unknown)(...(unflatten(def, tensors.map((t, i) => trace.input(t, dims[i])), false) as unknown[])),
+        finish: (result: unknown) => outputs(op, trace, result, outAxes, lanes),
+        intercept: (effect: string, effectOp: string, payload: unknown) => vmapEffect(trace, effect, effectOp, payload),
+      };
     });
-    return outputs(op, trace, result, outAxes, lanes);
   }) as (...args: A) => R;
+}
+
+/**
+ * What an effect means under vmap (the effect table of the README): `Random` draws per lane, from
+ * keys split per lane (`'different'`), once for all lanes (`'same'`), or is refused (`'error'`);
+ * `Log` records one entry holding every lane's value (lanes first); `observe` of a batched value is
+ * refused (branch with `cond`, which runs both branches on a batched predicate, or `where`); `IO` is
+ * refused unless marked batch-safe (`IO.call(thunk, { batchSafe: true })`), then runs once for all
+ * lanes; `State` cells written inside hold batched values, lanes first once vmap returns.
+ */
+function vmapEffect(trace: BatchTrace, effect: string, op: string, payload: unknown): Interception {
+  const forward = (p: unknown = payload, after?: (v: unknown) => unknown): Interception => ({ _tag: 'Forward', op, payload: p, ...(after === undefined ? {} : { after }) });
+  const batched = (v: unknown): boolean => v instanceof Tensor && trace.unwrap(v)[1] !== undefined;
+  switch (effect) {
+    case 'Random': {
+      if (op === 'split') return forward();
+      if (trace.randomness === 'same') return forward();
+      if (trace.randomness === 'error') {
+        throw new AdjointError('EFFECT_REFUSED', `Random.${op}`, `a random draw under vmap with randomness: 'error'; pass randomness: 'different' (independent lanes) or 'same' (one draw shared by every lane)`);
+      }
+      const draw = payload as { readonly lanes?: ReadonlyArray<number> };
+      return forward({ ...draw, lanes: [trace.size, ...(draw.lanes ?? [])] }, (v) => trace.input(v as Tensor, 0));
+    }
+    case 'Log': {
+      const entry = payload as { readonly label: string; readonly value: unknown };
+      return forward({ ...entry, value: mapTensors(entry.value, (t) => trace.lowered(t)) });
+    }
+    case 'Observe':
+      if (batched(payload)) {
+        throw new AdjointError(
+          'EFFECT_REFUSED',
+          'observe',
+          'the observed value is batched under vmap: its lanes may take different branches; branch with cond (a batched predicate runs both branches and selects per lane) or where',
+        );
+      }
+      return forward();
+    case 'IO':
+      if (!isBatchSafe(payload)) {
+        throw new AdjointError(
+          'EFFECT_REFUSED',
+          `IO.${op}`,
+          'an IO step under vmap would run once for all lanes; if that is what it means (loading shared data), mark it with IO.call(thunk, { batchSafe: true }), else move it out of the vmapped function',
+        );
+      }
+      return forward();
+    default:
+      return forward();
+  }
 }
 
 /** The result's leaves with their lanes moved to `outAxes` (unbatched ones repeated in every lane). */

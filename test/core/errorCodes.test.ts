@@ -10,6 +10,11 @@ import { isLeft } from 'fp-ts/Either';
 import {
   add,
   AdjointError,
+  cond,
+  greater,
+  observe,
+  Observe,
+  vmap,
   arange,
   astype,
   broadcastTo,
@@ -305,6 +310,13 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['IO.call returning a promise (when run)', () => run(IO.run(IO.call((() => Promise.resolve(1)) as () => never)))],
     ['IO.promise under run', () => run(IO.run(IO.promise(async () => 1)))],
     ['a continuation returning a promise (when run)', () => run(Program.flatMap(Program.of(1), () => Promise.resolve(Program.of(2)) as never))],
+  ],
+  EFFECT_REFUSED: [
+    ['IO under vmap, not batch-safe', () => run(IO.run(vmap((x: Tensor) => Program.map(IO.call(() => 1), () => x))(tensor([1, 2]))))],
+    ['observe of a batched value', () => run(Observe.run(vmap((x: Tensor) => Program.map(observe(x), () => x))(tensor([1, 2]))))],
+    ["Random under vmap with randomness: 'error'", () => run(Random.run(random.key(0))(vmap((x: Tensor) => Program.map(Random.normal([]), () => x), { randomness: 'error' })(tensor([1, 2]))))],
+    ['a domain check some lanes fail', () => run(Fail.either(vmap(Checked.log)(tensor([1, -1]))))],
+    ['a cond with batched predicate and effectful branches', () => vmap((x: Tensor) => cond(greater(x, 0), () => Program.of(x), () => Program.of(x)))(tensor([1, -1]))],
   ],
   UNHANDLED_EFFECT: [
     ['run of a program with an effect left', () => run(State.get(cell) as unknown as Program<unknown>)],

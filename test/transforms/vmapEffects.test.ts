@@ -1,0 +1,139 @@
+/**
+ * Effects and branches under vmap (issue 11): what each effect means when a program is mapped over
+ * lanes (the README's effect table), and predicates that differ between lanes.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  abs,
+  AdjointError,
+  add,
+  Checked,
+  cond,
+  cos,
+  div,
+  Fail,
+  grad,
+  greater,
+  IO,
+  Log,
+  mul,
+  Observe,
+  observe,
+  Program,
+  Random,
+  random,
+  run,
+  sin,
+  State,
+  sub,
+  switchCase,
+  type Tensor,
+  tensor,
+  toArray,
+  vmap,
+  whileLoop,
+} from '../../src/index.js';
+import { thrown } from '../reference.js';
+
+const code = (f: () => unknown): string | undefined => (thrown(f) as AdjointError | undefined)?.code;
+
+describe('Random under vmap', () => {
+  const noisy = (x: Tensor) => Program.map(Random.normal([3]), (e) => add(x, e));
+  const xs = tensor([0, 10, 20, 30]);
+
+  it("'different' (the default): each lane draws with its own key, the draw an unbatched program makes with that key", () => {
+    const out = toArray(run(Random.run(random.key(3))((vmap(noisy)(xs))))) as number[][];
+    // the handler splits its key once for the draw, then the draw's key once per lane
+    const [, sub0] = random.split(random.key(3), 2) as [random.Key, random.Key];
+    const laneKeys = random.split(sub0, 4) as readonly random.Key[];
+    out.forEach((lane, i) => {
+      const alone = toArray(random.normal(laneKeys[i]!, [3])) as number[];
+      lane.forEach((v, j) => expect(v - 10 * i).toBeCloseTo(alone[j]!, 12));
+    });
+    // lanes differ from each other
+    expect(out[0]![0]).not.toBeCloseTo(out[1]![0]! - 10, 6);
+  });
+
+  it("'same': one draw shared by every lane; 'error': refused", () => {
+    const out = toArray(run(Random.run(random.key(3))((vmap(noisy, { randomness: 'same' })(xs))))) as number[][];
+    out.forEach((lane, i) => lane.forEach((v, j) => expect(v - 10 * i).toBeCloseTo(out[0]![j]!, 12)));
+    expect(code(() => run(Random.run(random.key(3))((vmap(noisy, { randomness: 'error' })(xs)))))).toBe('EFFECT_REFUSED');
+  });
+
+  it('nested vmaps draw independently in every lane of both', () => {
+    const out = toArray(run(Random.run(random.key(1))((vmap(vmap((x: Tensor) => Program.map(Random.normal([]), (e) => add(x, e))))(tensor([[0, 0], [0, 0]])))))) as number[][];
+    const flat = out.flat();
+    expect(new Set(flat.map((v) => v.toFixed(9))).size).toBe(4);
+  });
+});
+
+describe('State, Log, IO, Observe and Fail under vmap', () => {
+  it('a State cell written inside holds the batched value, lanes first once vmap returns', () => {
+    const cell = State.cell<Tensor>('y');
+    const f = (x: Tensor) =>
+      Program.gen(function* () {
+        yield* State.set(cell, mul(x, 3));
+        const y = yield* State.get(cell);
+        return add(y, 1);
+      });
+    const [out, snapshot] = run(State.run({})((vmap(f)(tensor([1, 2, 3])))));
+    expect(toArray(out)).toEqual([4, 7, 10]);
+    expect(toArray(snapshot.y as Tensor)).toEqual([3, 6, 9]);
+  });
+
+  it('Log records one entry holding every lane’s value, once', () => {
+    const f = (x: Tensor) => Program.map(Log.value('square', mul(x, x)), () => x);
+    const [, entries] = run(Log.collect((vmap(f)(tensor([1, 2, 3])))));
+    expect(entries.length).toBe(1);
+    expect(toArray(entries[0]!.value as Tensor)).toEqual([1, 4, 9]);
+  });
+
+  it('IO is refused unless marked batch-safe, then runs once for every lane', () => {
+    let calls = 0;
+    const f = (safe: boolean) => (x: Tensor) => Program.map(IO.call(() => ++calls, { batchSafe: safe }), (k) => mul(x, k));
+    expect(code(() => run(IO.run((vmap(f(false))(tensor([1, 2]))))))).toBe('EFFECT_REFUSED');
+    expect(calls).toBe(0);
+    expect(toArray(run(IO.run((vmap(f(true))(tensor([1, 2]))))))).toEqual([1, 2]);
+    expect(calls).toBe(1);
+  });
+
+  it('observe of a batched value is refused, pointing to cond and where; of an unbatched one it reads it', () => {
+    const f = (x: Tensor) => Program.map(observe(x), (v) => mul(x, v));
+    const e = thrown(() => run(Observe.run((vmap(f)(tensor([1, 2])))))) as AdjointError;
+    expect(e.code).toBe('EFFECT_REFUSED');
+    expect(e.message).toMatch(/cond/);
+    const g = (x: Tensor) => Program.map(observe(tensor(2)), (v) => mul(x, v));
+    expect(toArray(run(Observe.run((vmap(g)(tensor([1, 2]))))))).toEqual([2, 4]);
+  });
+
+  it('a failure ends the program when every lane fails; lanes that disagree are refused', () => {
+    expect(run(Fail.either((vmap(Checked.log)(tensor([1, 2])))))._tag).toBe('Right');
+    expect(run(Fail.either((vmap(Checked.log)(tensor([-1, -2])))))._tag).toBe('Left');
+    expect(code(() => run(Fail.either((vmap(Checked.log)(tensor([1, -2]))))))).toBe('EFFECT_REFUSED');
+  });
+});
+
+describe('predicates that differ between lanes', () => {
+  it('cond runs both branches and selects per lane, in value and gradient', () => {
+    const f = (x: Tensor) => cond(greater(x, 0), (y: Tensor) => mul(y, y), (y: Tensor) => sin(y), x);
+    expect(toArray(vmap(f)(tensor([2, -1])))).toEqual([4, Math.sin(-1)]);
+    expect(toArray(vmap(grad(f))(tensor([2, -1])))).toEqual([4, Math.cos(-1)]);
+    const bad = (x: Tensor) => cond(greater(x, 0), (y: Tensor) => Program.of(y), (y: Tensor) => Program.of(y), x);
+    expect(code(() => vmap(bad)(tensor([1, -1])))).toBe('EFFECT_REFUSED');
+  });
+
+  it('switchCase selects per lane, and checks every lane’s index', () => {
+    const h = (i: Tensor, x: Tensor) => switchCase(i, [sin, cos, (y: Tensor) => mul(y, y)], x);
+    expect(toArray(vmap(h)(tensor([0, 1, 2]), tensor([1, 1, 3])))).toEqual([Math.sin(1), Math.cos(1), 9]);
+    expect(code(() => vmap(h)(tensor([0, 3]), tensor([1, 1])))).toBe('INDEX_OUT_OF_RANGE');
+  });
+
+  it('whileLoop runs until every lane is done, lanes that are done keeping their carry', () => {
+    const sqrt = (a: Tensor) => whileLoop((x: Tensor) => greater(abs(sub(mul(x, x), a)), 1e-12), (x: Tensor) => sub(x, div(sub(mul(x, x), a), mul(2, x))), a);
+    const r = toArray(vmap(sqrt)(tensor([4, 9, 2, 1e6]))) as number[];
+    [2, 3, Math.SQRT2, 1000].forEach((v, i) => expect(r[i]).toBeCloseTo(v, 10));
+    const g = toArray(vmap(grad(sqrt))(tensor([4, 9]))) as number[];
+    expect(g[0]).toBeCloseTo(0.25, 10);
+    expect(g[1]).toBeCloseTo(1 / 6, 10);
+  });
+});
