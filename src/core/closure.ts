@@ -183,6 +183,24 @@ export function withClosureScope<T>(scope: ClosureScope, body: () => T): T {
 }
 
 /**
+ * A scope kept open across the steps of a program's interpretation (`checkpoint` of a Program):
+ * pushed when the program starts and popped when it ends, is suspended or fails.
+ */
+export function pushClosureScope(scope: ClosureScope): void {
+  scopes.push(scope);
+  internalDepth.push(0);
+  onScopesChanged();
+}
+
+export function popClosureScope(scope: ClosureScope): void {
+  const i = scopes.lastIndexOf(scope);
+  if (i < 0) return;
+  scopes.splice(i, 1);
+  internalDepth.splice(i, 1);
+  onScopesChanged();
+}
+
+/**
  * `withClosureScope`, with the tensors of the result (in arrays and plain objects) passed through
  * the scope too: a function may hand back a closed-over value without applying any op to it.
  */

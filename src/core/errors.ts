@@ -27,7 +27,9 @@
  *   not linear)
  * - effects: `UNHANDLED_EFFECT`, `EFFECT_REFUSED` (an effect a transform cannot give a meaning to
  *   where it is performed: `IO` or `observe` of a batched value under vmap, `Random` with
- *   `randomness: 'error'`, a failure in some lanes only), `DOMAIN_ERROR`, `STATE_UNSET`
+ *   `randomness: 'error'`, a failure in some lanes only), `REPLAY_DIVERGED` (a recomputed program
+ *   did not do what its first run did: a branch on an observed value that changed, other effects),
+ *   `DOMAIN_ERROR`, `STATE_UNSET`
  * - linear algebra: `SINGULAR_MATRIX` (a solve, inverse or derivative met a matrix with an exactly
  *   zero pivot), `NOT_POSITIVE_DEFINITE` (`cholesky` met a non-positive pivot)
  *
@@ -69,6 +71,7 @@ export const ERROR_CODES = [
   'NONLINEAR_RULE',
   'UNHANDLED_EFFECT',
   'EFFECT_REFUSED',
+  'REPLAY_DIVERGED',
   'DOMAIN_ERROR',
   'STATE_UNSET',
   'SINGULAR_MATRIX',

@@ -17,6 +17,11 @@ import { tracesOpen } from '../core/Trace.js';
 import { flatten, type Leaf, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { closureConvert, type Converted, isProbe } from './closureConvert.js';
+import { makeScope, outputThroughScope, popClosureScope, pushClosureScope, withClosureScope } from '../core/closure.js';
+import { probeValue } from '../core/Trace.js';
+import { flatMap, isProgram, map, of, type Program, transformNode } from '../effects/Program.js';
+import { State } from '../effects/State.js';
+import { newRecord, recorder, replay } from './replay.js';
 import { liftBatch } from './vmap.js';
 import { jvp, vjp } from './transforms.js';
 
@@ -127,22 +132,139 @@ export function checkpoint<F extends (...args: never[]) => unknown>(f: F, option
     const { leaves, def } = flatten('checkpoint', args);
     const inputs = leaves.map((l) => asTensor('checkpoint', l as Leaf));
     const saved: Tensor[] = [];
-    const run = (ls: ReadonlyArray<Tensor>): unknown => call(...(unflatten(def, ls, false) as unknown[]));
+    let returnedProgram = false;
+    const run = (ls: ReadonlyArray<Tensor>): unknown => {
+      const out = call(...(unflatten(def, ls, false) as unknown[]));
+      if (isProgram(out)) {
+        returnedProgram = true;
+        throw PROGRAM;
+      }
+      return out;
+    };
     const discover = (): Converted => closureConvert('checkpoint', run, inputs);
-    // the discovery run is the concrete forward pass: the policy keeps its results from it
-    const conv =
-      keep === undefined
-        ? discover()
-        : withEvaluateHook((prim: Primitive<unknown>, compute) => {
-            const out = compute();
-            if (keep(prim.name) && out.ndim > 0) saved.push(out);
-            return out;
-          }, discover);
+    const attempt = (): Converted | undefined => {
+      try {
+        return keep === undefined
+          ? discover()
+          : withEvaluateHook((prim: Primitive<unknown>, compute) => {
+              const out = compute();
+              if (keep(prim.name) && out.ndim > 0) saved.push(out);
+              return out;
+            }, discover);
+      } catch (e) {
+        if (e === PROGRAM && returnedProgram) return undefined;
+        throw e;
+      }
+    };
+    const found = attempt();
+    // a function returning a Program: its effects go to the handlers once, recorded for replay
+    if (found === undefined) return checkpointProgram(call, args);
+    // the discovery run is the concrete forward pass: the policy kept its results from it
+    const conv = found;
     const policy = typeof o.policy === 'string' ? o.policy : o.policy === undefined ? 'nothing' : 'custom';
     const outs = bindMulti(checkpointP, [...inputs, ...conv.captured], { conv, policy, keep, saved });
     return unflatten(conv.outDef, outs);
   };
   return wrapped as unknown as F;
+}
+
+/** Thrown through a discovery run when the function turns out to return a Program. */
+const PROGRAM: unique symbol = Symbol('adjoint.checkpoint.program');
+
+/**
+ * `checkpoint` of a function that returns a Program: the program runs once for real on the values'
+ * concrete stand-ins, its effects reaching the handlers outside through a recorder (replay.ts) while
+ * a closure scope finds what it closes over; then the call is recorded as one equation whose
+ * recomputation replays the program from the record; then the state cells it wrote are written on
+ * the handler, one write per version it made.
+ */
+function checkpointProgram(call: (...a: unknown[]) => unknown, args: ReadonlyArray<unknown>): Program<unknown, unknown> {
+  const owner = 'checkpoint';
+  const { leaves, def } = flatten(owner, args);
+  const inputs = leaves.map((l) => asTensor(owner, l as Leaf));
+  const record = newRecord();
+  const concrete = inputs.map((x) => probeValue(x));
+  const scope = makeScope('discover', owner, concrete);
+  const first = transformNode<unknown, unknown>(() => {
+    pushClosureScope(scope);
+    let program: unknown;
+    try {
+      program = call(...(unflatten(def, concrete, false) as unknown[]));
+    } catch (e) {
+      popClosureScope(scope);
+      throw e;
+    }
+    if (!isProgram(program)) {
+      popClosureScope(scope);
+      throw new ArgumentError('INVALID_ARGUMENT', owner, 'the function returned a Program once and a plain value once; it must return a Program for every input, or never');
+    }
+    let open = true;
+    const close = (): void => {
+      if (open) popClosureScope(scope);
+      open = false;
+    };
+    return {
+      program,
+      close,
+      suspend: () => popClosureScope(scope),
+      resume: () => pushClosureScope(scope),
+      lower: (v) => v,
+      finish: (v) => v,
+      intercept: recorder(record),
+    };
+  });
+  return flatMap(first, (probeResult) => {
+    const captured = scope.captured.slice();
+    const out = flatten(owner, probeResult);
+    const written = [...record.writes.keys()];
+    const inputCells = [...record.inputs.keys()];
+    const inputTrees = inputCells.map((name) => flatten(owner, record.inputs.get(name)));
+    const writtenTrees = written.map((name) => flatten(owner, record.writes.get(name)!.value));
+    const outLeaves = [...out.leaves, ...writtenTrees.flatMap((t) => t.leaves)].map((l) => asTensor(owner, l as Leaf));
+    const inputLeaves = inputTrees.flatMap((t) => t.leaves).map((l) => asTensor(owner, l as Leaf));
+    const arity = inputs.length + captured.length + inputLeaves.length;
+    // the recomputation: the program again, answered from the record, state from the operands
+    const recompute = (ops: ReadonlyArray<Tensor>): Tensor[] => {
+      const replacements = new Map<Tensor, Tensor>();
+      captured.forEach((c, i) => replacements.set(c, ops[inputs.length + i]!));
+      const s = makeScope('substitute', owner, ops, replacements);
+      return withClosureScope(s, () => {
+        let at = inputs.length + captured.length;
+        const state = new Map<string, unknown>();
+        inputCells.forEach((name, k) => {
+          const t = inputTrees[k]!;
+          state.set(name, unflatten(t.def, ops.slice(at, (at += t.leaves.length)), false));
+        });
+        const program = call(...(unflatten(def, ops.slice(0, inputs.length), false) as unknown[]));
+        if (!isProgram(program)) throw new ArgumentError('INVALID_ARGUMENT', owner, 'the function returned a Program once and a plain value once; it must return a Program for every input, or never');
+        const { value, state: final } = replay(owner, program as Program<unknown, unknown>, record, state);
+        const leavesOut = flatten(owner, value).leaves.map((l) => asTensor(owner, l as Leaf));
+        const cells = written.flatMap((name) => flatten(owner, final.get(name)).leaves.map((l) => asTensor(owner, l as Leaf)));
+        return [...leavesOut, ...cells].map((t) => outputThroughScope(s, t));
+      });
+    };
+    const conv: Converted = {
+      owner,
+      arity,
+      captured: [],
+      outDef: out.def,
+      outAvals: outLeaves.map((t) => ({ shape: t.shape, dtype: t.dtype })),
+      probe: { operands: [...concrete, ...captured.map((c) => scope.replacements.get(c)!), ...inputLeaves.map((x) => probeValue(x))], outputs: outLeaves },
+      call: recompute,
+    };
+    const outs = bindMulti(checkpointP, [...inputs, ...captured, ...inputLeaves], { conv, policy: 'nothing', keep: undefined, saved: [] });
+    let at = out.leaves.length;
+    const writes = written.map((name, k) => {
+      const t = writtenTrees[k]!;
+      const value = unflatten(t.def, outs.slice(at, (at += t.leaves.length)));
+      return { name, value, count: record.writes.get(name)!.count };
+    });
+    const result = unflatten(out.def, outs.slice(0, out.leaves.length));
+    // the cells it wrote get as many versions as the first run made, the last holding the traced value
+    let p: Program<unknown, unknown> = of(undefined);
+    for (const w of writes) for (let i = 0; i < w.count; i++) p = flatMap(p, () => State.set(State.cell(w.name), w.value));
+    return map(p, () => result);
+  });
 }
 
 /**

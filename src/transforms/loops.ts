@@ -28,7 +28,9 @@ import { concreteOf, reverseTraceOpen, tracesOpen, probeValue } from '../core/Tr
 import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { add, where } from '../rules/elementwise.js';
-import { stack, take } from '../rules/structure.js';
+import { concat, slice, stack, take } from '../rules/structure.js';
+import { gen, isProgram, map, type Program } from '../effects/Program.js';
+import { checkpoint } from './checkpoint.js';
 import { makeScope, withClosureScope } from '../core/closure.js';
 import { closureConvert, type Converted } from './closureConvert.js';
 import { revolve } from './revolve.js';
@@ -374,6 +376,7 @@ function makeStep(
     const c = unflatten(carryDef, ls.slice(0, nCarry), false);
     const x = xDef === undefined ? undefined : unflatten(xDef, ls.slice(nCarry), false);
     const out = body(c, x, currentIndex);
+    if (isProgram(out)) throw PROGRAM_BODY;
     if (!Array.isArray(out) || out.length !== 2) {
       throw new ArgumentError('INVALID_ARGUMENT', op, `the body returned ${describeValue(out)}; it must return a pair [carry, y]`);
     }
@@ -427,7 +430,9 @@ function makeStep(
  * @category control flow
  * @since 0.1.0
  */
-export function scan<C, X, Y>(f: (carry: C, x: X) => readonly [C, Y], init: C, xs: X, options?: ScanOptions): readonly [C, Y] {
+export function scan<C, X, Y, E>(f: (carry: C, x: X) => Program<readonly [C, Y], E>, init: C, xs: X, options?: ScanOptions): Program<readonly [C, Y], E>;
+export function scan<C, X, Y>(f: (carry: C, x: X) => readonly [C, Y], init: C, xs: X, options?: ScanOptions): readonly [C, Y];
+export function scan<C, X, Y>(f: (carry: C, x: X) => unknown, init: C, xs: X, options?: ScanOptions): unknown {
   const op = 'scan';
   parseFunction(op, 'f', f);
   const o = parseOptions(op, 'options', options, ['length', 'reverse', 'checkpoint']);
@@ -447,7 +452,7 @@ export function scan<C, X, Y>(f: (carry: C, x: X) => readonly [C, Y], init: C, x
   if (length === undefined) throw new ArgumentError('INVALID_ARGUMENT', op, 'xs is undefined and options.length is not given; pass the trip count as options.length');
   const n = length;
   const body = (carry: unknown, xi: unknown): readonly [unknown, unknown] => (f as (c: unknown, x: unknown) => readonly [unknown, unknown])(carry, xi);
-  return runUserLoop(op, body, c, x, n, reverse, snapshots) as readonly [C, Y];
+  return runUserLoop(op, body, c, x, n, reverse, snapshots);
 }
 
 /** The shared driver of `scan` and `foriLoop`: plain loop when nothing is traced, else one equation. */
@@ -462,13 +467,141 @@ function runUserLoop(
 ): readonly [unknown, unknown] {
   const xLeaves = x?.leaves ?? [];
   const first = reverse ? n - 1 : 0;
-  if (n === 0) return emptyLoop(op, body, c, x);
-  if (!tracesOpen()) return plainLoop(op, body, c, x, n, reverse);
+  try {
+    if (n === 0) return emptyLoop(op, body, c, x);
+    if (!tracesOpen()) return plainLoop(op, body, c, x, n, reverse);
+  } catch (e) {
+    if (e === PROGRAM_BODY) return programLoop(op, body, c, x, n, reverse, snapshots) as never;
+    throw e;
+  }
   // the first step's x, sliced from the values: the discovery run records nothing
-  const { step, yDef, conv } = makeStep(op, body, c.def, c.leaves, x?.def, sliceStep(xLeaves.map((l) => probeValue(l)), first), first);
+  let made: ReturnType<typeof makeStep>;
+  try {
+    made = makeStep(op, body, c.def, c.leaves, x?.def, sliceStep(xLeaves.map((l) => probeValue(l)), first), first);
+  } catch (e) {
+    if (e === PROGRAM_BODY) return programLoop(op, body, c, x, n, reverse, snapshots) as never;
+    throw e;
+  }
+  const { step, yDef, conv } = made;
   const outs = bindMulti(loopP, [...c.leaves, ...xLeaves, ...conv.captured], { step, length: n, reverse, snapshots, kind: op });
   const carry = unflatten(c.def, outs.slice(0, c.leaves.length));
   return Object.freeze([carry, unflatten(yDef, outs.slice(c.leaves.length))] as const);
+}
+
+/** Thrown through a loop's first body call when the body turns out to return a Program. */
+const PROGRAM_BODY: unique symbol = Symbol('adjoint.loop.program');
+
+/**
+ * A loop whose body returns a Program: the loop is a Program too, running the steps through the
+ * interpreter so their effects reach the handlers in order, once. Under a reverse transform every
+ * step is recorded (`'all'`); with `{ snapshots: s }` the steps are split into at most `s`
+ * segments, each a `checkpoint` of a program running its steps, so only the segments' first carries
+ * are kept and a segment is recomputed (replayed: the same draws and IO results, no log entries
+ * again) when the reverse pass reaches it.
+ */
+function programLoop(
+  op: string,
+  body: (carry: unknown, x: unknown, index: number) => unknown,
+  c: { leaves: Tensor[]; def: TreeDef },
+  x: { leaves: Tensor[]; def: TreeDef } | undefined,
+  n: number,
+  reverse: boolean,
+  snapshots: number,
+): Program<readonly [unknown, unknown], unknown> {
+  const avals = c.leaves.map(avalOf);
+  // steps [from, to) of the iteration order, over xs sliced to those steps (at offset `base`)
+  const runSteps = (carry0: unknown, xs: ReadonlyArray<Tensor>, from: number, to: number, base: number) =>
+    gen(function* () {
+      let carry = carry0;
+      const ys: Tensor[][] = [];
+      let yDef: TreeDef | undefined;
+      for (let k = from; k < to; k++) {
+        const i = reverse ? n - 1 - k : k;
+        const xi = x === undefined ? undefined : unflatten(x.def, sliceStep(xs, i - base), false);
+        const stepProgram = body(carry, xi, i);
+        if (!isProgram(stepProgram)) throw new ArgumentError('INVALID_ARGUMENT', op, 'the body returned a Program once and a plain value once; it must return a Program on every step, or never');
+        const out = (yield* stepProgram as Program<unknown, unknown>) as unknown;
+        if (!Array.isArray(out) || out.length !== 2) throw new ArgumentError('INVALID_ARGUMENT', op, `the body's program returned ${describeValue(out)}; it must return a pair [carry, y]`);
+        const cl = treeLeaves(op, out[0]);
+        checkCarry(op, c.def, avals, cl.def, cl.leaves);
+        carry = unflatten(c.def, cl.leaves, false);
+        const yl = treeLeaves(op, out[1]);
+        if (yDef === undefined) {
+          yDef = yl.def;
+          yl.leaves.forEach(() => ys.push([]));
+        } else if (!sameDef(yDef, yl.def)) throw new ShapeError('TREE_MISMATCH', op, `the body's y changed structure between iterations: ${describeDef(yDef)} became ${describeDef(yl.def)}`);
+        // kept in the order of xs: reversed iteration fills from the end
+        yl.leaves.forEach((y, j) => (reverse ? ys[j]!.unshift(y) : ys[j]!.push(y)));
+      }
+      if (yDef !== undefined) lastYDef = yDef;
+      return [carry, yDef === undefined ? [] : ys.map((list) => stack(list))] as const;
+    });
+  // the structure of y, from the steps that ran (the segments' recomputations see the same)
+  let lastYDef: TreeDef | undefined;
+  const ysOut = (leaves: ReadonlyArray<Tensor> | undefined): unknown => (leaves === undefined || lastYDef === undefined ? undefined : unflatten(lastYDef, leaves));
+  const xsLeaves = x?.leaves ?? [];
+  if (snapshots === 0 || n <= 1) {
+    return map(runSteps(unflatten(c.def, c.leaves, false), xsLeaves, 0, n, 0), ([carry, ys]) => Object.freeze([unflatten(c.def, treeLeaves(op, carry).leaves), ysOut(ys.length === 0 ? undefined : ys)] as const));
+  }
+  const size = Math.ceil(n / snapshots);
+  return gen(function* () {
+    let carry: unknown = unflatten(c.def, c.leaves, false);
+    const parts: Tensor[][] = [];
+    for (let from = 0; from < n; from += size) {
+      const to = Math.min(n, from + size);
+      // the xs of these steps, in xs order
+      const lo = reverse ? n - to : from;
+      const hi = reverse ? n - from : to;
+      const seg = xsLeaves.map((l) => slice(l, [lo], [hi]));
+      const segment = checkpoint((cc: unknown, xsSeg: Tensor[]) => runSteps(cc, xsSeg, from, to, lo));
+      const [next, ys] = (yield* segment(carry, seg) as unknown as Program<readonly [unknown, Tensor[]], unknown>) as readonly [unknown, Tensor[]];
+      carry = next;
+      if (ys.length > 0) (reverse ? parts.unshift(ys) : parts.push(ys));
+    }
+    const stacked = parts.length === 0 ? undefined : parts[0]!.map((_, j) => concat(parts.map((p) => p[j]!)));
+    return Object.freeze([unflatten(c.def, treeLeaves(op, carry).leaves), ysOut(stacked)] as const);
+  });
+}
+
+/**
+ * A whileLoop whose body returns a Program: a Program running the steps through the interpreter.
+ * With `{ snapshots: s }`, the steps are split into at most `s` checkpointed segments of lengths 1,
+ * 2, 4, ... (the trip count is unknown while it runs), the last running to the end; only the
+ * segments' first carries are kept, and a segment is replayed when the reverse pass reaches it.
+ */
+function programWhile(
+  op: string,
+  condFun: (c: never) => unknown,
+  bodyFun: (c: never) => unknown,
+  c: { leaves: Tensor[]; def: TreeDef },
+  check: (v: unknown) => Tensor[],
+  snapshots: number,
+): Program<unknown, unknown> {
+  const steps = (carry0: unknown, limit: number) =>
+    gen(function* () {
+      let carry = carry0;
+      let k = 0;
+      while (k < limit && readPredicate(op, condFun(carry as never))) {
+        const p = bodyFun(carry as never);
+        if (!isProgram(p)) throw new ArgumentError('INVALID_ARGUMENT', op, 'the body returned a Program once and a plain value once; it must return a Program on every step, or never');
+        carry = unflatten(c.def, check(yield* p as Program<unknown, unknown>), false);
+        k++;
+      }
+      return [carry, k] as const;
+    });
+  const start = unflatten(c.def, c.leaves, false);
+  if (snapshots === 0) return map(steps(start, Infinity), ([carry]) => unflatten(c.def, check(carry)));
+  return gen(function* () {
+    let carry: unknown = start;
+    for (let segment = 0, length = 1; ; segment++, length *= 2) {
+      const limit = segment === snapshots - 1 ? Infinity : length;
+      const run = checkpoint((cc: unknown) => map(steps(cc, limit), ([next, k]) => [next, k] as const));
+      const [next, k] = (yield* run(carry) as unknown as Program<readonly [unknown, Tensor], unknown>) as readonly [unknown, Tensor];
+      carry = next;
+      if ((typeof k === 'number' ? k : item(concreteOf(k))) < limit) break;
+    }
+    return unflatten(c.def, check(carry));
+  });
 }
 
 /**
@@ -484,6 +617,7 @@ function emptyLoop(
   const x0 = (x?.leaves ?? []).map((l) => zerosLike({ shape: l.shape.slice(1), dtype: l.dtype } as unknown as Tensor));
   const probe = closureConvert(op, (ls) => {
     const out = body(unflatten(c.def, ls.slice(0, c.leaves.length), false), x === undefined ? undefined : unflatten(x.def, ls.slice(c.leaves.length), false), 0);
+    if (isProgram(out)) throw PROGRAM_BODY;
     if (!Array.isArray(out) || out.length !== 2) throw new ArgumentError('INVALID_ARGUMENT', op, `the body returned ${describeValue(out)}; it must return a pair [carry, y]`);
     return out[1];
   }, [...c.leaves, ...x0]);
@@ -508,6 +642,7 @@ function plainLoop(
     const i = reverse ? n - 1 - k : k;
     const xi = x === undefined ? undefined : unflatten(x.def, sliceStep(x.leaves, i), false);
     const out = body(carry, xi, i);
+    if (isProgram(out)) throw PROGRAM_BODY;
     if (!Array.isArray(out) || out.length !== 2) throw new ArgumentError('INVALID_ARGUMENT', op, `the body returned ${describeValue(out)}; it must return a pair [carry, y]`);
     const cl = treeLeaves(op, out[0]);
     checkCarry(op, c.def, avals, cl.def, cl.leaves);
@@ -542,7 +677,9 @@ function plainLoop(
  * @category control flow
  * @since 0.1.0
  */
-export function foriLoop<C>(lower: number, upper: number, body: (i: number, carry: C) => C, init: C, options?: Pick<ScanOptions, 'checkpoint'>): C {
+export function foriLoop<C, E>(lower: number, upper: number, body: (i: number, carry: C) => Program<C, E>, init: C, options?: Pick<ScanOptions, 'checkpoint'>): Program<C, E>;
+export function foriLoop<C>(lower: number, upper: number, body: (i: number, carry: C) => C, init: C, options?: Pick<ScanOptions, 'checkpoint'>): C;
+export function foriLoop<C>(lower: number, upper: number, body: (i: number, carry: C) => unknown, init: C, options?: Pick<ScanOptions, 'checkpoint'>): unknown {
   const op = 'foriLoop';
   const lo = parseInteger(op, 'lower', lower);
   const hi = parseInteger(op, 'upper', upper);
@@ -551,8 +688,13 @@ export function foriLoop<C>(lower: number, upper: number, body: (i: number, carr
   const snapshots = parseCheckpoint(op, o.checkpoint);
   const n = Math.max(0, hi - lo);
   const c = treeLeaves(op, init);
-  const [carry] = runUserLoop(op, (carry, _x, index) => [(body as (i: number, c: unknown) => unknown)(lo + index, carry), []], c, undefined, n, false, snapshots);
-  return carry as C;
+  // the body's carry, as a loop step with no y (a Program body gives a Program step)
+  const step = (carry: unknown, _x: unknown, index: number): unknown => {
+    const out = (body as (i: number, c: unknown) => unknown)(lo + index, carry);
+    return isProgram(out) ? map(out, (cc) => [cc, []] as const) : ([out, []] as const);
+  };
+  const result = runUserLoop(op, step as never, c, undefined, n, false, snapshots) as unknown;
+  return isProgram(result) ? map(result as Program<readonly [unknown, unknown], unknown>, ([carry]) => carry) : (result as readonly [unknown, unknown])[0];
 }
 
 // ---- whileLoop ---------------------------------------------------------------------------------------
@@ -629,7 +771,9 @@ function maskedWhile(
  * @category control flow
  * @since 0.1.0
  */
-export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (carry: C) => C, init: C, options?: { readonly checkpoint?: Checkpointing }): C {
+export function whileLoop<C, E>(condFun: (carry: C) => boolean | Tensor, bodyFun: (carry: C) => Program<C, E>, init: C, options?: { readonly checkpoint?: Checkpointing }): Program<C, E>;
+export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (carry: C) => C, init: C, options?: { readonly checkpoint?: Checkpointing }): C;
+export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (carry: C) => unknown, init: C, options?: { readonly checkpoint?: Checkpointing }): unknown {
   const op = 'whileLoop';
   parseFunction(op, 'condFun', condFun);
   parseFunction(op, 'bodyFun', bodyFun);
@@ -645,8 +789,16 @@ export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (
     checkCarry(op, c.def, avals, l.def, l.leaves);
     return l.leaves;
   };
+  const stepOf = (v: unknown): Tensor[] | typeof PROGRAM_BODY => {
+    const out = bodyFun(v as C);
+    return isProgram(out) ? PROGRAM_BODY : check(out);
+  };
   if (!tracesOpen()) {
-    while (readPredicate(op, condFun(carry as C))) carry = unflatten(c.def, check(bodyFun(carry as C)), false);
+    while (readPredicate(op, condFun(carry as C))) {
+      const next = stepOf(carry);
+      if (next === PROGRAM_BODY) return programWhile(op, condFun, bodyFun, c, check, snapshots) as C;
+      carry = unflatten(c.def, next, false);
+    }
     return unflatten(c.def, check(carry));
   }
   const first = condFun(carry as C);
@@ -654,13 +806,20 @@ export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (
   // under a transform: count the iterations on the values (the predicate reads them anyway),
   // nothing recorded and nothing kept, then record the loop as one equation of that length
   const concrete = c.leaves.map((l) => probeValue(l));
+  let programBody = false;
   withClosureScope(makeScope('discover', op, concrete), () => {
     let probe: unknown = unflatten(c.def, concrete, false);
     while (readPredicate(op, condFun(probe as C))) {
-      probe = unflatten(c.def, check(bodyFun(probe as C)), false);
+      const next = stepOf(probe);
+      if (next === PROGRAM_BODY) {
+        programBody = true;
+        return;
+      }
+      probe = unflatten(c.def, next, false);
       n++;
     }
   });
+  if (programBody) return programWhile(op, condFun, bodyFun, c, check, snapshots) as C;
   if (n === 0) return unflatten(c.def, c.leaves);
   const body = (cc: unknown): readonly [unknown, unknown] => [bodyFun(cc as C), []];
   const [result] = runUserLoop(op, body, c, undefined, n, false, snapshots);

@@ -10,6 +10,7 @@ import { isLeft } from 'fp-ts/Either';
 import {
   add,
   AdjointError,
+  checkpoint,
   cond,
   greater,
   observe,
@@ -317,6 +318,16 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ["Random under vmap with randomness: 'error'", () => run(Random.run(random.key(0))(vmap((x: Tensor) => Program.map(Random.normal([]), () => x), { randomness: 'error' })(tensor([1, 2]))))],
     ['a domain check some lanes fail', () => run(Fail.either(vmap(Checked.log)(tensor([1, -1]))))],
     ['a cond with batched predicate and effectful branches', () => vmap((x: Tensor) => cond(greater(x, 0), () => Program.of(x), () => Program.of(x)))(tensor([1, -1]))],
+  ],
+  REPLAY_DIVERGED: [
+    [
+      'a checkpointed program whose observed value changes when recomputed',
+      () => {
+        let flip = 1;
+        const unstable = checkpoint((x: Tensor) => Program.map(observe(mul(x, (flip = -flip))), (v) => (v > 0 ? mul(x, x) : x)));
+        return run(Observe.run(grad((x: Tensor) => unstable(x))(scalar(2))));
+      },
+    ],
   ],
   UNHANDLED_EFFECT: [
     ['run of a program with an effect left', () => run(State.get(cell) as unknown as Program<unknown>)],
