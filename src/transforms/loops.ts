@@ -117,13 +117,22 @@ const stepIndex = (p: LoopParams, k: number): number => (p.reverse ? p.length - 
 /** The tapes a first-order forward pass kept, by the loop's first output (see `impl`). */
 interface Tapes {
   readonly operands: ReadonlyArray<Tensor>;
-  /** Per step index, the pullback `[ct carry..., ct y...] -> [ct carry..., ct x..., ct consts...]`. */
-  readonly pullbacks: Array<(cts: Tensor[]) => Tensor[]>;
+  /**
+   * The whole loop's pullback, `[ct carry..., ct ys...] -> [ct init..., ct xs..., ct consts...]`:
+   * the forward pass ran every step on one tape (as if unrolled, but one level down, where no outer
+   * transform sees it), so the reverse pass is one walk over it.
+   */
+  pullback?: (cts: ReadonlyArray<Tensor>) => Tensor[];
 }
 const tapes = new WeakMap<Tensor, Tapes>();
 
 /** The forward loop on concrete (or lower-level) values: final carry, then stacked ys. */
 function runLoop(p: LoopParams, args: ReadonlyArray<Tensor>, keep: Tapes | undefined): Tensor[] {
+  if (keep !== undefined) {
+    const lin = linearizeFlat(p.kind, (ops) => runLoop(p, ops, undefined), args);
+    keep.pullback = (cts) => lin.pullback(cts);
+    return lin.outs;
+  }
   const { nCarry, nX } = p.step;
   let carry = args.slice(0, nCarry);
   const xs = args.slice(nCarry, nCarry + nX);
@@ -132,12 +141,7 @@ function runLoop(p: LoopParams, args: ReadonlyArray<Tensor>, keep: Tapes | undef
   for (let k = 0; k < p.length; k++) {
     const i = stepIndex(p, k);
     const operands = [...carry, ...sliceStep(xs, i), ...consts];
-    let out: Tensor[];
-    if (keep !== undefined) {
-      const lin = linearizeFlat(p.kind, (ops) => p.step.call(ops, i), operands);
-      keep.pullbacks[i] = (cts) => lin.pullback(cts);
-      out = lin.outs;
-    } else out = p.step.call(operands, i);
+    const out = p.step.call(operands, i);
     carry = out.slice(0, nCarry);
     out.slice(nCarry).forEach((y, j) => (ys[j]![i] = y));
   }
@@ -156,7 +160,7 @@ export const loopP: MultiRule<LoopParams> = {
   shape: (_args, p) => [...p.step.carryAvals, ...p.step.yAvals.map((a) => stackedAval(a, p.length))],
   impl: (args, p) => {
     // a first-order reverse pass will want every step's tape: keep them from this pass
-    const keep: Tapes | undefined = p.snapshots === 0 && reverseTraceOpen() && args.every((a) => concreteOf(a) === a) ? { operands: args, pullbacks: [] } : undefined;
+    const keep: Tapes | undefined = p.snapshots === 0 && reverseTraceOpen() && args.every((a) => concreteOf(a) === a) ? { operands: args } : undefined;
     const outs = runLoop(p, args, keep);
     if (keep !== undefined && outs.length > 0) tapes.set(outs[0]!, keep);
     return outs;
@@ -185,7 +189,7 @@ export const loopP: MultiRule<LoopParams> = {
   },
   vjp: (cts, primals, ans, p) => {
     const cached = ans.length > 0 ? tapes.get(ans[0]!) : undefined;
-    if (cached !== undefined && cached.operands.length === primals.length && cached.operands.every((x, i) => x === primals[i])) {
+    if (cached?.pullback !== undefined && cached.operands.length === primals.length && cached.operands.every((x, i) => x === primals[i])) {
       return reverseWithTapes(p, cts, primals, ans, cached);
     }
     return p.snapshots > 0 && primals.every((a) => concreteOf(a) === a) ? reverseWithRevolve(p, cts, primals, ans) : reverseAsLoops(p, cts, primals, ans);
@@ -236,19 +240,9 @@ function assemble(p: LoopParams, ctCarry: Tensor[], ctXs: Tensor[][], ctConsts: 
 }
 
 /** First-order reverse pass with the forward pass's tapes: one pullback per step, last to first. */
-function reverseWithTapes(p: LoopParams, cts: ReadonlyArray<Tangent>, primals: ReadonlyArray<Tensor>, ans: ReadonlyArray<Tensor>, cached: Tapes): Tangent[] {
-  const { nCarry, nX, nConst } = p.step;
-  let [ctCarry, ctYs] = splitCotangents(p, cts, ans);
-  const ctXs: Tensor[][] = Array.from({ length: nX }, () => new Array<Tensor>(p.length));
-  const ctConsts: Array<Tensor | undefined> = new Array(nConst).fill(undefined);
-  for (let k = p.length - 1; k >= 0; k--) {
-    const i = stepIndex(p, k);
-    const out = cached.pullbacks[i]!([...ctCarry, ...ctYs.map((y) => take(y, i))]);
-    ctCarry = out.slice(0, nCarry);
-    out.slice(nCarry, nCarry + nX).forEach((c, j) => (ctXs[j]![i] = c));
-    out.slice(nCarry + nX).forEach((c, j) => (ctConsts[j] = accumulate(ctConsts[j], c)));
-  }
-  return assemble(p, ctCarry, ctXs, ctConsts, primals);
+function reverseWithTapes(p: LoopParams, cts: ReadonlyArray<Tangent>, _primals: ReadonlyArray<Tensor>, ans: ReadonlyArray<Tensor>, cached: Tapes): Tangent[] {
+  const [ctCarry, ctYs] = splitCotangents(p, cts, ans);
+  return cached.pullback!([...ctCarry, ...ctYs]);
 }
 
 /** First-order reverse pass keeping at most `snapshots` carries: binomial checkpointing. */
