@@ -11,6 +11,7 @@ import {
   checkGrads,
   checkpoint,
   cond,
+  customVjp,
   cos,
   div,
   foriLoop,
@@ -289,6 +290,18 @@ describe('cond and switchCase', () => {
     expect(item(grad(f(2))(3))).toBe(6);
     expect(item(grad(f(tensor(1)))(0.5))).toBe(-Math.sin(0.5));
     expect(item(jvp(f(0), [tensor(0)], [tensor(2)])[1])).toBe(2);
+  });
+});
+
+describe('checkGrads at order 2 through every combinator', () => {
+  it('whileLoop, switchCase, cond, checkpoint and a custom rule inside a scan', () => {
+    const newton = (a: Tensor) => whileLoop((x: Tensor) => greater(abs(sub(mul(x, x), a)), 1e-13), (x: Tensor) => sub(x, div(sub(mul(x, x), a), mul(2, x))), a);
+    expect(checkGrads(newton, [tensor(3)], { order: 2 }).checks).toBeGreaterThan(0);
+    expect(checkGrads((x: Tensor) => switchCase(1, [sin, (y: Tensor) => mul(cos(y), y)], x), [tensor([0.3, 1.2])], { order: 2 }).checks).toBeGreaterThan(0);
+    expect(checkGrads(checkpoint((x: Tensor) => tanh(mul(sin(x), x))), [tensor([0.3, -0.8])], { order: 2 }).checks).toBeGreaterThan(0);
+    const mySin = customVjp((x: Tensor) => sin(x), (x: Tensor) => [sin(x), x] as const, (x: Tensor, ct: Tensor) => [mul(ct, cos(x))] as [Tensor]);
+    const f = (p: Tensor) => scan((c: Tensor, x: Tensor) => [add(mySin(mul(c, p)), x), c] as const, tensor(0.2), tensor([0.1, 0.4, -0.3]))[0];
+    expect(checkGrads(f, [tensor(0.9)], { order: 2 }).checks).toBeGreaterThan(0);
   });
 });
 
