@@ -377,6 +377,34 @@ export function expectTensor(t: Tensor, want: Arr, options: CloseOptions = {}): 
   }
 }
 
+/**
+ * Asserts `actual` has `expected`'s shape and every element within `tol` of it, relative to
+ * max(1, |expected|) (NaN only where expected is NaN); `what` names the value in the failure, which
+ * reports the worst element.
+ */
+export function expectClose(actual: Tensor, expected: Tensor, tol: number, what: string): void {
+  expect([...actual.shape], `${what}: shape`).toEqual([...expected.shape]);
+  const a = toTypedArray(actual);
+  const e = toTypedArray(expected);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < e.length; i++) {
+    const x = a[i]!;
+    const y = e[i]!;
+    if (Number.isNaN(x) || Number.isNaN(y)) {
+      if (Number.isNaN(x) !== Number.isNaN(y)) expect.fail(`${what}: element ${i} is ${x}, expected ${y}`);
+      continue;
+    }
+    if (x === y) continue;
+    const err = Math.abs(x - y) / Math.max(1, Math.abs(y));
+    if (!(err <= worst)) {
+      worst = err;
+      at = i;
+    }
+  }
+  if (worst > tol) expect.fail(`${what}: element ${at} is ${a[at]}, expected ${e[at]} (relative error ${worst.toExponential(2)} > ${tol})`);
+}
+
 // ---- arbitraries ---------------------------------------------------------------------------------------
 
 /** A dimension: mostly 2..4, often 1 (broadcasting), sometimes 0 (empty). */

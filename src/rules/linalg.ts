@@ -44,6 +44,10 @@ export const matmulP: Rule<MatmulParams> = rule<MatmulParams>({
     // a batch of lower rank that is also size 1, on either side
     { args: [{ shape: [1, 2, 3] }, { shape: [2, 3, 3, 2] }], params: { transposeA: false, transposeB: false } },
     { args: [{ shape: [2, 3, 3, 1, 2] }, { shape: [3, 1, 2, 2] }], params: { transposeA: false, transposeB: true } },
+    // matrix-vector products (a column), plain and transposed: under vmap with only the column
+    // batched, the lanes become the rows of one matrix product
+    { args: [{ shape: [2, 3] }, { shape: [3, 1] }], params: { transposeA: false, transposeB: false } },
+    { args: [{ shape: [3, 2] }, { shape: [3, 1] }], params: { transposeA: true, transposeB: false } },
   ],
   shape: ([a, b], p) => {
     const [m, k] = matrixDims(a!.shape, p.transposeA);
