@@ -29,7 +29,7 @@ import { bindMulti } from '../core/primitive.js';
 import { key, normal } from '../core/random.js';
 import type { MultiRule } from '../core/rule.js';
 import { dataOf, scalarOf, type Tensor } from '../core/Tensor.js';
-import { concreteOf, tracesOpen, probeValue } from '../core/Trace.js';
+import { probeValue, tracesOpen } from '../core/Trace.js';
 import { describeDef, flatten, mapTensors, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { type Cotangent, vjp } from './transforms.js';
@@ -139,12 +139,18 @@ function probePoint(avals: ReadonlyArray<AbstractValue>): Tensor[] {
   return avals.map((a, i) => normal(key(7919 + i), a.shape, { dtype: a.dtype }));
 }
 
+/**
+ * `<a, b>` on concrete values, and the sum of the terms' magnitudes. Under vmap (a lifted rule) the
+ * operands are lanes: both sides read lane 0 (`probeValue`), so the identity is checked on one lane
+ * consistently (a batched value's whole buffer would pair entries of different lanes, or of a lane
+ * with an unbatched value).
+ */
 function dot(a: ReadonlyArray<Tensor>, b: ReadonlyArray<Tensor>): [number, number] {
   let s = 0;
   let scale = 0;
   a.forEach((x, i) => {
-    const p = x.ndim === 0 ? [scalarOf(concreteOf(x))] : dataOf(concreteOf(x));
-    const q = b[i]!.ndim === 0 ? [scalarOf(concreteOf(b[i]!))] : dataOf(concreteOf(b[i]!));
+    const p = x.ndim === 0 ? [scalarOf(probeValue(x))] : dataOf(probeValue(x));
+    const q = b[i]!.ndim === 0 ? [scalarOf(probeValue(b[i]!))] : dataOf(probeValue(b[i]!));
     for (let j = 0; j < p.length; j++) {
       s += p[j]! * q[j]!;
       scale += Math.abs(p[j]! * q[j]!);

@@ -74,8 +74,13 @@ function operator(p: LinearSolveParams, caps: ReadonlyArray<Tensor>): (x: unknow
   return (x) => unflatten(p.mv.outDef, p.mv.call([...leavesOf('customLinearSolve matvec', x).leaves, ...caps]));
 }
 
-function solveWith(p: LinearSolveParams, solver: Solver, owner: string, op: (x: unknown) => unknown, b: ReadonlyArray<Tensor>): Tensor[] {
-  const x = runSolver(owner, b, () => solver(op, unflatten(p.def, b)));
+/** Solves `A x = b` with `solver`; `operands` (b's leaves, then the operator's) are the solver's own values. */
+function solveWith(p: LinearSolveParams, solver: Solver, owner: string, operands: ReadonlyArray<Tensor>): Tensor[] {
+  const n = p.avals.length;
+  const b = operands.slice(0, n);
+  // the operator's parameters are operands too: under vmap (a lifted impl) they are batch tracers
+  // the solver reaches through the operator it is handed, not by closure
+  const x = runSolver(owner, operands, () => solver(operator(p, operands.slice(n)), unflatten(p.def, b)));
   return solution(owner, x, p.def, p.avals);
 }
 
@@ -97,8 +102,7 @@ export const linearSolveP: MultiRule<LinearSolveParams> = {
   describeParams: (p) => `[captured=${p.mv.captured.length}]`,
   shape: (_args, p) => p.avals,
   impl: (args, p) => {
-    const n = p.avals.length;
-    return solveWith(p, p.solve, 'customLinearSolve solve', operator(p, args.slice(n)), args.slice(0, n));
+    return solveWith(p, p.solve, 'customLinearSolve solve', args);
   },
   // A(θ) x = b: dx = A⁻¹ (db - (dA) x)
   jvp: (primals, tangents, ans, p) => {
