@@ -522,7 +522,13 @@ export const scatterAddP: Rule<ScatterParams> = rule<ScatterParams>({
   name: 'scatterAdd',
   maskKind: 'linear',
   batch: ([x, ind], [dx, di], p, size) => batchScatterAdd(x!, dx, ind!, di, p, size),
-  examples: [{ args: [{ shape: [2, 3] }, { shape: [2], values: [1, 1], constant: true }], params: { axis: 0, size: 3 } }],
+  examples: [
+    { args: [{ shape: [2, 3] }, { shape: [2], values: [1, 1], constant: true }], params: { axis: 0, size: 3 } },
+    // distinct and negative indices, and a 2-d index array scattered along axis 1 (under vmap,
+    // lanes of the indices each scatter into their own slice)
+    { args: [{ shape: [3, 2] }, { shape: [3], values: [2, 0, 2], constant: true }], params: { axis: 0, size: 3 } },
+    { args: [{ shape: [2, 2, 2] }, { shape: [2, 2], values: [0, -1, 1, 1], constant: true }], params: { axis: 1, size: 3 } },
+  ],
   shape: ([x, ind], p) => ({
     shape: freeze([...x!.shape.slice(0, p.axis), p.size, ...x!.shape.slice(p.axis + ind!.shape.length)]),
     dtype: x!.dtype,
