@@ -11,6 +11,7 @@ const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ['scalar program (100,000 ops)', async () => (await import('./scalar.js')).benchScalar()],
   ['MLP 784-256-10', async () => (await import('./mlp.js')).benchMlp()],
   ['linear algebra: solve and cholesky 256 x 256', async () => (await import('./linalg.js')).benchLinalg()],
+  ['vmap: per-example gradients, Jacobians and Hessians', async () => (await import('./vmap.js')).benchVmap()],
 ];
 
 function reportFailure(e: unknown): void {
