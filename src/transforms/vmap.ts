@@ -111,7 +111,9 @@ function normalizeLaneAxis(op: string, where: string, axis: number, rank: number
  * @category transforms
  * @since 0.1.0
  */
-export function vmap<A extends unknown[], R>(f: (...args: A) => R, options?: VmapOptions): (...args: A) => R {
+// `any[]`, not `unknown[]`: an unannotated lambda's parameters (`vmap((x) => ...)`) take the
+// constraint's element type, and `unknown` would refuse every op
+export function vmap<A extends any[], R>(f: (...args: A) => R, options?: VmapOptions): (...args: A) => R {
   const op = 'vmap';
   parseFunction(op, 'f', f);
   const o = parseOptions(op, 'options', options, ['inAxes', 'outAxes', 'axisSize', 'randomness']);

@@ -3,7 +3,7 @@
  * with a tensor at each leaf. `tsc --noEmit` (part of `npm test`) checks these.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { grad, item, mul, sum, tensor, type Tensor, valueAndGrad, vjp, jvp } from '../../src/index.js';
+import { grad, item, jvp, mul, sum, tensor, type Tensor, toArray, valueAndGrad, vjp, vmap } from '../../src/index.js';
 
 describe('types: gradients mirror their inputs', () => {
   const f = (x: Tensor, p: { w: Tensor; b: readonly [Tensor, number] }): Tensor => sum(mul(mul(x, p.w), p.b[0]));
@@ -47,5 +47,21 @@ describe('types: gradients mirror their inputs', () => {
     expectTypeOf(dy).toEqualTypeOf<Tensor>();
     // @ts-expect-error a cotangent must have the output's structure
     expect(() => pullback(x)).toThrow();
+  });
+});
+
+describe('types: vmap keeps the mapped function’s signature', () => {
+  it('a typed function keeps its parameters and result; an unannotated lambda takes anything', () => {
+    const f = (x: Tensor, p: { w: Tensor }): Tensor => mul(x, p.w);
+    const mapped = vmap(f, { inAxes: [0, null] });
+    expectTypeOf(mapped).parameters.toEqualTypeOf<[x: Tensor, p: { w: Tensor }]>();
+    expectTypeOf(mapped).returns.toEqualTypeOf<Tensor>();
+    // an unannotated parameter is `any` (not `unknown`), so ops accept it
+    const loose = vmap((x) => mul(x, 2));
+    expectTypeOf(loose).parameter(0).toBeAny();
+    expect(toArray(loose(tensor([1, 2])))).toEqual([2, 4]);
+    // the options are typed (a misspelt key is also UNKNOWN_OPTION at run time)
+    // @ts-expect-error: inAxis is not an option
+    expect(() => vmap(f, { inAxis: 0 })).toThrow(/UNKNOWN_OPTION|inAxis/);
   });
 });
