@@ -16,7 +16,7 @@ import { engineOps } from './engineOps.js';
 import { AdjointError, formatShape } from './errors.js';
 import { maskCotangents, type Mask } from './masks.js';
 import { bind, bindMulti, type Primitive, type ScalarEntry } from './primitive.js';
-import { dataOf, isConcrete, makeScalar, makeScalarTracer, makeTracer, scalarOf, slotOfTensor, Tensor, traceOfTensor } from './Tensor.js';
+import { checkIntact, dataOf, isConcrete, isScalarF64, makeScalar, makeScalarTracer, makeTracer, scalarOf, slotOfTensor, Tensor, traceOfTensor } from './Tensor.js';
 import { Trace, type Tracer, traceOf, tracerOf } from './Trace.js';
 import { isZero, type Tangent, Zero } from './zero.js';
 import { type MultiRule, partialKindTable, type Rule, ruleTable } from './rule.js';
@@ -473,6 +473,8 @@ export class ReverseTrace extends Trace implements ScalarEntry {
     if (ct === undefined) return;
     const mask = adj.maskOf(slot);
     if (!keepAll) adj.drop(slot);
+    // the rules read the primals' shapes: a saved constant must not have been tampered with since
+    for (let i = 0; i < primals.length; i++) checkIntact(prim.name, primals[i]!);
     const wants = slots.map((s) => s >= 0);
     const ans = this.primalAt(slot);
     const raw = prim.vjp(ct, primals, ans, params, wants);
@@ -505,6 +507,7 @@ export class ReverseTrace extends Trace implements ScalarEntry {
     if (!any) return;
     if (!keepAll) for (const s of outSlots) adj.drop(s);
     const primals = args.map((a, i) => (slots[i]! >= 0 ? this.primalAt(slots[i]!) : a));
+    for (let i = 0; i < primals.length; i++) checkIntact(prim.name, primals[i]!);
     const wants = slots.map((s) => s >= 0);
     const ans = outSlots.map((s) => this.primalAt(s));
     const raw = prim.vjp(cts, primals, ans, params, wants);
@@ -651,7 +654,7 @@ function grow<T extends Int32Array | Float64Array | Uint8Array | Uint16Array>(a:
 
 /** `CONSTANT` for a concrete 0-d float64 tensor (one the scalar path takes as a constant), else `INELIGIBLE`. */
 function constantCode(a: Tensor): number {
-  return a.ndim === 0 && a.dtype === 'float64' ? CONSTANT : INELIGIBLE;
+  return isScalarF64(a) ? CONSTANT : INELIGIBLE;
 }
 
 /** The value of a scalar-entry constant: a number or a concrete 0-d float64 tensor. */
@@ -659,10 +662,8 @@ function constantOf(a: Tensor | number): number {
   return typeof a === 'number' ? a : scalarOf(a);
 }
 
-/** A concrete 0-d float64 tensor: the values the scalar fast path handles. */
-function isScalarValue(t: Tensor): boolean {
-  return t.ndim === 0 && t.dtype === 'float64' && isConcrete(t);
-}
+/** A concrete 0-d float64 tensor: the values the scalar fast path handles (read from private state). */
+const isScalarValue = (t: Tensor): boolean => isScalarF64(t);
 
 /**
  * The reverse pass's hot loop: scalar equations from slot `hi` down to `lo` with numeric

@@ -11,8 +11,9 @@
  *
  * @since 0.1.0
  */
-import { AdjointError, ArgumentError, formatShape } from './errors.js';
-import { SCALAR_SHAPE, type Shape, sizeOf } from './shape.js';
+import { describeValue } from './args.js';
+import { AdjointError, ArgumentError, formatShape, ShapeError } from './errors.js';
+import { MAX_ELEMENTS, SCALAR_SHAPE, type Shape, sizeOf } from './shape.js';
 
 /**
  * Element types. `float64` is the default; `float32` halves memory and is what most model code uses.
@@ -53,6 +54,20 @@ export let slotOfTensor!: (t: Tensor) => number;
 
 /** @internal A forward-mode tracer's primal and tangents. */
 export let auxOfTensor!: (t: Tensor) => object | undefined;
+
+/** @internal The private shape, for messages about a tensor whose public one was tampered with. */
+let shapeOfTensor!: (t: Tensor) => Shape;
+
+/** @internal A concrete 0-d float64 tensor (the values the scalar fast paths take), from private state. */
+export let isScalarF64!: (t: Tensor) => boolean;
+
+/**
+ * @internal Whether `t`'s public `shape`, `dtype`, `size` and `ndim` are its private ones. Making every
+ * tensor non-extensible would cost a runtime call per tensor (several times the price of a scalar op),
+ * so the engine instead checks, where a tensor enters it (`checkIntact`), that nothing shadows them
+ * (`Object.defineProperty(t, 'shape', ...)`): rules and kernels read the public getters.
+ */
+export let isIntact!: (t: Tensor) => boolean;
 
 /**
  * An immutable, row-major n-d array of `float64` or `float32`.
@@ -118,6 +133,22 @@ export class Tensor {
     return formatTensor(this);
   }
 
+  /**
+   * JavaScript cannot overload operators: `x * y`, `x > 0` or `Math.max(x, 0)` would silently compute
+   * with NaN (and under `grad`, give a zero gradient). So a tensor refuses to become a number and
+   * throws `TENSOR_COERCION` naming the ops to use; string conversion (`String(t)`, template
+   * literals) still renders it.
+   */
+  [Symbol.toPrimitive](hint: string): string {
+    if (hint === 'string') return formatTensor(this);
+    throw coercionError(this, hint);
+  }
+
+  /** Refused, as for `Symbol.toPrimitive`: read a number with `item(t)`. */
+  valueOf(): never {
+    throw coercionError(this, 'number');
+  }
+
   static {
     dataOf = (t) => {
       if (t.#data !== undefined) return t.#data;
@@ -136,7 +167,37 @@ export class Tensor {
     // a tracer has no value, so the scalar field holds its slot on a reverse tape
     slotOfTensor = (t) => t.#scalar;
     auxOfTensor = (t) => t.#aux;
+    shapeOfTensor = (t) => t.#shape;
+    isScalarF64 = (t) => t.#shape.length === 0 && t.#dtype === 'float64' && t.#trace === undefined;
+    isIntact = (t) => t.shape === t.#shape && t.dtype === t.#dtype && t.size === t.#size && t.ndim === t.#shape.length;
   }
+}
+
+// The class and its prototype are frozen, so no getter or method can be redefined under the engine.
+Object.freeze(Tensor.prototype);
+Object.freeze(Tensor);
+
+/** @internal Throws unless `t`'s public shape, dtype, size and ndim are its own (see `isIntact`). */
+export function checkIntact(op: string, t: Tensor): void {
+  if (!isIntact(t)) throw tamperedError(op, t);
+}
+
+function tamperedError(op: string, t: Tensor): ArgumentError {
+  return new ArgumentError(
+    'INVALID_ARGUMENT',
+    op,
+    `a tensor whose shape, dtype, size or ndim was redefined (with Object.defineProperty or a new prototype) was passed; tensors are immutable: make a new one with reshape or astype (its real shape is ${formatShape(shapeOfTensor(t))})`,
+  );
+}
+
+function coercionError(t: Tensor, hint: string): ArgumentError {
+  return new ArgumentError(
+    'TENSOR_COERCION',
+    'Tensor',
+    `a tensor of shape ${formatShape(t.shape)} was used as a ${hint === 'number' ? 'number' : 'primitive value'} (a JavaScript operator such as x * y, x + 1, x > 0, x == y, or Math.max(x, 0)); ` +
+      'JavaScript cannot overload operators, so this would compute with NaN: use the ops instead (add, sub, mul, div, neg, pow; greater, less, equal with where for x > 0 ? a : b; maximum, minimum for Math.max, Math.min), ' +
+      'item(x) to read a number, or String(x) for text',
+  );
 }
 
 /** @internal Wraps a buffer the caller just filled and will never touch again. */
@@ -168,9 +229,23 @@ function refusedConstruction(): ArgumentError {
   return new ArgumentError('INVALID_ARGUMENT', 'Tensor', 'use tensor(), zeros() or another constructor instead of new Tensor()');
 }
 
-/** @internal A fresh buffer of the dtype. */
+/**
+ * @internal A fresh buffer of the dtype. Sizes come from shapes that passed the boundary's parsers,
+ * but a product of valid shapes (broadcasting `[n, 1]` with `[1, n]`, padding) can still be too large
+ * to hold, or the memory can run out: both are `ALLOCATION_TOO_LARGE`, never a bare RangeError.
+ */
 export function allocate(dtype: DType, size: number): FloatArray {
-  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  if (size > MAX_ELEMENTS) throw tooLarge(size);
+  try {
+    return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  } catch (e) {
+    if (e instanceof RangeError) throw tooLarge(size);
+    throw e;
+  }
+}
+
+function tooLarge(size: number): ShapeError {
+  return new ShapeError('ALLOCATION_TOO_LARGE', 'allocate', `cannot allocate a buffer of ${size} elements (at most ${MAX_ELEMENTS}, and as many as memory allows); use smaller shapes`);
 }
 
 /**
@@ -192,8 +267,9 @@ function concretizationError(t: Tensor): AdjointError {
 /** @internal Throws unless `t` is a Tensor (a clear error instead of a private-field TypeError). */
 export function checkTensor(op: string, t: unknown): asserts t is Tensor {
   if (!(t instanceof Tensor)) {
-    throw new ArgumentError('INVALID_ARGUMENT', op, `expected a Tensor, got ${Array.isArray(t) ? 'an array' : t === null ? 'null' : typeof t}; wrap values with tensor(...)`);
+    throw new ArgumentError('INVALID_ARGUMENT', op, `expected a Tensor, got ${describeValue(t)}; wrap values with tensor(...)`);
   }
+  checkIntact(op, t);
 }
 
 /**
@@ -210,20 +286,18 @@ export function checkTensor(op: string, t: unknown): asserts t is Tensor {
 export function toArray(t: Tensor): NestedArray {
   checkTensor('toArray', t);
   if (t.ndim === 0) return scalarOf(t);
-  const data = dataOf(t);
+  // built bottom-up, one dimension at a time (no recursion: the rank is not limited by the call stack)
   const shape = t.shape;
-  const build = (dim: number, offset: number, stride: number): NestedArray => {
-    const n = shape[dim]!;
-    const inner = stride / (n === 0 ? 1 : n);
-    const out: NestedArray[] = new Array(n);
-    if (dim === shape.length - 1) {
-      for (let i = 0; i < n; i++) out[i] = data[offset + i]!;
-    } else {
-      for (let i = 0; i < n; i++) out[i] = build(dim + 1, offset + i * inner, inner);
-    }
-    return out;
-  };
-  return build(0, 0, sizeOf(shape));
+  let level: NestedArray[] = Array.from(dataOf(t));
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d]!;
+    let groups = 1;
+    for (let e = 0; e < d; e++) groups *= shape[e]!;
+    const next = new Array<NestedArray>(groups);
+    for (let g = 0; g < groups; g++) next[g] = level.slice(g * n, (g + 1) * n);
+    level = next;
+  }
+  return level[0]!;
 }
 
 /**
@@ -296,19 +370,38 @@ function formatTensor(t: Tensor): string {
     s *= shape[i]!;
   }
   const indent = '       ';
-  const render = (dim: number, offset: number): string => {
-    const n = shape[dim]!;
-    const idx: Array<number | null> = [];
-    if (elide && n > 2 * EDGE) {
-      for (let i = 0; i < EDGE; i++) idx.push(i);
-      idx.push(null);
-      for (let i = n - EDGE; i < n; i++) idx.push(i);
-    } else for (let i = 0; i < n; i++) idx.push(i);
-    if (dim === shape.length - 1) {
-      return `[${idx.map((i) => (i === null ? '...' : formatNumber(data[offset + i]!, t.dtype))).join(', ')}]`;
-    }
-    const sep = `,${'\n'.repeat(shape.length - 1 - dim)}${indent}${' '.repeat(dim + 1)}`;
-    return `[${idx.map((i) => (i === null ? '...' : render(dim + 1, offset + i * strides[dim]!))).join(sep)}]`;
+  const ndim = shape.length;
+  const kept = (n: number): Array<number | null> => {
+    if (!(elide && n > 2 * EDGE)) return Array.from({ length: n }, (_, i) => i);
+    return [...Array.from({ length: EDGE }, (_, i) => i), null, ...Array.from({ length: EDGE }, (_, i) => n - EDGE + i)];
   };
-  return `tensor(${render(0, 0)}, ${suffix})`;
+  // depth-first with an explicit stack (no recursion: the rank is not limited by the call stack)
+  interface Frame {
+    readonly dim: number;
+    readonly offset: number;
+    readonly idx: Array<number | null>;
+    k: number;
+    readonly parts: string[];
+  }
+  const frame = (dim: number, offset: number): Frame => ({ dim, offset, idx: kept(shape[dim]!), k: 0, parts: [] });
+  const stack: Frame[] = [frame(0, 0)];
+  let rendered = '';
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    let done: string | undefined;
+    if (f.dim === ndim - 1) {
+      done = `[${f.idx.map((i) => (i === null ? '...' : formatNumber(data[f.offset + i]!, t.dtype))).join(', ')}]`;
+    } else if (f.k === f.idx.length) {
+      done = `[${f.parts.join(`,${'\n'.repeat(ndim - 1 - f.dim)}${indent}${' '.repeat(f.dim + 1)}`)}]`;
+    } else {
+      const i = f.idx[f.k++]!;
+      if (i === null) f.parts.push('...');
+      else stack.push(frame(f.dim + 1, f.offset + i * strides[f.dim]!));
+      continue;
+    }
+    stack.pop();
+    if (stack.length === 0) rendered = done;
+    else stack[stack.length - 1]!.parts.push(done);
+  }
+  return `tensor(${rendered}, ${suffix})`;
 }

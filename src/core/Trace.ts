@@ -21,7 +21,7 @@
 import { closureScopeActive, enterInternal, leaveInternal, noteKnown, setOnScopesChanged, setTraceInfo, throughScope } from './closure.js';
 import { AdjointError, formatShape } from './errors.js';
 import { evaluate, evaluateMulti, type Interpreter, type MultiPrimitive, type Primitive, type ScalarEntry, setInterpreter, setScalarEntry } from './primitive.js';
-import { auxOfTensor, setTracerReadError, slotOfTensor, type Tensor, traceOfTensor } from './Tensor.js';
+import { auxOfTensor, checkIntact, setTracerReadError, slotOfTensor, type Tensor, traceOfTensor } from './Tensor.js';
 import type { Tangent } from './zero.js';
 import type { MultiRule, Rule } from './rule.js';
 
@@ -166,13 +166,14 @@ function leakedError(v: Tensor, t: Tracer): AdjointError {
 }
 
 /** The trace of the highest-level tracer among `args`, or undefined when all are concrete. */
-function topTrace(args: ReadonlyArray<Tensor>): Trace | undefined {
+function topTrace(op: string, args: ReadonlyArray<Tensor>): Trace | undefined {
   let top: Trace | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const t = traceOf(a);
     if (t !== undefined) {
       if (!t.active) throw leakedError(a, tracerOf(a)!);
+      checkIntact(op, a);
       if (top === undefined || t.level > top.level) top = t;
     }
   }
@@ -182,14 +183,14 @@ function topTrace(args: ReadonlyArray<Tensor>): Trace | undefined {
 const dispatcher: Interpreter = {
   bind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
     if (closureScopeActive()) return scopedBind(prim, args, params);
-    const top = topTrace(args);
+    const top = topTrace(prim.name, args);
     if (top === undefined) return evaluate(prim, args, params);
     return top.process(prim as Rule<unknown>, args, params);
   },
   bindMulti<P>(prim: MultiPrimitive<P>, args: ReadonlyArray<Tensor>, params: P): ReadonlyArray<Tensor> {
     const scoped = closureScopeActive();
     const a = scoped ? throughScope(args) : args;
-    const top = topTrace(a);
+    const top = topTrace(prim.name, a);
     if (top === undefined) return evaluateMulti(prim, a, params);
     if (!scoped) return top.processMulti(prim as MultiRule<unknown>, a, params);
     enterInternal();
@@ -207,7 +208,7 @@ const dispatcher: Interpreter = {
 /** `bind` while a closure scope is active (closure.ts): user ops go through the scope, trace-internal ones do not. */
 function scopedBind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
   const a = throughScope(args);
-  const top = topTrace(a);
+  const top = topTrace(prim.name, a);
   if (top === undefined) return evaluate(prim, a, params);
   enterInternal();
   let out: Tensor;

@@ -8,7 +8,9 @@
  *
  * @since 0.1.0
  */
-import { ArgumentError } from './errors.js';
+import { ArgumentError, AxisError, formatShape, ShapeError } from './errors.js';
+import { MAX_ELEMENTS, SCALAR_SHAPE, type Shape } from './shape.js';
+import type { DType } from './Tensor.js';
 
 /** How a value is shown in an error message: its kind and, when short, the value itself. */
 export function describeValue(v: unknown): string {
@@ -28,9 +30,13 @@ export function describeValue(v: unknown): string {
     case 'function':
       return isAsyncFunction(v) ? (v.constructor.name === 'AsyncFunction' ? 'an async function' : 'an async generator function') : 'a function';
   }
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (Array.isArray(v)) return v.length <= 6 && v.every((e) => typeof e === 'number') ? `the array [${v.join(', ')}]` : `an array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   const name = (v as object).constructor?.name;
+  if (name === 'Tensor') {
+    const shape = (v as { readonly shape?: unknown }).shape;
+    return Array.isArray(shape) ? `a Tensor of shape [${shape.join(', ')}]` : 'a Tensor';
+  }
   if (name !== undefined && name !== 'Object') return `a ${name}`;
   const keys = Object.keys(v as object);
   return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''}`;
@@ -157,4 +163,164 @@ export function parseFunction<F extends (...args: never[]) => unknown>(op: strin
     );
   }
   return v as F;
+}
+
+/**
+ * Throws `INVALID_ARGUMENT` when a function is called with more arguments than it takes: a trailing
+ * argument it would ignore (`transpose(x, 1, 0)`, `expandDims(x, 0, 1)`) is a misunderstanding that
+ * would otherwise give a silently wrong result. `usage` is the signature, for the message.
+ */
+export function checkArity(op: string, got: number, max: number, usage: string): void {
+  if (got > max) throw new ArgumentError('INVALID_ARGUMENT', op, `got ${got} arguments but takes at most ${max}: ${usage}`);
+}
+
+// ---- dtypes ------------------------------------------------------------------------------------------
+
+/** The dtypes, for messages and checks. */
+export const DTYPES: ReadonlyArray<DType> = Object.freeze(['float64', 'float32']);
+
+/** A dtype; `undefined` gives `fallback` when one is given (else it is refused). */
+export function parseDType(op: string, param: string, v: unknown, fallback?: DType): DType {
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (v !== 'float64' && v !== 'float32') {
+    throw new ArgumentError('INVALID_DTYPE', op, `${param} is ${describeValue(v)}; pass 'float64' or 'float32'`);
+  }
+  return v;
+}
+
+/**
+ * The trailing "options" argument of a constructor: a dtype string (`zeros([2], 'float32')`, as in
+ * NumPy) or an options object with the `known` keys. Returns the options, with the dtype in `dtype`.
+ */
+export function parseDTypeOrOptions<K extends string>(op: string, v: unknown, known: ReadonlyArray<K>): { readonly [P in K | 'dtype']?: unknown } {
+  if (typeof v === 'string') return { dtype: parseDType(op, 'dtype', v) } as { readonly [P in K | 'dtype']?: unknown };
+  return parseOptions(op, 'options', v, [...known, 'dtype']);
+}
+
+// ---- shapes ------------------------------------------------------------------------------------------
+
+/**
+ * A shape: an array of non-negative safe integers whose element count a buffer can hold. Returns a
+ * frozen copy (the caller's array may change later). `INVALID_ARGUMENT` for a non-array,
+ * `INVALID_DIMENSION` for a bad entry, `ALLOCATION_TOO_LARGE` for too many elements.
+ */
+export function parseShape(op: string, param: string, v: unknown): Shape {
+  if (!Array.isArray(v)) invalidArgument(op, param, v, `pass an array of dimensions such as [2, 3]${typeof v === 'number' ? ` ([${v}] for one dimension)` : ''}, or [] for a scalar`);
+  if (v.length === 0) return SCALAR_SHAPE;
+  const out = new Array<number>(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = parseDimension(op, param, v, i);
+  checkSize(op, out);
+  return Object.freeze(out);
+}
+
+/** Entry `i` of a shape-like array: a non-negative safe integer, else `INVALID_DIMENSION`. */
+export function parseDimension(op: string, param: string, list: ReadonlyArray<unknown>, i: number): number {
+  const d = list[i];
+  if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+    throw new ShapeError(
+      'INVALID_DIMENSION',
+      op,
+      `${param} [${Array.from(list, String).join(', ')}] has ${describeValue(d)} at index ${i}; every dimension must be a non-negative integer`,
+    );
+  }
+  return d;
+}
+
+/** Throws `ALLOCATION_TOO_LARGE` when a shape has more elements than one buffer can hold. */
+export function checkSize(op: string, shape: ReadonlyArray<number>): void {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
+  if (n > MAX_ELEMENTS) throw allocationTooLarge(op, shape, n);
+}
+
+/** The error for a shape whose element count no buffer can hold. */
+export function allocationTooLarge(op: string, shape: ReadonlyArray<number> | undefined, n: number): ShapeError {
+  return new ShapeError(
+    'ALLOCATION_TOO_LARGE',
+    op,
+    `${shape === undefined ? 'a result' : `shape ${formatShape(shape)}`} has ${n} elements, more than the ${MAX_ELEMENTS} a buffer can hold; use smaller dimensions`,
+  );
+}
+
+// ---- axes --------------------------------------------------------------------------------------------
+
+/**
+ * What an axis indexes, for messages: a tensor's shape, or a description such as `a result of rank 3`
+ * (expandDims and stack index the result).
+ */
+export type AxisContext = Shape | string;
+
+function axisRange(ndim: number, context: AxisContext): { where: string; want: string } {
+  const where = typeof context === 'string' ? context : `a tensor of shape ${formatShape(context)} (rank ${ndim})`;
+  return { where, want: ndim === 0 ? 'a 0-d tensor has no axes' : `an axis is an integer in [${-ndim}, ${ndim - 1}] (negative axes count from the end)` };
+}
+
+/**
+ * One axis of a tensor of rank `ndim`, as NumPy writes it: an integer in `[-ndim, ndim)`, negative
+ * ones counting from the end. Returns it in `[0, ndim)`. Anything but an integer is
+ * `INVALID_ARGUMENT`; an integer out of range is `AXIS_OUT_OF_RANGE`.
+ */
+export function parseAxis(op: string, param: string, v: unknown, ndim: number, context: AxisContext): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= -ndim && v < ndim) return v < 0 ? v + ndim : v;
+  const { where, want } = axisRange(ndim, context);
+  if (typeof v === 'number' && Number.isInteger(v)) {
+    throw new AxisError('AXIS_OUT_OF_RANGE', op, `axis ${v}${param === 'axis' ? '' : ` (${param})`} is out of range for ${where}; ${want}`);
+  }
+  throw new ArgumentError('INVALID_ARGUMENT', op, `${param} is ${describeValue(v)}, not an integer, for ${where}; ${want}`);
+}
+
+/**
+ * An axis or an array of distinct axes, as the reductions take them: returned sorted and in
+ * `[0, ndim)`. `undefined` means every axis when `all` is true (reductions), and is refused otherwise.
+ * A repeated axis (also `[1, -1]` on a matrix) is `AXIS_OUT_OF_RANGE`.
+ */
+export function parseAxes(op: string, param: string, v: unknown, ndim: number, context: AxisContext, all = true): ReadonlyArray<number> {
+  if (v === undefined && all) return allAxes(ndim);
+  if (!Array.isArray(v)) {
+    if (typeof v === 'number' || v === undefined) return Object.freeze([parseAxis(op, param, v, ndim, context)]);
+    const { where, want } = axisRange(ndim, context);
+    throw new ArgumentError('INVALID_ARGUMENT', op, `${param} is ${describeValue(v)}, not an axis or an array of axes, for ${where}${all ? ' (omit it for every axis)' : ''}; ${want}`);
+  }
+  const out = new Array<number>(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = parseAxis(op, `${param}[${i}]`, v[i], ndim, context);
+  out.sort((p, q) => p - q);
+  for (let i = 1; i < out.length; i++) {
+    if (out[i] === out[i - 1]) {
+      throw new AxisError('AXIS_OUT_OF_RANGE', op, `axis ${out[i]} is repeated in ${param === 'axis' ? '' : `${param} `}[${v.join(', ')}]; list each axis once`);
+    }
+  }
+  return Object.freeze(out);
+}
+
+const ALL_AXES: Array<ReadonlyArray<number>> = [];
+function allAxes(ndim: number): ReadonlyArray<number> {
+  return (ALL_AXES[ndim] ??= Object.freeze(Array.from({ length: ndim }, (_, i) => i)));
+}
+
+/**
+ * The axis argument of an op, in either form NumPy, JAX and tfjs users write: positional,
+ * `op(x, axis, rest)`, where `rest` is the positional value of `restKey` (`keepdims` for the
+ * reductions) or an options object with the `keys`; or one options object, `op(x, { axis, ...keys })`.
+ * Returns the raw values for the caller's parsers. An options object with an unknown key is
+ * `UNKNOWN_OPTION`; anything after a leading options object is `INVALID_ARGUMENT`.
+ */
+export function parseAxisArguments<K extends string>(
+  op: string,
+  axisOrOptions: unknown,
+  rest: unknown,
+  keys: ReadonlyArray<K>,
+  restKey?: K,
+): { readonly axis?: unknown } & { readonly [P in K]?: unknown } {
+  if (isPlainObject(axisOrOptions)) {
+    const options = parseOptions(op, 'options', axisOrOptions, ['axis', ...keys]);
+    if (rest !== undefined) invalidArgument(op, 'the argument after the options object', rest, 'put every option in the one options object');
+    return options;
+  }
+  if (rest === undefined) return { axis: axisOrOptions } as { readonly axis?: unknown };
+  if (isPlainObject(rest)) {
+    if (keys.length === 0) invalidArgument(op, 'the argument after the axis', rest, 'omit it');
+    return { ...parseOptions(op, 'options', rest, keys), axis: axisOrOptions };
+  }
+  if (restKey === undefined) invalidArgument(op, 'the argument after the axis', rest, 'omit it');
+  return { axis: axisOrOptions, [restKey]: rest } as { readonly axis?: unknown } & { readonly [P in K]?: unknown };
 }

@@ -4,12 +4,14 @@
  *
  * @since 0.1.0
  */
+import { checkArity, checkSize, describeValue, invalidArgument, isPlainObject, parseDType, parseDTypeOrOptions, parseInteger, parseNumber, parseShape } from './args.js';
 import { ArgumentError, formatShape, ShapeError } from './errors.js';
-import { checkShape, SCALAR_SHAPE, type Shape, sizeOf } from './shape.js';
-import { allocate, dataOf, type DType, type FloatArray, fromData, makeScalar, type NestedArray, Tensor } from './Tensor.js';
+import { SCALAR_SHAPE, type Shape, sizeOf } from './shape.js';
+import { allocate, checkIntact, dataOf, type DType, type FloatArray, fromData, makeScalar, type NestedArray, Tensor } from './Tensor.js';
 
 /**
- * Options shared by the constructors.
+ * Options shared by the constructors. Wherever a constructor takes options, a dtype string alone
+ * (`zeros([2], 'float32')`, as in NumPy) means `{ dtype }`.
  *
  * @category constructors
  * @since 0.1.0
@@ -21,91 +23,131 @@ export interface TensorOptions {
 /** Anything `tensor` accepts. */
 export type TensorLike = number | NestedArray | ReadonlyArray<unknown> | ArrayLike<number> | Tensor;
 
-/** @internal Validates a dtype option. */
-export function checkDType(op: string, dtype: unknown): DType {
-  if (dtype === undefined) return 'float64';
-  if (dtype !== 'float64' && dtype !== 'float32') {
-    throw new ArgumentError('INVALID_DTYPE', op, `dtype ${String(dtype)} is not supported; use 'float64' or 'float32'`);
-  }
-  return dtype;
+/** @internal A constructor's trailing options argument: a dtype string or `{ dtype }`; returns the dtype. */
+export function dtypeOption(op: string, options: unknown, fallback: DType = 'float64'): DType {
+  return parseDType(op, 'dtype', parseDTypeOrOptions(op, options, []).dtype, fallback);
 }
 
 function notNumeric(op: string, path: string, v: unknown): never {
   throw new ArgumentError(
     'NOT_NUMERIC',
     op,
-    `the element at ${path || 'the top level'} is ${typeof v === 'object' ? JSON.stringify(v) : String(v)} (${typeof v}); ` +
-      'tensors hold numbers only: convert booleans and strings with Number() first',
+    `the element at ${path || 'the top level'} is ${describeValue(v)}; tensors hold numbers only: ` +
+      (v instanceof Tensor ? 'join tensors with stack or concat' : 'convert booleans and strings with Number() first'),
   );
 }
 
-function inferShape(value: ReadonlyArray<unknown>): number[] {
+/** The shape of a nested array, read along its first elements. An array that contains itself is `CYCLIC_TREE`. */
+function inferShape(op: string, value: ReadonlyArray<unknown>): number[] {
   const shape: number[] = [];
+  const seen = new Set<unknown>();
   let cur: unknown = value;
   while (Array.isArray(cur)) {
+    if (seen.has(cur)) throw new ArgumentError('CYCLIC_TREE', op, `the nested array contains itself at ${'[0]'.repeat(shape.length)}; pass a finite nesting of arrays of numbers`);
+    seen.add(cur);
     shape.push(cur.length);
     if (cur.length === 0) break;
     cur = cur[0];
   }
+  checkSize(op, shape);
   return shape;
 }
 
-function flattenInto(op: string, value: unknown, shape: ReadonlyArray<number>, dim: number, out: FloatArray, pos: { i: number }, path: string): void {
-  if (dim === shape.length) {
-    if (typeof value !== 'number') {
-      if (Array.isArray(value)) {
-        throw new ShapeError('RAGGED_ARRAY', op, `ragged nested array: ${path} is an array but its siblings are numbers; every row must have the same length`);
+/** `[i][j]...`, the path of row-major element `flat` among the first `dims` dimensions of `shape`. */
+function pathOf(shape: ReadonlyArray<number>, dims: number, flat: number): string {
+  let path = '';
+  for (let d = dims - 1; d >= 0; d--) {
+    path = `[${flat % shape[d]!}]${path}`;
+    flat = Math.floor(flat / shape[d]!);
+  }
+  return path;
+}
+
+/**
+ * Copies a nested array of `shape` into `out`, level by level (no recursion, so nesting depth is not
+ * limited by the call stack). A row of the wrong length is `RAGGED_ARRAY`, a non-number `NOT_NUMERIC`.
+ */
+function flattenInto(op: string, value: unknown, shape: ReadonlyArray<number>, out: FloatArray): void {
+  let level: unknown[] = [value];
+  for (let dim = 0; dim < shape.length; dim++) {
+    const next: unknown[] = [];
+    const n = shape[dim]!;
+    for (let k = 0; k < level.length; k++) {
+      const row = level[k];
+      if (!Array.isArray(row) || row.length !== n) {
+        const got = Array.isArray(row) ? `length ${row.length}` : typeof row === 'number' ? 'a number' : describeValue(row);
+        const path = pathOf(shape, dim, k);
+        throw new ShapeError(
+          'RAGGED_ARRAY',
+          op,
+          `ragged nested array: ${path || 'the top level'} has ${got}, expected length ${n} (inferred shape ${formatShape(shape)}); every row must have the same length`,
+        );
       }
-      notNumeric(op, path, value);
+      for (let i = 0; i < n; i++) next.push(row[i]);
     }
-    out[pos.i++] = value;
-    return;
+    level = next;
   }
-  if (!Array.isArray(value) || value.length !== shape[dim]) {
-    const got = Array.isArray(value) ? `length ${value.length}` : typeof value === 'number' ? 'a number' : typeof value;
-    throw new ShapeError(
-      'RAGGED_ARRAY',
-      op,
-      `ragged nested array: ${path || 'the top level'} has ${got}, expected length ${shape[dim]} ` +
-        `(inferred shape ${formatShape(shape)}); every row must have the same length`,
-    );
+  for (let i = 0; i < level.length; i++) {
+    const v = level[i];
+    if (typeof v !== 'number') {
+      const path = pathOf(shape, shape.length, i);
+      if (Array.isArray(v)) throw new ShapeError('RAGGED_ARRAY', op, `ragged nested array: ${path} is an array but its siblings are numbers; every row must have the same length`);
+      notNumeric(op, path, v);
+    }
+    out[i] = v;
   }
-  for (let i = 0; i < value.length; i++) flattenInto(op, value[i], shape, dim + 1, out, pos, `${path}[${i}]`);
+}
+
+/**
+ * Whether `value` is a typed array or an array-like object (`{ length, 0: ..., 1: ... }`) whose
+ * length is a valid dimension; a DataView (bytes, not elements) and a bad length are refused.
+ */
+function isArrayLike(op: string, value: object): boolean {
+  if (value instanceof DataView) invalidArgument(op, 'value', value, 'pass a typed array over its buffer (new Float64Array(view.buffer)) or nested arrays of numbers');
+  if (!ArrayBuffer.isView(value) && !('length' in value)) return false;
+  parseShape(op, 'value.length', [(value as { readonly length: unknown }).length]);
+  return true;
 }
 
 /**
  * Makes a tensor from a number, nested arrays, a typed array or another tensor. `shape` reshapes
- * the flat contents (sizes must agree); `dtype` defaults to `float64`.
+ * the flat contents (sizes must agree); `dtype` defaults to `float64` (a tensor keeps its own), and
+ * may be given alone: `tensor(data, 'float32')`.
  *
  * @example
  * import { tensor } from 'adjoint'
  * const t = tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2], dtype: 'float32' })
  * assert.deepEqual(t.shape, [2, 2])
  * assert.equal(t.dtype, 'float32')
+ * assert.equal(tensor([1, 2], 'float32').dtype, 'float32')
  *
  * @category constructors
  * @since 0.1.0
  */
-export function tensor(value: TensorLike, options: TensorOptions & { readonly shape?: ReadonlyArray<number> } = {}): Tensor {
+export function tensor(value: TensorLike, options?: DType | (TensorOptions & { readonly shape?: ReadonlyArray<number> })): Tensor {
   const op = 'tensor';
-  const dtype = checkDType(op, options.dtype ?? (value instanceof Tensor ? value.dtype : undefined));
+  checkArity(op, arguments.length, 2, 'tensor(value, dtype or { dtype, shape }?)');
+  const opts = parseDTypeOrOptions(op, options, ['shape']);
+  if (value instanceof Tensor) checkIntact(op, value);
+  const dtype = parseDType(op, 'dtype', opts.dtype, value instanceof Tensor ? value.dtype : 'float64');
+  const newShape = opts.shape === undefined ? undefined : parseShape(op, 'shape', opts.shape);
   let shape: Shape;
   let data: FloatArray;
   if (value instanceof Tensor) {
-    if (value.dtype === dtype && options.shape === undefined) return value;
+    if (value.dtype === dtype && newShape === undefined) return value;
     shape = value.shape;
     data = allocate(dtype, value.size);
     data.set(dataOf(value));
   } else if (typeof value === 'number') {
-    if (options.shape === undefined) return makeScalar(value, dtype);
+    if (newShape === undefined) return makeScalar(value, dtype);
     shape = SCALAR_SHAPE;
     data = allocate(dtype, 1);
     data[0] = value;
   } else if (Array.isArray(value)) {
-    shape = inferShape(value);
+    shape = inferShape(op, value);
     data = allocate(dtype, sizeOf(shape));
-    flattenInto(op, value, shape, 0, data, { i: 0 }, '');
-  } else if (ArrayBuffer.isView(value) || (typeof value === 'object' && value !== null && 'length' in value)) {
+    flattenInto(op, value, shape, data);
+  } else if (typeof value === 'object' && value !== null && isArrayLike(op, value)) {
     const src = value as ArrayLike<unknown>;
     shape = [src.length];
     data = allocate(dtype, src.length);
@@ -117,18 +159,17 @@ export function tensor(value: TensorLike, options: TensorOptions & { readonly sh
   } else {
     return notNumeric(op, '', value);
   }
-  if (options.shape !== undefined) {
-    const target = checkShape(op, options.shape);
-    if (sizeOf(target) !== data.length) {
+  if (newShape !== undefined) {
+    if (sizeOf(newShape) !== data.length) {
       throw new ShapeError(
         'RESHAPE_SIZE_MISMATCH',
         op,
-        `cannot give ${data.length} elements (shape ${formatShape(shape)}) the shape ${formatShape(target)} of size ${sizeOf(target)}; pass matching data or omit shape`,
+        `cannot give ${data.length} elements (shape ${formatShape(shape)}) the shape ${formatShape(newShape)} of size ${sizeOf(newShape)}; pass matching data or omit shape`,
       );
     }
-    shape = target;
+    shape = newShape;
   }
-  return fromData(Object.freeze([...shape]), dtype, data);
+  return fromData(shape.length === 0 ? SCALAR_SHAPE : Object.freeze([...shape]), dtype, data);
 }
 
 /**
@@ -141,9 +182,10 @@ export function tensor(value: TensorLike, options: TensorOptions & { readonly sh
  * @category constructors
  * @since 0.1.0
  */
-export function scalar(value: number, options: TensorOptions = {}): Tensor {
+export function scalar(value: number, options?: DType | TensorOptions): Tensor {
+  checkArity('scalar', arguments.length, 2, 'scalar(value, dtype or { dtype }?)');
   if (typeof value !== 'number') notNumeric('scalar', '', value);
-  return makeScalar(value, checkDType('scalar', options.dtype));
+  return makeScalar(value, dtypeOption('scalar', options));
 }
 
 /**
@@ -156,19 +198,18 @@ export function scalar(value: number, options: TensorOptions = {}): Tensor {
  * @category constructors
  * @since 0.1.0
  */
-export function full(shape: ReadonlyArray<number>, value: number, options: TensorOptions = {}): Tensor {
-  return fullFor('full', shape, value, options.dtype);
+export function full(shape: ReadonlyArray<number>, value: number, options?: DType | TensorOptions): Tensor {
+  checkArity('full', arguments.length, 3, 'full(shape, value, dtype or { dtype }?)');
+  if (typeof value !== 'number') notNumeric('full', '', value);
+  return fullFor('full', shape, value, dtypeOption('full', options));
 }
 
-function fullFor(op: string, shape: ReadonlyArray<number>, value: number, dtypeOption: unknown): Tensor {
-  const dtype = checkDType(op, dtypeOption);
-  if (!Array.isArray(shape)) throw new ArgumentError('INVALID_ARGUMENT', op, `shape must be an array of dimensions, got ${String(shape)}`);
-  checkShape(op, shape);
-  if (typeof value !== 'number') notNumeric(op, 'value', value);
-  if (shape.length === 0) return makeScalar(value, dtype);
-  const data = allocate(dtype, sizeOf(shape));
+function fullFor(op: string, shape: unknown, value: number, dtype: DType): Tensor {
+  const dims = parseShape(op, 'shape', shape);
+  if (dims.length === 0) return makeScalar(value, dtype);
+  const data = allocate(dtype, sizeOf(dims));
   if (value !== 0) data.fill(value);
-  return fromData(Object.freeze([...shape]), dtype, data);
+  return fromData(dims, dtype, data);
 }
 
 /**
@@ -177,12 +218,14 @@ function fullFor(op: string, shape: ReadonlyArray<number>, value: number, dtypeO
  * @example
  * import { zeros, toArray } from 'adjoint'
  * assert.deepEqual(toArray(zeros([2, 2])), [[0, 0], [0, 0]])
+ * assert.equal(zeros([2], 'float32').dtype, 'float32')
  *
  * @category constructors
  * @since 0.1.0
  */
-export function zeros(shape: ReadonlyArray<number>, options: TensorOptions = {}): Tensor {
-  return fullFor('zeros', shape, 0, options.dtype);
+export function zeros(shape: ReadonlyArray<number>, options?: DType | TensorOptions): Tensor {
+  checkArity('zeros', arguments.length, 2, 'zeros(shape, dtype or { dtype }?)');
+  return fullFor('zeros', shape, 0, dtypeOption('zeros', options));
 }
 
 /**
@@ -195,8 +238,16 @@ export function zeros(shape: ReadonlyArray<number>, options: TensorOptions = {})
  * @category constructors
  * @since 0.1.0
  */
-export function ones(shape: ReadonlyArray<number>, options: TensorOptions = {}): Tensor {
-  return fullFor('ones', shape, 1, options.dtype);
+export function ones(shape: ReadonlyArray<number>, options?: DType | TensorOptions): Tensor {
+  checkArity('ones', arguments.length, 2, 'ones(shape, dtype or { dtype }?)');
+  return fullFor('ones', shape, 1, dtypeOption('ones', options));
+}
+
+/** The tensor (or number) a `*Like` constructor copies the shape of. */
+function likeOf(op: string, t: unknown): Tensor {
+  if (t instanceof Tensor) return asTensor(op, t);
+  if (typeof t === 'number') return makeScalar(t, 'float64');
+  return invalidArgument(op, 'the first argument', t, 'pass a tensor (or a number, for a 0-d result)');
 }
 
 /**
@@ -209,8 +260,10 @@ export function ones(shape: ReadonlyArray<number>, options: TensorOptions = {}):
  * @category constructors
  * @since 0.1.0
  */
-export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  return fullFor('zerosLike', t.shape, 0, options.dtype ?? t.dtype);
+export function zerosLike(t: Tensor | number, options?: DType | TensorOptions): Tensor {
+  checkArity('zerosLike', arguments.length, 2, 'zerosLike(x, dtype or { dtype }?)');
+  const like = likeOf('zerosLike', t);
+  return fullFor('zerosLike', like.shape, 0, dtypeOption('zerosLike', options, like.dtype));
 }
 
 /**
@@ -223,32 +276,63 @@ export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
  * @category constructors
  * @since 0.1.0
  */
-export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  return fullFor('onesLike', t.shape, 1, options.dtype ?? t.dtype);
+export function onesLike(t: Tensor | number, options?: DType | TensorOptions): Tensor {
+  checkArity('onesLike', arguments.length, 2, 'onesLike(x, dtype or { dtype }?)');
+  const like = likeOf('onesLike', t);
+  return fullFor('onesLike', like.shape, 1, dtypeOption('onesLike', options, like.dtype));
+}
+
+/**
+ * Splits a constructor's arguments into its numbers and its trailing options: a dtype string or an
+ * options object may come right after the last number given (`arange(5, 'float32')`,
+ * `eye(3, { dtype: 'float32' })`), and nothing may follow it.
+ */
+function trailingOptions(op: string, args: ReadonlyArray<unknown>, maxNumbers: number): [ReadonlyArray<unknown>, unknown] {
+  let end = args.length;
+  while (end > 1 && args[end - 1] === undefined) end--;
+  const last = args[end - 1];
+  const hasOptions = end > 1 && (typeof last === 'string' || isPlainObject(last));
+  const numbers = args.slice(0, hasOptions ? end - 1 : end);
+  for (let i = 1; i < numbers.length; i++) {
+    const v = numbers[i];
+    if (typeof v === 'string' || isPlainObject(v)) invalidArgument(op, `argument ${i + 1}`, v, 'options (a dtype string or { dtype }) go last, after the numbers');
+  }
+  if (numbers.length > maxNumbers) invalidArgument(op, `argument ${maxNumbers + 1}`, numbers[maxNumbers], 'pass options (a dtype string or { dtype }) there, or nothing');
+  return [numbers, hasOptions ? last : undefined];
 }
 
 /**
  * Evenly spaced values in `[start, stop)` with `step`, like `numpy.arange`; `arange(n)` is `0..n-1`.
+ * Options (or a dtype string) may follow the last number given.
  *
  * @example
  * import { arange, toArray } from 'adjoint'
  * assert.deepEqual(toArray(arange(4)), [0, 1, 2, 3])
  * assert.deepEqual(toArray(arange(1, 2, 0.5)), [1, 1.5])
+ * assert.equal(arange(3, 'float32').dtype, 'float32')
  *
  * @category constructors
  * @since 0.1.0
  */
-export function arange(start: number, stop?: number, step = 1, options: TensorOptions = {}): Tensor {
-  const dtype = checkDType('arange', options.dtype);
-  const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
-  for (const [name, v] of [['start', lo], ['stop', hi], ['step', step]] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) notNumeric('arange', name, v);
-  }
-  if (step === 0) throw new ArgumentError('INVALID_ARGUMENT', 'arange', 'step is 0; use a non-zero step');
-  const n = Math.max(0, Math.ceil((hi - lo) / step));
-  const data = allocate(dtype, n);
-  for (let i = 0; i < n; i++) data[i] = lo + i * step;
-  return fromData(Object.freeze([n]), dtype, data);
+export function arange(stop: number, options?: DType | TensorOptions): Tensor;
+export function arange(start: number, stop: number | undefined, options?: DType | TensorOptions): Tensor;
+export function arange(start: number, stop: number | undefined, step: number | undefined, options?: DType | TensorOptions): Tensor;
+export function arange(...args: unknown[]): Tensor {
+  const op = 'arange';
+  checkArity(op, args.length, 4, 'arange(start, stop?, step?, dtype or { dtype }?)');
+  const [numbers, options] = trailingOptions(op, args, 3);
+  const dtype = dtypeOption(op, options);
+  // one number is the stop, as in NumPy (also `arange(5, undefined, 2)`)
+  const oneEnd = numbers[1] === undefined;
+  const from = oneEnd ? 0 : parseNumber(op, 'start', numbers[0]);
+  const to = parseNumber(op, 'stop', oneEnd ? numbers[0] : numbers[1]);
+  const delta = numbers[2] === undefined ? 1 : parseNumber(op, 'step', numbers[2]);
+  if (delta === 0) invalidArgument(op, 'step', delta, 'pass a non-zero step');
+  const count = Math.max(0, Math.ceil((to - from) / delta));
+  checkSize(op, [count]);
+  const data = allocate(dtype, count);
+  for (let i = 0; i < count; i++) data[i] = from + i * delta;
+  return fromData(Object.freeze([count]), dtype, data);
 }
 
 /**
@@ -261,31 +345,48 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
  * @category constructors
  * @since 0.1.0
  */
-export function linspace(start: number, stop: number, num: number, options: TensorOptions = {}): Tensor {
-  const dtype = checkDType('linspace', options.dtype);
-  checkShape('linspace', [num]);
-  const data = allocate(dtype, num);
-  const step = num > 1 ? (stop - start) / (num - 1) : 0;
-  for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
-  return fromData(Object.freeze([num]), dtype, data);
+export function linspace(start: number, stop: number, num: number, options?: DType | TensorOptions): Tensor {
+  const op = 'linspace';
+  checkArity(op, arguments.length, 4, 'linspace(start, stop, num, dtype or { dtype }?)');
+  const dtype = dtypeOption(op, options);
+  const lo = parseNumber(op, 'start', start);
+  const hi = parseNumber(op, 'stop', stop);
+  const n = parseInteger(op, 'num', num, { min: 0 });
+  checkSize(op, [n]);
+  const data = allocate(dtype, n);
+  const step = n > 1 ? (hi - lo) / (n - 1) : 0;
+  for (let i = 0; i < n; i++) {
+    // hi - lo overflows for bounds near the largest double: interpolate then
+    data[i] = n > 1 && i === n - 1 ? hi : Number.isFinite(step) ? lo + i * step : lo * (1 - i / (n - 1)) + hi * (i / (n - 1));
+  }
+  return fromData(Object.freeze([n]), dtype, data);
 }
 
 /**
- * The `n x m` identity matrix (`m` defaults to `n`).
+ * The `n x m` identity matrix (`m` defaults to `n`). Options (or a dtype string) may follow the last
+ * number given.
  *
  * @example
  * import { eye, toArray } from 'adjoint'
  * assert.deepEqual(toArray(eye(2)), [[1, 0], [0, 1]])
+ * assert.equal(eye(2, 'float32').dtype, 'float32')
  *
  * @category constructors
  * @since 0.1.0
  */
-export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
-  const dtype = checkDType('eye', options.dtype);
-  checkShape('eye', [n, m]);
-  const data = allocate(dtype, n * m);
-  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
-  return fromData(Object.freeze([n, m]), dtype, data);
+export function eye(n: number, options?: DType | TensorOptions): Tensor;
+export function eye(n: number, m: number | undefined, options?: DType | TensorOptions): Tensor;
+export function eye(...args: unknown[]): Tensor {
+  const op = 'eye';
+  checkArity(op, args.length, 3, 'eye(n, m?, dtype or { dtype }?)');
+  const [numbers, options] = trailingOptions(op, args, 2);
+  const dtype = dtypeOption(op, options);
+  const rows = parseInteger(op, 'n', numbers[0], { min: 0 });
+  const cols = numbers[1] === undefined ? rows : parseInteger(op, 'm', numbers[1], { min: 0 });
+  checkSize(op, [rows, cols]);
+  const data = allocate(dtype, rows * cols);
+  for (let i = 0; i < Math.min(rows, cols); i++) data[i * cols + i] = 1;
+  return fromData(Object.freeze([rows, cols]), dtype, data);
 }
 
 let lastNumber = 0;
@@ -294,7 +395,11 @@ let lastConstant: Tensor = makeScalar(0, 'float64');
 
 /** @internal Converts an op argument to a tensor: numbers become 0-d constants of `dtype`. */
 export function asTensor(op: string, x: Tensor | number, dtype: DType = 'float64'): Tensor {
-  if (x instanceof Tensor) return x;
+  if (x instanceof Tensor) {
+    // wrappers read the shape to parse axes: it must be the tensor's own
+    checkIntact(op, x);
+    return x;
+  }
   if (typeof x === 'number') {
     // a literal in a loop (`mul(b, 0.1)`) is converted again and again: reuse the last one (tensors
     // are immutable, so sharing is safe). Object.is keeps 0 and -0 apart.
@@ -304,10 +409,6 @@ export function asTensor(op: string, x: Tensor | number, dtype: DType = 'float64
     lastDType = dtype;
     return lastConstant;
   }
-  throw new ArgumentError(
-    'NOT_NUMERIC',
-    op,
-    `expected a Tensor or a number, got ${x === null ? 'null' : typeof x}; wrap arrays with tensor(...)`,
-  );
+  throw new ArgumentError('NOT_NUMERIC', op, `expected a Tensor or a number, got ${describeValue(x)}; ${Array.isArray(x) ? 'wrap arrays with tensor(...)' : 'pass a tensor or a number'}`);
 }
 

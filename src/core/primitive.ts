@@ -7,8 +7,9 @@
  *
  * @since 0.1.0
  */
+import { AdjointError, formatShape, ShapeError } from './errors.js';
 import type { Shape } from './shape.js';
-import type { DType, Tensor } from './Tensor.js';
+import { checkIntact, type DType, type Tensor } from './Tensor.js';
 
 /**
  * What a shape rule knows about a value: its shape and dtype, no numbers. Tensors and tracers are
@@ -107,12 +108,25 @@ export function withEvaluateHook<T>(hook: EvaluateHook, body: () => T): T {
 
 /** Runs the primitive on concrete arguments. */
 export function evaluate<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
-  if (evaluateHook !== undefined) return evaluateHook(prim as Primitive<unknown>, () => prim.impl(args, params, prim.shape(args, params)));
-  return prim.impl(args, params, prim.shape(args, params));
+  // every tensor reaching a kernel: its public shape and dtype are what the rules read
+  for (let i = 0; i < args.length; i++) checkIntact(prim.name, args[i]!);
+  if (evaluateHook !== undefined) return evaluateHook(prim as Primitive<unknown>, () => run(prim, args, params));
+  return run(prim, args, params);
+}
+
+function run<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
+  const out = prim.shape(args, params);
+  try {
+    return prim.impl(args, params, out);
+  } catch (e) {
+    // a kernel's allocation failed (`allocate` cannot know the op): say which op's result it was
+    throw e instanceof AdjointError && e.op === 'allocate' ? new ShapeError(e.code, prim.name, `the result of shape ${formatShape(out.shape)} is too large: ${e.message.slice('allocate: '.length)}`) : e;
+  }
 }
 
 /** Runs a multiple-result primitive on concrete arguments. */
 export function evaluateMulti<P>(prim: MultiPrimitive<P>, args: ReadonlyArray<Tensor>, params: P): ReadonlyArray<Tensor> {
+  for (let i = 0; i < args.length; i++) checkIntact(prim.name, args[i]!);
   return prim.impl(args, params, prim.shape(args, params));
 }
 

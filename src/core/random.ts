@@ -14,9 +14,9 @@
  *
  * @since 0.1.0
  */
-import { checkDType } from './creation.js';
-import { ArgumentError } from './errors.js';
-import { checkShape, SCALAR_SHAPE, type Shape, sizeOf } from './shape.js';
+import { checkArity, describeValue, invalidArgument, parseDType, parseDTypeOrOptions, parseInteger, parseNumber, parseShape } from './args.js';
+import { ArgumentError, ShapeError } from './errors.js';
+import { sizeOf } from './shape.js';
 import { allocate, type DType, type FloatArray, fromData, type Tensor } from './Tensor.js';
 
 /**
@@ -102,6 +102,7 @@ const TWO_53 = 9007199254740992;
  */
 export function threefry2x32(key: readonly [number, number], counter: readonly [number, number]): readonly [number, number] {
   const op = 'random.threefry2x32';
+  checkArity(op, arguments.length, 2, 'random.threefry2x32([k0, k1], [c0, c1])');
   const [k0, k1] = checkWordPair(op, 'key', key);
   const [c0, c1] = checkWordPair(op, 'counter', counter);
   threefryInto(k0, k1, c0, c1);
@@ -124,20 +125,12 @@ function isKey(x: unknown): x is Key {
   return k._tag === 'Key' && Array.isArray(k.words) && k.words.length === 2 && isUint32(k.words[0]) && isUint32(k.words[1]);
 }
 
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return `an array of length ${x.length}`;
-  if (typeof x === 'object') return 'an object that is not a Key';
-  if (typeof x === 'string') return `the string ${JSON.stringify(x)}`;
-  return `${typeof x} ${String(x)}`;
-}
-
 function checkKey(op: string, x: unknown): Key {
   if (!isKey(x)) {
     throw new ArgumentError(
       'INVALID_ARGUMENT',
       op,
-      `expected a key from random.key(seed), got ${describe(x)}; ` +
+      `expected a key from random.key(seed), got ${describeValue(x)}; ` +
         'make one with random.key(seed) and derive fresh ones with random.split(key) or random.foldIn(key, i)',
     );
   }
@@ -146,7 +139,7 @@ function checkKey(op: string, x: unknown): Key {
 
 function checkWordPair(op: string, name: string, x: unknown): readonly [number, number] {
   if (!Array.isArray(x) || x.length !== 2 || !isUint32(x[0]) || !isUint32(x[1])) {
-    throw new ArgumentError('INVALID_ARGUMENT', op, `${name} must be a pair of uint32 integers [hi, lo], got ${describe(x)}`);
+    throw new ArgumentError('INVALID_ARGUMENT', op, `${name} must be a pair of uint32 integers [hi, lo], got ${describeValue(x)}`);
   }
   return [x[0], x[1]];
 }
@@ -160,7 +153,7 @@ function integerWords(op: string, name: string, value: unknown): readonly [numbe
     throw new ArgumentError(
       'INVALID_ARGUMENT',
       op,
-      `${name} must be an integer, got ${describe(value)}; pass an integer such as 0 or 42 ` +
+      `${name} must be an integer, got ${describeValue(value)}; pass an integer such as 0 or 42 ` +
         '(to seed from a string or a float, hash it to an integer first)',
     );
   }
@@ -186,36 +179,55 @@ function integerWords(op: string, name: string, value: unknown): readonly [numbe
  * @since 0.1.0
  */
 export function key(seed: number): Key {
+  checkArity('random.key', arguments.length, 1, 'random.key(seed)');
   const [hi, lo] = integerWords('random.key', 'seed', seed);
   return makeKey(hi, lo);
 }
 
+/** The most keys one `split` makes: each is a frozen object, and `foldIn` derives keys on demand instead. */
+const MAX_SPLIT = 2 ** 20;
+
 /**
- * Derives `n` new keys (default 2) from a key. The result is deterministic and each new key starts an
- * independent stream; use one of them for the next draw and keep another to split again. The old key
- * should not be used again. Key `i` is `threefry2x32(key, [0, i])`, which is JAX's split.
- *
- * @example
- * import { random, toArray } from 'adjoint'
- * const [a, b] = random.split(random.key(0))
- * assert.notDeepEqual(toArray(random.normal(a!, [2])), toArray(random.normal(b!, [2])))
- * assert.deepEqual(random.split(random.key(0)), random.split(random.key(0)))
+ * `n` keys as a tuple when `n` is a small literal (`split(key)` is `readonly [Key, Key]`), so
+ * `const [a, b] = random.split(key)` needs no `!`; an array for any other `number`.
  *
  * @category random
  * @since 0.1.0
  */
-export function split(key: Key, n = 2): readonly Key[] {
+export type Keys<N extends number> = number extends N ? ReadonlyArray<Key> : `${N}` extends `${Digit}` | `${Digit}${Digit}` ? KeyTuple<N> : ReadonlyArray<Key>;
+type Digit = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+type KeyTuple<N extends number, Acc extends ReadonlyArray<Key> = readonly []> = Acc['length'] extends N ? Acc : KeyTuple<N, readonly [...Acc, Key]>;
+
+/**
+ * Derives `n` new keys (default 2) from a key. The result is deterministic and each new key starts an
+ * independent stream; use one of them for the next draw and keep another to split again. The old key
+ * should not be used again. Key `i` is `threefry2x32(key, [0, i])`, which is JAX's split. For a literal
+ * `n` below 100 the result is a tuple of that length.
+ *
+ * @example
+ * import { random, toArray } from 'adjoint'
+ * const [a, b] = random.split(random.key(0))
+ * assert.notDeepEqual(toArray(random.normal(a, [2])), toArray(random.normal(b, [2])))
+ * assert.deepEqual(random.split(random.key(0)), random.split(random.key(0)))
+ * assert.equal(random.split(random.key(0), 3).length, 3)
+ *
+ * @category random
+ * @since 0.1.0
+ */
+export function split<const N extends number = 2>(key: Key, n?: N): Keys<N> {
   const op = 'random.split';
+  checkArity(op, arguments.length, 2, 'random.split(key, n?)');
   const [k0, k1] = checkKey(op, key).words;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
-    throw new ArgumentError('INVALID_ARGUMENT', op, `n must be a non-negative integer, got ${describe(n)}; use random.split(key) for two keys`);
+  const count = n === undefined ? 2 : parseInteger(op, 'n', n, { min: 0 });
+  if (count > MAX_SPLIT) {
+    throw new ShapeError('ALLOCATION_TOO_LARGE', op, `n is ${count}, more than the ${MAX_SPLIT} keys one split makes; derive keys on demand with random.foldIn(key, i)`);
   }
-  const keys = new Array<Key>(n);
-  for (let i = 0; i < n; i++) {
+  const keys = new Array<Key>(count);
+  for (let i = 0; i < count; i++) {
     blockAt(k0, k1, i);
     keys[i] = makeKey(out0, out1);
   }
-  return Object.freeze(keys);
+  return Object.freeze(keys) as unknown as Keys<N>;
 }
 
 /**
@@ -235,6 +247,7 @@ export function split(key: Key, n = 2): readonly Key[] {
  */
 export function foldIn(key: Key, data: number): Key {
   const op = 'random.foldIn';
+  checkArity(op, arguments.length, 2, 'random.foldIn(key, data)');
   const [k0, k1] = checkKey(op, key).words;
   const [hi, lo] = integerWords(op, 'data', data);
   threefryInto(k0, k1, hi, lo);
@@ -273,19 +286,10 @@ export interface NormalOptions {
   readonly std?: number;
 }
 
-function checkDims(op: string, shape: unknown): Shape {
-  if (!Array.isArray(shape)) {
-    throw new ArgumentError('INVALID_ARGUMENT', op, `shape must be an array of dimensions, got ${describe(shape)}; use [] for a scalar`);
-  }
-  checkShape(op, shape);
-  return shape.length === 0 ? SCALAR_SHAPE : Object.freeze([...(shape as number[])]);
-}
-
-function checkFinite(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new ArgumentError('INVALID_ARGUMENT', op, `${name} must be a finite number, got ${describe(v)}`);
-  }
-  return v;
+/** A sampler's options: a dtype string (`random.normal(k, [2], 'float32')`, as in JAX) or an object with `keys`. */
+function samplerOptions<K extends string>(op: string, options: unknown, keys: ReadonlyArray<K>): { readonly dtype: DType } & { readonly [P in K]?: unknown } {
+  const o = parseDTypeOrOptions(op, options, keys);
+  return { ...o, dtype: parseDType(op, 'dtype', o.dtype, 'float64') } as { readonly dtype: DType } & { readonly [P in K]?: unknown };
 }
 
 /** Scratch for stepping to the next float below a bound; DataView fixes the byte order. */
@@ -331,25 +335,26 @@ function nextDown32(x: number): number {
  * @category random
  * @since 0.1.0
  */
-export function uniform(key: Key, shape: ReadonlyArray<number>, options: UniformOptions = {}): Tensor {
+export function uniform(key: Key, shape: ReadonlyArray<number>, options?: DType | UniformOptions): Tensor {
   const op = 'random.uniform';
+  checkArity(op, arguments.length, 3, "random.uniform(key, shape, dtype or { dtype, minval, maxval }?)");
   const [k0, k1] = checkKey(op, key).words;
-  const dims = checkDims(op, shape);
-  const dtype = checkDType(op, options.dtype);
-  let lo = checkFinite(op, 'minval', options.minval ?? 0);
-  let hi = checkFinite(op, 'maxval', options.maxval ?? 1);
+  const dims = parseShape(op, 'shape', shape);
+  const { dtype, minval, maxval } = samplerOptions(op, options, ['minval', 'maxval']);
+  let lo = minval === undefined ? 0 : parseNumber(op, 'minval', minval);
+  let hi = maxval === undefined ? 1 : parseNumber(op, 'maxval', maxval);
   if (dtype === 'float32') {
     lo = Math.fround(lo);
     hi = Math.fround(hi);
     if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
-      throw new ArgumentError('INVALID_ARGUMENT', op, `minval ${options.minval} and maxval ${options.maxval} must be finite as float32; use dtype 'float64'`);
+      throw new ArgumentError('INVALID_ARGUMENT', op, `minval ${lo} and maxval ${hi} must be finite as float32; use dtype 'float64'`);
     }
   }
   if (!(lo < hi)) {
     throw new ArgumentError(
       'INVALID_ARGUMENT',
       op,
-      `minval ${options.minval ?? 0} must be less than maxval ${options.maxval ?? 1}` +
+      `minval ${String(minval ?? 0)} must be less than maxval ${String(maxval ?? 1)}` +
         (dtype === 'float32' ? ' after rounding to float32' : '') +
         '; the interval [minval, maxval) must not be empty',
     );
@@ -393,15 +398,24 @@ export function uniform(key: Key, shape: ReadonlyArray<number>, options: Uniform
  * @category random
  * @since 0.1.0
  */
-export function normal(key: Key, shape: ReadonlyArray<number>, options: NormalOptions = {}): Tensor {
+export function normal(key: Key, shape: ReadonlyArray<number>, options?: DType | NormalOptions): Tensor {
   const op = 'random.normal';
+  checkArity(op, arguments.length, 3, 'random.normal(key, shape, dtype or { dtype, mean, std }?)');
   const [k0, k1] = checkKey(op, key).words;
-  const dims = checkDims(op, shape);
-  const dtype = checkDType(op, options.dtype);
-  const mean = checkFinite(op, 'mean', options.mean ?? 0);
-  const std = checkFinite(op, 'std', options.std ?? 1);
-  if (std < 0) {
-    throw new ArgumentError('INVALID_ARGUMENT', op, `std ${std} is negative; pass a non-negative standard deviation`);
+  const dims = parseShape(op, 'shape', shape);
+  const o = samplerOptions(op, options, ['mean', 'std']);
+  const dtype = o.dtype;
+  const mean = o.mean === undefined ? 0 : parseNumber(op, 'mean', o.mean);
+  const std = o.std === undefined ? 1 : parseNumber(op, 'std', o.std);
+  if (std < 0) invalidArgument(op, 'std', std, 'pass a non-negative standard deviation');
+  // every draw is mean + std·z with |z| < MAX_Z: refuse parameters for which that can overflow
+  const bound = Math.abs(mean) + std * MAX_Z;
+  if (!(bound <= (dtype === 'float32' ? MAX_FLOAT32 : Number.MAX_VALUE))) {
+    throw new ArgumentError(
+      'INVALID_ARGUMENT',
+      op,
+      `mean ${mean} and std ${std} give samples beyond the largest ${dtype} (|mean| + ${MAX_Z}·std = ${bound}), which would be Infinity; scale the samples after drawing, or pass smaller values`,
+    );
   }
   const n = sizeOf(dims);
   const data: FloatArray = allocate(dtype, n);
@@ -427,11 +441,10 @@ export function normal(key: Key, shape: ReadonlyArray<number>, options: NormalOp
  */
 export function bernoulli(key: Key, p: number, shape: ReadonlyArray<number>): Tensor {
   const op = 'random.bernoulli';
+  checkArity(op, arguments.length, 3, 'random.bernoulli(key, p, shape)');
   const [k0, k1] = checkKey(op, key).words;
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
-    throw new ArgumentError('INVALID_ARGUMENT', op, `p must be a probability in [0, 1], got ${describe(p)}`);
-  }
-  const dims = checkDims(op, shape);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) invalidArgument(op, 'p', p, 'pass a probability in [0, 1]');
+  const dims = parseShape(op, 'shape', shape);
   const n = sizeOf(dims);
   const data = allocate('float64', n);
   for (let i = 0; i < n; i++) {
@@ -440,6 +453,11 @@ export function bernoulli(key: Key, p: number, shape: ReadonlyArray<number>): Te
   }
   return fromData(dims, 'float64', data);
 }
+
+/** A bound on |z| for every normal draw: the quantile of the extreme grid points is below 8.3. */
+const MAX_Z = 8.3;
+/** The largest finite float32. */
+const MAX_FLOAT32 = 3.4028234663852886e38;
 
 /**
  * The standard normal quantile Φ⁻¹(p) for 0 < p < 1: Wichura, "Algorithm AS241: The percentage points

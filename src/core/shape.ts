@@ -1,11 +1,11 @@
 /**
- * Shapes: validation, sizes, strides, NumPy broadcasting and axis normalisation. Every shape rule in
- * `src/rules` goes through these helpers, so an invalid dimension or axis is reported the same way
- * whichever op meets it first.
+ * Shapes: sizes, strides and NumPy broadcasting, on shapes that are already valid. Shapes and axes
+ * from callers are parsed at the boundary (`args.ts`: `parseShape`, `parseAxis`, `parseAxes`), so an
+ * invalid dimension or axis is reported the same way whichever op meets it first.
  *
  * @since 0.1.0
  */
-import { AxisError, formatShape, ShapeError } from './errors.js';
+import { formatShape, ShapeError } from './errors.js';
 
 /**
  * A tensor's shape: one non-negative integer per dimension, outermost first.
@@ -18,22 +18,11 @@ export type Shape = ReadonlyArray<number>;
 /** The frozen shape of every 0-d tensor, shared so scalars allocate no shape array. */
 export const SCALAR_SHAPE: Shape = Object.freeze([]);
 
-/** Throws `INVALID_DIMENSION` unless every entry (but `skip`, an inferred -1) is a non-negative integer. */
-export function checkShape(op: string, shape: ReadonlyArray<unknown>, skip = -1): Shape {
-  for (let i = 0; i < shape.length; i++) {
-    if (i === skip) continue;
-    const d = shape[i];
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new ShapeError(
-        'INVALID_DIMENSION',
-        op,
-        `dimension ${i} of shape [${shape.map(String).join(', ')}] is ${String(d)}; ` +
-          'every dimension must be a non-negative integer',
-      );
-    }
-  }
-  return shape as Shape;
-}
+/**
+ * The most elements one tensor may have: the longest typed array V8 makes. A shape with more is
+ * `ALLOCATION_TOO_LARGE` (`args.ts`), and so is an allocation that fails below it for lack of memory.
+ */
+export const MAX_ELEMENTS = 2 ** 32;
 
 /** Number of elements of a shape (1 for a scalar). */
 export function sizeOf(shape: Shape): number {
@@ -90,36 +79,6 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): Shape {
     out[i] = d;
   }
   return Object.freeze(out);
-}
-
-/** Normalises one axis in `[-ndim, ndim)` to `[0, ndim)`, or throws `AXIS_OUT_OF_RANGE`. */
-export function normalizeAxis(op: string, axis: number, ndim: number, shape?: Shape): number {
-  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
-    throw new AxisError(
-      'AXIS_OUT_OF_RANGE',
-      op,
-      `axis ${String(axis)} is out of range for ${shape === undefined ? `a result of rank ${ndim}` : `a tensor of shape ${formatShape(shape)} (rank ${ndim})`}; ` +
-        (ndim === 0 ? 'a 0-d tensor has no axes, omit the axis' : `use an integer in [${-ndim}, ${ndim - 1}]`),
-    );
-  }
-  return axis < 0 ? axis + ndim : axis;
-}
-
-/**
- * Normalises `axis?: number | number[]` to sorted, distinct axes in `[0, ndim)`; `undefined` means
- * every axis.
- */
-export function normalizeAxes(op: string, axis: number | ReadonlyArray<number> | undefined, ndim: number, shape?: Shape): number[] {
-  if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
-  const list = typeof axis === 'number' ? [axis] : axis;
-  const out = list.map((a) => normalizeAxis(op, a, ndim, shape));
-  out.sort((p, q) => p - q);
-  for (let i = 1; i < out.length; i++) {
-    if (out[i] === out[i - 1]) {
-      throw new AxisError('AXIS_OUT_OF_RANGE', op, `axis ${out[i]} is repeated in [${list.join(', ')}]; list each axis once`);
-    }
-  }
-  return out;
 }
 
 /** The shape after reducing `axes` away (or to 1 with `keepdims`). */

@@ -21,10 +21,11 @@
  *
  * @since 0.1.0
  */
-import { asTensor, checkDType, zerosLike } from '../core/creation.js';
+import { checkArity, parseDType } from '../core/args.js';
+import { asTensor, zerosLike } from '../core/creation.js';
 import { broadcastShapes } from '../core/shape.js';
 import { bind, scalarEntry } from '../core/primitive.js';
-import { type DType, isConcrete, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
+import { type DType, isScalarF64, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
 import { binary, binaryExamples, binaryShape, comparison, installOps, Partial, rule, ScalarImpl, unary, unaryLinear, unaryZero } from './combinators.js';
 import type { Rule } from '../core/rule.js';
 import { mapBinary, mapTernary, mapUnary, promote } from '../core/kernels.js';
@@ -177,7 +178,8 @@ export function binaryOperands(op: string, x: Operand, y: Operand): [Tensor, Ten
  */
 function concreteScalar(a: Operand): number | undefined {
   if (typeof a === 'number') return a;
-  return a instanceof Tensor && a.ndim === 0 && a.dtype === 'float64' && isConcrete(a) ? scalarOf(a) : undefined;
+  // private state, not the getters: a tensor whose public shape was redefined must not pass as a scalar
+  return a instanceof Tensor && isScalarF64(a) ? scalarOf(a) : undefined;
 }
 
 function binaryOp(prim: Rule<void>): BinaryOp {
@@ -191,8 +193,11 @@ function binaryOp(prim: Rule<void>): BinaryOp {
     return bind(prim, binaryOperands(prim.name, x, y), undefined);
   };
   return function op(x: Operand, y?: Operand): Tensor | ((x: Operand) => Tensor) {
-    // one argument: the data-last form for pipe
-    if (arguments.length === 1) return (first: Operand) => op(first, x) as Tensor;
+    // one argument: the data-last form for pipe; a third one would be silently dropped (add is not variadic)
+    if (arguments.length !== 2) {
+      if (arguments.length === 1) return (first: Operand) => op(first, x) as Tensor;
+      checkArity(prim.name, arguments.length, 2, `${prim.name}(x, y), or ${prim.name}(y) for the data-last form`);
+    }
     // Every binary op shares this code and its type feedback, so the hot (scalar) path calls no
     // per-op closure: V8 then compiles one call target here whichever ops a program uses.
     const entry = scalarEntry;
@@ -497,9 +502,10 @@ export const castP: Rule<CastParams> = rule<CastParams>({
  * @since 0.1.0
  */
 export function astype(x: Operand, dtype: DType): Tensor {
+  checkArity('astype', arguments.length, 2, 'astype(x, dtype)');
   const t = asTensor('astype', x);
-  checkDType('astype', dtype);
-  return t.dtype === dtype ? t : bind(castP, [t], { dtype });
+  const to = parseDType('astype', 'dtype', dtype);
+  return t.dtype === to ? t : bind(castP, [t], { dtype: to });
 }
 
 // ---- where ---------------------------------------------------------------------------------------
@@ -538,6 +544,7 @@ export const whereP: Rule<void> = rule<void>({
  * @since 0.1.0
  */
 export function where(cond: Operand, a: Operand, b: Operand): Tensor {
+  checkArity('where', arguments.length, 3, 'where(cond, a, b)');
   const [x, y] = binaryOperands('where', a, b);
   return bind(whereP, [asTensor('where', cond, x.dtype), x, y], undefined);
 }

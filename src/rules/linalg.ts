@@ -8,6 +8,7 @@
  */
 import { alignFront, laneRank, moveAxis } from '../core/batching.js';
 import { engineOps } from '../core/engineOps.js';
+import { checkArity } from '../core/args.js';
 import { asTensor } from '../core/creation.js';
 import { formatShape, ShapeError } from '../core/errors.js';
 import { gemm, promote } from '../core/kernels.js';
@@ -161,6 +162,11 @@ function matmulKernel(a: Tensor, b: Tensor, p: MatmulParams, outShape: Shape, dt
  * @since 0.1.0
  */
 export function matmul(x: Operand, y: Operand): Tensor {
+  checkArity('matmul', arguments.length, 2, 'matmul(x, y)');
+  return matmulOf(x, y);
+}
+
+function matmulOf(x: Operand, y: Operand): Tensor {
   const a = asTensor('matmul', x);
   const b = asTensor('matmul', y);
   if (a.ndim === 0 || b.ndim === 0) {
@@ -193,7 +199,8 @@ export function matmul(x: Operand, y: Operand): Tensor {
  * @since 0.1.0
  */
 export function dot(x: Operand, y: Operand): Tensor {
-  return matmul(x, y);
+  checkArity('dot', arguments.length, 2, 'dot(x, y)');
+  return matmulOf(x, y);
 }
 
 /**
@@ -205,6 +212,7 @@ export function dot(x: Operand, y: Operand): Tensor {
  * @since 0.1.0
  */
 export function outer(x: Operand, y: Operand): Tensor {
-  return mul(reshape(x, [-1, 1]), reshape(y, [1, -1]));
+  checkArity('outer', arguments.length, 2, 'outer(x, y)');
+  return mul(reshape(asTensor('outer', x), [-1, 1]), reshape(asTensor('outer', y), [1, -1]));
 }
 

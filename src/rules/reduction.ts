@@ -1,6 +1,8 @@
 /**
- * Reductions over `axis?: number | number[]` with `keepdims?` (omitting `axis` reduces every axis),
- * and the softmax family built on `logsumexp`. `mean`, `softmax` and `logSoftmax` are compositions
+ * Reductions over an axis or axes with `keepdims` (omitting the axis reduces every axis), and the
+ * softmax family built on `logsumexp`. Axes are written as NumPy, JAX and tfjs users write them:
+ * `sum(x, 1)`, `sum(x, [0, 2], true)`, `sum(x, [0, 2], { keepdims: true })` or
+ * `sum(x, { axis: 1, keepdims: true })`; negative axes count from the end. `mean`, `softmax` and `logSoftmax` are compositions
  * of primitives, so their derivatives come for free.
  *
  * Conventions: `max`/`min` send the cotangent to every element equal to the extremum, split evenly;
@@ -15,7 +17,8 @@
 import { asTensor } from '../core/creation.js';
 import { broadcastData, reduce, type Reducer } from '../core/kernels.js';
 import { type AbstractValue, bind } from '../core/primitive.js';
-import { normalizeAxes, reducedShape, type Shape, sizeOf } from '../core/shape.js';
+import { checkArity, parseAxes, parseAxisArguments, parseBoolean } from '../core/args.js';
+import { reducedShape, type Shape, sizeOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, makeScalar, type Tensor } from '../core/Tensor.js';
 import { rule } from './combinators.js';
 import type { Rule } from '../core/rule.js';
@@ -52,10 +55,11 @@ const SUM: Reducer = { init: 0, step: (a, v) => a + v, kernel: 'sum' };
 const MAX: Reducer = { init: -Infinity, step: (a, v) => (v > a || v !== v ? v : a) };
 const MIN: Reducer = { init: Infinity, step: (a, v) => (v < a || v !== v ? v : a) };
 
-function reduceShapeRule(name: string) {
+function reduceShapeRule(_name: string) {
+  // the axes were parsed by the public wrapper (sorted, distinct, in range)
   return (args: ReadonlyArray<AbstractValue>, p: ReduceParams): AbstractValue => {
     const x = args[0]!;
-    return { shape: reducedShape(x.shape, normalizeAxes(name, p.axes, x.shape.length), p.keepdims), dtype: x.dtype };
+    return { shape: reducedShape(x.shape, p.axes, p.keepdims), dtype: x.dtype };
   };
 }
 
@@ -150,35 +154,51 @@ function logsumexpKernel(x: Tensor, p: ReduceParams, outShape: Shape, dtype: Ten
   return outShape.length === 0 ? makeScalar(out[0]!, dtype) : fromData(outShape, dtype, out);
 }
 
-function reduction(prim: Rule<ReduceParams>, x: Operand, options: ReduceOptions): Tensor {
+/** The axis argument of a reduction: one axis or several, `undefined` for all of them. */
+export type Axes = number | ReadonlyArray<number>;
+
+/** `keepdims` given positionally, or an options object with it. */
+export type KeepdimsOrOptions = boolean | Pick<ReduceOptions, 'keepdims'>;
+
+/** The static parameters of a reduction from its arguments, in any of the accepted forms. */
+function reduceParams(op: string, t: Tensor, axisOrOptions: unknown, rest: unknown): ReduceParams {
+  const o = parseAxisArguments(op, axisOrOptions, rest, ['keepdims'], 'keepdims');
+  return { axes: parseAxes(op, 'axis', o.axis, t.ndim, t.shape), keepdims: parseBoolean(op, 'keepdims', o.keepdims, false) };
+}
+
+function reduction(prim: Rule<ReduceParams>, nargs: number, x: Operand, axisOrOptions: unknown, rest: unknown): Tensor {
+  checkArity(prim.name, nargs, 3, `${prim.name}(x, axis?, keepdims?) or ${prim.name}(x, { axis, keepdims })`);
   const t = asTensor(prim.name, x);
-  const params: ReduceParams = { axes: normalizeAxes(prim.name, options.axis, t.ndim, t.shape), keepdims: options.keepdims ?? false };
-  return bind(prim, [t], params);
+  return bind(prim, [t], reduceParams(prim.name, t, axisOrOptions, rest));
 }
 
 /**
- * Sum over `axis` (all axes by default).
+ * Sum over `axis` (all axes by default). The axis is positional or an option; `keepdims` keeps the
+ * reduced axes as size 1.
  * @example
  * import { sum, tensor, toArray } from 'adjoint'
- * assert.equal(toArray(sum(tensor([[1, 2], [3, 4]]))), 10)
- * assert.deepEqual(toArray(sum(tensor([[1, 2], [3, 4]]), { axis: 0 })), [4, 6])
+ * const x = tensor([[1, 2], [3, 4]])
+ * assert.equal(toArray(sum(x)), 10)
+ * assert.deepEqual(toArray(sum(x, 0)), [4, 6])
+ * assert.deepEqual(toArray(sum(x, -1, true)), [[3], [7]])
+ * assert.deepEqual(toArray(sum(x, { axis: 1, keepdims: true })), [[3], [7]])
  * @category reductions
  * @since 0.1.0
  */
-export function sum(x: Operand, options: ReduceOptions = {}): Tensor {
-  return reduction(sumP, x, options);
+export function sum(x: Operand, axis?: Axes | ReduceOptions, keepdims?: KeepdimsOrOptions): Tensor {
+  return reduction(sumP, arguments.length, x, axis, keepdims);
 }
 
 /**
  * Maximum over `axis`; NaN propagates.
  * @example
  * import { max, tensor, toArray } from 'adjoint'
- * assert.deepEqual(toArray(max(tensor([[1, 5], [3, 4]]), { axis: 1 })), [5, 4])
+ * assert.deepEqual(toArray(max(tensor([[1, 5], [3, 4]]), 1)), [5, 4])
  * @category reductions
  * @since 0.1.0
  */
-export function max(x: Operand, options: ReduceOptions = {}): Tensor {
-  return reduction(maxP, x, options);
+export function max(x: Operand, axis?: Axes | ReduceOptions, keepdims?: KeepdimsOrOptions): Tensor {
+  return reduction(maxP, arguments.length, x, axis, keepdims);
 }
 
 /**
@@ -189,8 +209,8 @@ export function max(x: Operand, options: ReduceOptions = {}): Tensor {
  * @category reductions
  * @since 0.1.0
  */
-export function min(x: Operand, options: ReduceOptions = {}): Tensor {
-  return reduction(minP, x, options);
+export function min(x: Operand, axis?: Axes | ReduceOptions, keepdims?: KeepdimsOrOptions): Tensor {
+  return reduction(minP, arguments.length, x, axis, keepdims);
 }
 
 /**
@@ -201,8 +221,8 @@ export function min(x: Operand, options: ReduceOptions = {}): Tensor {
  * @category reductions
  * @since 0.1.0
  */
-export function logsumexp(x: Operand, options: ReduceOptions = {}): Tensor {
-  return reduction(logsumexpP, x, options);
+export function logsumexp(x: Operand, axis?: Axes | ReduceOptions, keepdims?: KeepdimsOrOptions): Tensor {
+  return reduction(logsumexpP, arguments.length, x, axis, keepdims);
 }
 
 /**
@@ -210,28 +230,40 @@ export function logsumexp(x: Operand, options: ReduceOptions = {}): Tensor {
  * @example
  * import { mean, tensor, toArray } from 'adjoint'
  * assert.equal(toArray(mean(tensor([1, 2, 3, 4]))), 2.5)
+ * assert.deepEqual(toArray(mean(tensor([[1, 2], [3, 4]]), [0], { keepdims: true })), [[2, 3]])
  * @category reductions
  * @since 0.1.0
  */
-export function mean(x: Operand, options: ReduceOptions = {}): Tensor {
+export function mean(x: Operand, axis?: Axes | ReduceOptions, keepdims?: KeepdimsOrOptions): Tensor {
+  checkArity('mean', arguments.length, 3, 'mean(x, axis?, keepdims?) or mean(x, { axis, keepdims })');
   const t = asTensor('mean', x);
-  const axes = normalizeAxes('mean', options.axis, t.ndim, t.shape);
+  const p = reduceParams('mean', t, axis, keepdims);
   let count = 1;
-  for (const a of axes) count *= t.shape[a]!;
-  return div(sum(t, { axis: axes, keepdims: options.keepdims ?? false }), count);
+  for (const a of p.axes) count *= t.shape[a]!;
+  return div(bind(sumP, [t], p), count);
+}
+
+/** The axis of softmax and logSoftmax: positional (default: the last) or `{ axis }`. */
+function softmaxAxes(op: string, nargs: number, t: Tensor, axis: unknown): ReduceParams {
+  checkArity(op, nargs, 2, `${op}(x, axis?) or ${op}(x, { axis })`);
+  const o = parseAxisArguments(op, axis, undefined, []);
+  return { axes: parseAxes(op, 'axis', o.axis === undefined ? -1 : o.axis, t.ndim, t.shape), keepdims: true };
 }
 
 /**
- * `exp(x) / sum(exp(x))` along `axis` (default: the last), stable for large inputs.
+ * `exp(x) / sum(exp(x))` along `axis` (default: the last; an array of axes normalises over all of
+ * them), stable for large inputs.
  * @example
  * import { softmax, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(softmax(tensor([0, 0]))), [0.5, 0.5])
+ * assert.deepEqual(toArray(softmax(tensor([[0, 0], [0, 0]]), { axis: 0 })), [[0.5, 0.5], [0.5, 0.5]])
  * @category reductions
  * @since 0.1.0
  */
-export function softmax(x: Operand, axis = -1): Tensor {
+export function softmax(x: Operand, axis?: Axes | Pick<ReduceOptions, 'axis'>): Tensor {
   const t = asTensor('softmax', x);
-  return exp(sub(t, logsumexp(t, { axis, keepdims: true })));
+  const p = softmaxAxes('softmax', arguments.length, t, axis);
+  return exp(sub(t, bind(logsumexpP, [t], p)));
 }
 
 /**
@@ -242,7 +274,8 @@ export function softmax(x: Operand, axis = -1): Tensor {
  * @category reductions
  * @since 0.1.0
  */
-export function logSoftmax(x: Operand, axis = -1): Tensor {
+export function logSoftmax(x: Operand, axis?: Axes | Pick<ReduceOptions, 'axis'>): Tensor {
   const t = asTensor('logSoftmax', x);
-  return sub(t, logsumexp(t, { axis, keepdims: true }));
+  const p = softmaxAxes('logSoftmax', arguments.length, t, axis);
+  return sub(t, bind(logsumexpP, [t], p));
 }

@@ -6,12 +6,13 @@
  *
  * @since 0.1.0
  */
-import { asTensor, zerosLike } from '../core/creation.js';
+import { asTensor, tensor, zerosLike } from '../core/creation.js';
 import { AxisError, formatShape, IndexError, ShapeError, ArgumentError } from '../core/errors.js';
 import { broadcastData, promote, stridedCopy } from '../core/kernels.js';
 import { bind } from '../core/primitive.js';
-import { broadcastShapes, checkShape, normalizeAxis, SCALAR_SHAPE, sameShape, type Shape, sizeOf, stridesOf } from '../core/shape.js';
-import { allocate, dataOf, type DType, fromData, makeScalar, scalarOf, type Tensor } from '../core/Tensor.js';
+import { checkArity, checkSize, invalidArgument, isPlainObject, parseAxes, parseAxis, parseAxisArguments, parseDimension, parseNumber, parseOptions, parseShape } from '../core/args.js';
+import { broadcastShapes, SCALAR_SHAPE, sameShape, type Shape, sizeOf, stridesOf } from '../core/shape.js';
+import { allocate, dataOf, type DType, fromData, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
 import { alignFront, batchedFront, moveAxis, toFront } from '../core/batching.js';
 import { engineOps } from '../core/engineOps.js';
@@ -64,36 +65,45 @@ function reshapeError(from: Shape, to: ReadonlyArray<number>): ShapeError {
  * @since 0.1.0
  */
 export function reshape(x: Operand, shape: ReadonlyArray<number>): Tensor {
-  const t = asTensor('reshape', x);
+  const op = 'reshape';
+  checkArity(op, arguments.length, 2, 'reshape(x, shape)');
+  const t = asTensor(op, x);
+  if (!Array.isArray(shape)) invalidArgument(op, 'shape', shape, `pass an array of dimensions such as [2, -1]${typeof shape === 'number' ? ` ([${shape}] for one dimension)` : ''}`);
   const inferred = shape.indexOf(-1);
-  let target = shape;
+  if (inferred >= 0 && shape.indexOf(-1, inferred + 1) >= 0) {
+    throw new ShapeError('INVALID_DIMENSION', op, `shape ${formatShape(shape)} has more than one -1; at most one dimension can be inferred`);
+  }
+  const dims = Array.from({ length: shape.length }, (_, i) => (i === inferred ? -1 : parseDimension(op, 'shape', shape, i)));
+  let target: ReadonlyArray<number> = dims;
   if (inferred >= 0) {
-    if (shape.indexOf(-1, inferred + 1) >= 0) {
-      throw new ShapeError('INVALID_DIMENSION', 'reshape', `shape ${formatShape(shape)} has more than one -1; at most one dimension can be inferred`);
-    }
-    checkShape('reshape', shape, inferred);
-    const rest = shape.filter((_, i) => i !== inferred);
-    const known = sizeOf(rest);
-    if (known === 0 || t.size % known !== 0) throw reshapeError(t.shape, shape);
-    target = shape.map((d) => (d === -1 ? t.size / known : d));
-  } else checkShape('reshape', shape);
+    const known = sizeOf(dims.filter((_, i) => i !== inferred));
+    if (known === 0 || t.size % known !== 0) throw reshapeError(t.shape, dims);
+    target = dims.map((d) => (d === -1 ? t.size / known : d));
+  } else checkSize(op, dims);
   if (sameShape(target, t.shape)) return t;
   return bind(reshapeP, [t], { shape: freeze(target) });
 }
 
 /**
- * Inserts a size-1 dimension at `axis` (in `[-ndim - 1, ndim]`).
+ * Inserts a size-1 dimension at `axis` (an axis of the result, in `[-ndim - 1, ndim]`), or one at each
+ * of several axes.
  * @example
  * import { expandDims, tensor } from 'adjoint'
  * assert.deepEqual(expandDims(tensor([1, 2]), 0).shape, [1, 2])
+ * assert.deepEqual(expandDims(tensor([1, 2]), [0, -1]).shape, [1, 2, 1])
  * @category structure
  * @since 0.1.0
  */
-export function expandDims(x: Operand, axis: number): Tensor {
-  const t = asTensor('expandDims', x);
-  const a = normalizeAxis('expandDims', axis, t.ndim + 1);
-  const shape = [...t.shape];
-  shape.splice(a, 0, 1);
+export function expandDims(x: Operand, axis: number | ReadonlyArray<number> | { readonly axis: number | ReadonlyArray<number> }): Tensor {
+  const op = 'expandDims';
+  checkArity(op, arguments.length, 2, 'expandDims(x, axis) or expandDims(x, { axis })');
+  const t = asTensor(op, x);
+  const given = parseAxisArguments(op, axis, undefined, []).axis;
+  // axes index the result, whose rank grows by the number of axes inserted
+  const outNdim = t.ndim + (Array.isArray(given) ? given.length : 1);
+  const axes = parseAxes(op, 'axis', given, outNdim, `the result of rank ${outNdim} (inserting into shape ${formatShape(t.shape)})`, false);
+  const shape: number[] = [];
+  for (let i = 0, j = 0; i < outNdim; i++) shape.push(axes.includes(i) ? 1 : t.shape[j++]!);
   return reshape(t, shape);
 }
 
@@ -105,15 +115,15 @@ export function expandDims(x: Operand, axis: number): Tensor {
  * @category structure
  * @since 0.1.0
  */
-export function squeeze(x: Operand, axis?: number | ReadonlyArray<number>): Tensor {
-  const t = asTensor('squeeze', x);
-  const axes =
-    axis === undefined
-      ? t.shape.flatMap((d, i) => (d === 1 ? [i] : []))
-      : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis('squeeze', a, t.ndim, t.shape));
+export function squeeze(x: Operand, axis?: number | ReadonlyArray<number> | { readonly axis?: number | ReadonlyArray<number> }): Tensor {
+  const op = 'squeeze';
+  checkArity(op, arguments.length, 2, 'squeeze(x, axis?) or squeeze(x, { axis })');
+  const t = asTensor(op, x);
+  const given = parseAxisArguments(op, axis, undefined, []).axis;
+  const axes = given === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : parseAxes(op, 'axis', given, t.ndim, t.shape, false);
   for (const a of axes) {
     if (t.shape[a] !== 1) {
-      throw new ShapeError('SHAPE_MISMATCH', 'squeeze', `axis ${a} of shape ${formatShape(t.shape)} has size ${t.shape[a]}, not 1; only size-1 axes can be squeezed`);
+      throw new ShapeError('SHAPE_MISMATCH', op, `axis ${a} of shape ${formatShape(t.shape)} has size ${t.shape[a]}, not 1; only size-1 axes can be squeezed`);
     }
   }
   return reshape(t, t.shape.filter((_, i) => !axes.includes(i)));
@@ -150,21 +160,25 @@ function inversePermutation(perm: ReadonlyArray<number>): number[] {
 }
 
 /**
- * Permutes the axes (default: reverses them).
+ * Permutes the axes: `axes[i]` is the input axis that becomes axis `i` (default: reversed).
  * @example
  * import { transpose, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(transpose(tensor([[1, 2], [3, 4]]))), [[1, 3], [2, 4]])
  * @category structure
  * @since 0.1.0
  */
-export function transpose(x: Operand, perm?: ReadonlyArray<number>): Tensor {
-  const t = asTensor('transpose', x);
-  const p = perm === undefined ? t.shape.map((_, i) => t.ndim - 1 - i) : perm.map((a) => normalizeAxis('transpose', a, t.ndim, t.shape));
+export function transpose(x: Operand, axes?: ReadonlyArray<number> | { readonly axes?: ReadonlyArray<number> }): Tensor {
+  const op = 'transpose';
+  checkArity(op, arguments.length, 2, 'transpose(x, axes?) with axes a permutation such as [1, 0], or transpose(x, { axes })');
+  const t = asTensor(op, x);
+  const perm = isPlainObject(axes) ? parseOptions(op, 'options', axes, ['axes']).axes : axes;
+  if (perm !== undefined && !Array.isArray(perm)) invalidArgument(op, 'axes', perm, `pass a permutation of the axes of shape ${formatShape(t.shape)} as an array, such as [${t.shape.map((_, i) => t.ndim - 1 - i).join(', ')}]`);
+  const p = perm === undefined ? t.shape.map((_, i) => t.ndim - 1 - i) : Array.from({ length: perm.length }, (_, i) => parseAxis(op, `axes[${i}]`, perm[i], t.ndim, t.shape));
   if (p.length !== t.ndim || new Set(p).size !== p.length) {
     throw new AxisError(
       'AXIS_OUT_OF_RANGE',
-      'transpose',
-      `perm [${(perm ?? []).join(', ')}] is not a permutation of the ${t.ndim} axes of shape ${formatShape(t.shape)}; list each axis exactly once`,
+      op,
+      `axes [${(perm ?? []).join(', ')}] is not a permutation of the ${t.ndim} axes of shape ${formatShape(t.shape)}; list each axis exactly once`,
     );
   }
   if (p.every((a, i) => a === i)) return t;
@@ -204,10 +218,11 @@ export const broadcastToP: Rule<ReshapeParams> = rule<ReshapeParams>({
  * @since 0.1.0
  */
 export function broadcastTo(x: Operand, shape: ReadonlyArray<number>): Tensor {
+  checkArity('broadcastTo', arguments.length, 2, 'broadcastTo(x, shape)');
   const t = asTensor('broadcastTo', x);
-  checkShape('broadcastTo', shape);
-  if (sameShape(t.shape, shape)) return t;
-  return bind(broadcastToP, [t], { shape: freeze(shape) });
+  const target = parseShape('broadcastTo', 'shape', shape);
+  if (sameShape(t.shape, target)) return t;
+  return bind(broadcastToP, [t], { shape: target });
 }
 
 // ---- slice and pad ---------------------------------------------------------------------------------
@@ -244,16 +259,25 @@ export const sliceP: Rule<SliceParams> = rule<SliceParams>({
  * @since 0.1.0
  */
 export function slice(x: Operand, start: ReadonlyArray<number>, end?: ReadonlyArray<number>): Tensor {
-  const t = asTensor('slice', x);
-  if (start.length > t.ndim || (end !== undefined && end.length > t.ndim)) {
-    throw new AxisError('AXIS_OUT_OF_RANGE', 'slice', `got bounds for ${Math.max(start.length, end?.length ?? 0)} axes but shape ${formatShape(t.shape)} has ${t.ndim}`);
-  }
-  const clamp = (v: number, d: number): number => {
-    if (!Number.isInteger(v)) throw new ArgumentError('INVALID_ARGUMENT', 'slice', `bound ${v} is not an integer`);
+  const op = 'slice';
+  checkArity(op, arguments.length, 3, 'slice(x, start, end?) with start and end arrays of indices, one per leading axis');
+  const t = asTensor(op, x);
+  const bounds = (param: string, v: unknown): ReadonlyArray<unknown> => {
+    if (!Array.isArray(v)) invalidArgument(op, param, v, `pass an array of indices, one per leading axis of shape ${formatShape(t.shape)}${typeof v === 'number' ? ` (such as [${v}])` : ''}`);
+    if (v.length > t.ndim) {
+      throw new AxisError('AXIS_OUT_OF_RANGE', op, `${param} has ${v.length} indices but shape ${formatShape(t.shape)} has ${t.ndim} axes; give at most one index per axis`);
+    }
+    return v;
+  };
+  const from = bounds('start', start);
+  const to = end === undefined ? [] : bounds('end', end);
+  const clamp = (param: string, list: ReadonlyArray<unknown>, i: number, d: number): number => {
+    const v = list[i];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) invalidArgument(op, `${param}[${i}]`, v, 'pass an integer index (negative ones count from the end)');
     return Math.min(Math.max(v < 0 ? v + d : v, 0), d);
   };
-  const s = t.shape.map((d, i) => clamp(start[i] ?? 0, d));
-  const e = t.shape.map((d, i) => Math.max(clamp(end?.[i] ?? d, d), s[i]!));
+  const s = t.shape.map((d, i) => (i < from.length ? clamp('start', from, i, d) : 0));
+  const e = t.shape.map((d, i) => Math.max(i < to.length ? clamp('end', to, i, d) : d, s[i]!));
   if (s.every((v) => v === 0) && e.every((v, i) => v === t.shape[i])) return t;
   return bind(sliceP, [t], { start: Object.freeze(s), end: Object.freeze(e) });
 }
@@ -308,12 +332,22 @@ export const padP: Rule<PadParams> = rule<PadParams>({
  * @since 0.1.0
  */
 export function pad(x: Operand, widths: ReadonlyArray<readonly [number, number]>, value = 0): Tensor {
-  const t = asTensor('pad', x);
+  const op = 'pad';
+  checkArity(op, arguments.length, 3, 'pad(x, widths, value?) with widths one [before, after] pair per axis');
+  const t = asTensor(op, x);
+  const want = `pass one [before, after] pair of non-negative integers per axis of shape ${formatShape(t.shape)}, such as [${t.shape.map(() => '[1, 1]').join(', ')}]`;
+  if (!Array.isArray(widths)) invalidArgument(op, 'widths', widths, want);
   if (widths.length !== t.ndim) {
-    throw new AxisError('AXIS_OUT_OF_RANGE', 'pad', `got ${widths.length} [before, after] pairs for shape ${formatShape(t.shape)} of rank ${t.ndim}; give one pair per axis`);
+    throw new AxisError('AXIS_OUT_OF_RANGE', op, `got ${widths.length} [before, after] pairs for shape ${formatShape(t.shape)} of rank ${t.ndim}; give one pair per axis`);
   }
-  for (const w of widths) checkShape('pad', w);
-  return bind(padP, [t], { widths: Object.freeze(widths.map(([b, a]) => [b, a] as const)), value });
+  const pairs = Array.from({ length: widths.length }, (_, i): readonly [number, number] => {
+    const w: unknown = widths[i];
+    if (!Array.isArray(w) || w.length !== 2) invalidArgument(op, `widths[${i}]`, w, want);
+    return Object.freeze([parseDimension(op, `widths[${i}]`, w, 0), parseDimension(op, `widths[${i}]`, w, 1)] as const);
+  });
+  checkSize(op, t.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]));
+  const fill = parseNumber(op, 'value', value, false);
+  return bind(padP, [t], { widths: Object.freeze(pairs), value: fill });
 }
 
 // ---- concat and stack ------------------------------------------------------------------------------
@@ -377,12 +411,24 @@ export const concatP: Rule<AxisParams> = rule<AxisParams>({
  * @category structure
  * @since 0.1.0
  */
-export function concat(xs: ReadonlyArray<Operand>, axis = 0): Tensor {
-  if (xs.length === 0) throw new ArgumentError('INVALID_ARGUMENT', 'concat', 'needs at least one tensor');
-  const ts = xs.map((x) => asTensor('concat', x));
-  const a = normalizeAxis('concat', axis, ts[0]!.ndim, ts[0]!.shape);
+export function concat(xs: ReadonlyArray<Operand>, axis: number | { readonly axis?: number } = 0): Tensor {
+  const op = 'concat';
+  checkArity(op, arguments.length, 2, 'concat(xs, axis?) or concat(xs, { axis })');
+  const ts = operandList(op, xs);
+  const a = parseAxis(op, 'axis', withDefault(parseAxisArguments(op, axis, undefined, []).axis, 0), ts[0]!.ndim, ts[0]!.shape);
   if (ts.length === 1) return ts[0]!;
   return bind(concatP, ts, { axis: a });
+}
+
+/** `v`, or `fallback` when it is undefined (null stays null, for the parser to refuse). */
+const withDefault = (v: unknown, fallback: number): unknown => (v === undefined ? fallback : v);
+
+/** The tensors of concat and stack: a non-empty array of operands. */
+function operandList(op: string, xs: unknown): Tensor[] {
+  if (!Array.isArray(xs) || xs.length === 0) invalidArgument(op, 'xs', xs, `pass a non-empty array of tensors: ${op}([a, b])`);
+  const ts = new Array<Tensor>(xs.length);
+  for (let i = 0; i < xs.length; i++) ts[i] = asTensor(op, xs[i] as Operand);
+  return ts;
 }
 
 /**
@@ -393,16 +439,18 @@ export function concat(xs: ReadonlyArray<Operand>, axis = 0): Tensor {
  * @category structure
  * @since 0.1.0
  */
-export function stack(xs: ReadonlyArray<Operand>, axis = 0): Tensor {
-  if (xs.length === 0) throw new ArgumentError('INVALID_ARGUMENT', 'stack', 'needs at least one tensor');
-  const ts = xs.map((x) => asTensor('stack', x));
+export function stack(xs: ReadonlyArray<Operand>, axis: number | { readonly axis?: number } = 0): Tensor {
+  const op = 'stack';
+  checkArity(op, arguments.length, 2, 'stack(xs, axis?) or stack(xs, { axis })');
+  const ts = operandList(op, xs);
   const first = ts[0]!;
   for (const t of ts) {
     if (!sameShape(t.shape, first.shape)) {
-      throw new ShapeError('SHAPE_MISMATCH', 'stack', `shapes ${ts.map((u) => formatShape(u.shape)).join(', ')} differ; stack needs equal shapes (use concat to join along an existing axis)`);
+      throw new ShapeError('SHAPE_MISMATCH', op, `shapes ${ts.map((u) => formatShape(u.shape)).join(', ')} differ; stack needs equal shapes (use concat to join along an existing axis)`);
     }
   }
-  const a = normalizeAxis('stack', axis, first.ndim + 1);
+  const given = withDefault(parseAxisArguments(op, axis, undefined, []).axis, 0);
+  const a = parseAxis(op, 'axis', given, first.ndim + 1, `the result of rank ${first.ndim + 1} (stacking shape ${formatShape(first.shape)})`);
   const expanded = ts.map((t) => expandDims(t, a));
   return expanded.length === 1 ? expanded[0]! : bind(concatP, expanded, { axis: a });
 }
@@ -561,10 +609,15 @@ export const scatterAddP: Rule<ScatterParams> = rule<ScatterParams>({
  * @category structure
  * @since 0.1.0
  */
-export function take(x: Operand, indices: Tensor | number | ReadonlyArray<number>, axis = 0): Tensor {
-  const t = asTensor('take', x);
-  const a = normalizeAxis('take', axis, t.ndim, t.shape);
-  const ind = Array.isArray(indices) ? fromData(freeze([indices.length]), 'float64', Float64Array.from(indices)) : asTensor('take', indices as Tensor | number);
+export function take(x: Operand, indices: Tensor | number | ReadonlyArray<number> | ReadonlyArray<ReadonlyArray<number>>, axis: number | { readonly axis?: number } = 0): Tensor {
+  const op = 'take';
+  checkArity(op, arguments.length, 3, 'take(x, indices, axis?) or take(x, indices, { axis })');
+  const t = asTensor(op, x);
+  const a = parseAxis(op, 'axis', withDefault(parseAxisArguments(op, axis, undefined, []).axis, 0), t.ndim, t.shape);
+  if (!(indices instanceof Tensor) && typeof indices !== 'number' && !Array.isArray(indices)) {
+    invalidArgument(op, 'indices', indices, 'pass integer indices: a number, an array (nested for more dimensions) or a tensor');
+  }
+  const ind = Array.isArray(indices) ? tensor(indices) : asTensor(op, indices as Tensor | number);
   return bind(takeP, [t, ind], { axis: a });
 }
 

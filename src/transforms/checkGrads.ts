@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import { checkArity, invalidArgument, parseEnum, parseFunction, parseInteger, parseNumber, parseOptions } from '../core/args.js';
 import { GradCheckError } from '../core/errors.js';
 import { normal, key as makeKey, split, type Key } from '../core/random.js';
 import { dataOf, type Tensor } from '../core/Tensor.js';
@@ -23,7 +24,7 @@ import { add, mul, sub, div } from '../rules/elementwise.js';
  * @since 0.1.0
  */
 export interface CheckGradsOptions {
-  /** Derivative order to check (default 1). */
+  /** Derivative order to check: an integer from 1 (the default) to 4. */
   readonly order?: number;
   /** Which modes to check (default both): `fwd` against finite differences, `rev` through the dot-product identity. */
   readonly modes?: ReadonlyArray<'fwd' | 'rev'>;
@@ -197,20 +198,47 @@ function fdDirectional(ctx: Ctx, f: (...a: unknown[]) => unknown, args: Readonly
  * @category transforms
  * @since 0.1.0
  */
-export function checkGrads(f: Fn, args: ReadonlyArray<unknown>, options: CheckGradsOptions = {}): CheckGradsReport {
+export function checkGrads(f: Fn, args: ReadonlyArray<unknown>, options?: CheckGradsOptions): CheckGradsReport {
+  const op = 'checkGrads';
+  checkArity(op, arguments.length, 3, 'checkGrads(f, args, options?)');
+  const fn = parseFunction<Fn>(op, 'f', f);
+  if (!Array.isArray(args)) invalidArgument(op, 'args', args, 'pass an array with one entry per argument of f: checkGrads(f, [x])');
+  const o = parseOptions(op, 'options', options, ['order', 'modes', 'eps', 'rtol', 'atol', 'dotRtol', 'seed']);
   const f32 = args.some((a) => leavesOf(a).some((t) => t.dtype === 'float32'));
+  const positive = (name: string, v: unknown, fallback: number, allowZero: boolean): number => {
+    if (v === undefined) return fallback;
+    const x = parseNumber(op, name, v);
+    if (x < 0 || (x === 0 && !allowZero)) invalidArgument(op, name, v, `pass a ${allowZero ? 'non-negative' : 'positive'} finite number`);
+    return x;
+  };
   const ctx: Ctx = {
-    eps: options.eps ?? (f32 ? 1e-2 : 1e-5),
-    rtol: options.rtol ?? (f32 ? 1e-2 : 1e-6),
-    atol: options.atol ?? (f32 ? 1e-2 : 1e-6),
-    dotRtol: options.dotRtol ?? (f32 ? 1e-5 : 1e-10),
-    modes: options.modes ?? ['fwd', 'rev'],
-    maxOrder: options.order ?? 1,
-    keys: makeKey(options.seed ?? 0),
+    eps: positive('eps', o.eps, f32 ? 1e-2 : 1e-5, false),
+    rtol: positive('rtol', o.rtol, f32 ? 1e-2 : 1e-6, true),
+    atol: positive('atol', o.atol, f32 ? 1e-2 : 1e-6, true),
+    dotRtol: positive('dotRtol', o.dotRtol, f32 ? 1e-5 : 1e-10, true),
+    modes: parseModes(op, o.modes),
+    maxOrder: o.order === undefined ? 1 : parseInteger(op, 'order', o.order, { min: 1, max: MAX_ORDER }),
+    keys: makeKey(o.seed === undefined ? 0 : parseInteger(op, 'seed', o.seed)),
     checks: 0,
     fdMax: 0,
     dotMax: 0,
   };
-  checkOnce(ctx, f, args, 1);
+  checkOnce(ctx, fn, args, 1);
   return Object.freeze({ checks: ctx.checks, maxFiniteDifferenceError: ctx.fdMax, maxDotProductError: ctx.dotMax });
+}
+
+/**
+ * The highest order checked. Each order nests one more transform around the last (the work grows
+ * about geometrically), and finite differences of high derivatives carry little precision anyway.
+ */
+const MAX_ORDER = 4;
+
+/** `modes`: a non-empty array of distinct 'fwd' and 'rev'. */
+function parseModes(op: string, v: unknown): ReadonlyArray<'fwd' | 'rev'> {
+  if (v === undefined) return ['fwd', 'rev'];
+  const want = "pass a non-empty array of 'fwd' and 'rev' (each at most once)";
+  if (!Array.isArray(v) || v.length === 0 || v.length > 2) invalidArgument(op, 'modes', v, want);
+  const modes = Array.from({ length: v.length }, (_, i) => parseEnum(op, `modes[${i}]`, v[i], ['fwd', 'rev'] as const));
+  if (modes.length === 2 && modes[0] === modes[1]) invalidArgument(op, 'modes', v, want);
+  return modes;
 }

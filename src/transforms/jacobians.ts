@@ -12,8 +12,34 @@ import { type Tangent, Zero } from '../core/zero.js';
 import { reshape, slice, stack, transpose } from '../rules/structure.js';
 import { withTrace } from '../core/Trace.js';
 import { vmapFlat } from './vmap.js';
-import { type FlatArgs, flattenArgs, forwardScope, reverseScope, runScoped, selectArgnums } from './scope.js';
-import { type Cotangent, type GradOptions, grad, jvp, type Lifted } from './transforms.js';
+import { checkArity, invalidArgument, parseFunction } from '../core/args.js';
+import { type FlatArgs, flattenArgs, forwardScope, parseTransformOptions, reverseScope, runScoped, selectArgnums } from './scope.js';
+import { type Cotangent, type GradOptions, type GradSpec, grad, jvp, type Lifted, type OptionsOf, type Selected, type ValueOf } from './transforms.js';
+
+/**
+ * Options of `jacrev`, `jacfwd` and `hessian`: `argnums`, which may also be given directly
+ * (`jacrev(f, 1)`, `jacrev(f, [0, 1])`).
+ *
+ * @category transforms
+ * @since 0.1.0
+ */
+export type JacobianOptions = Pick<GradOptions, 'argnums' | 'checkNumerics'>;
+
+/**
+ * The Jacobian of an output of type `Out` with respect to inputs whose gradient type is `In`: the
+ * output's structure outside, with `In` (the inputs' structure) at each of its leaves. For a tensor
+ * output and a tensor input it is one tensor of shape `[...out.shape, ...in.shape]`.
+ *
+ * @category transforms
+ * @since 0.1.0
+ */
+export type Jacobian<Out, In> = 0 extends 1 & Out ? any : Out extends Tensor | number ? In : { readonly [K in keyof Out]: Jacobian<Out[K], In> };
+
+/** What `jacrev` and `jacfwd` return for arguments `A`, options `O` and output `Out`. */
+export type JacobianResult<A extends readonly unknown[], O, Out> = Jacobian<Out, Selected<A, OptionsOf<O>>>;
+
+/** What `hessian` returns: the Jacobian of the Jacobian (for a scalar output, the inputs' structure twice). */
+export type HessianResult<A extends readonly unknown[], O, Out> = Jacobian<JacobianResult<A, O, Out>, Selected<A, OptionsOf<O>>>;
 
 function oneHot(like: Tensor, index: number): Tensor {
   const data = allocate(like.dtype, like.size);
@@ -52,14 +78,17 @@ function assemble(outDef: TreeDef, flat: FlatArgs, blocks: Tensor[][]): unknown 
  * @category transforms
  * @since 0.1.0
  */
-export function jacrev<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: Pick<GradOptions, 'argnums' | 'checkNumerics'>): (...args: A) => Program<any, E>;
-export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options?: Pick<GradOptions, 'argnums' | 'checkNumerics'>): (...args: A) => any;
-export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options: Pick<GradOptions, 'argnums' | 'checkNumerics'> = {}): (...args: A) => any {
+export function jacrev<R, const O extends GradSpec<JacobianOptions> = {}>(f: (x: Tensor) => R, options?: O): (x: Tensor | number) => Lifted<R, JacobianResult<[Tensor], O, ValueOf<R>>>;
+export function jacrev<A extends unknown[], R, const O extends GradSpec<JacobianOptions> = {}>(f: (...args: A) => R, options?: O): (...args: A) => Lifted<R, JacobianResult<A, O, ValueOf<R>>>;
+export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options?: GradSpec<JacobianOptions>): (...args: A) => any {
   const op = 'jacrev';
+  checkArity(op, arguments.length, 2, 'jacrev(f, argnums or { argnums, checkNumerics }?)');
+  const fn = parseFunction<(...args: never[]) => unknown>(op, 'f', f);
+  const o = parseTransformOptions(op, options, ['argnums', 'checkNumerics']);
   return (...args: A) => {
-    const argnums = selectArgnums(op, options.argnums, args.length);
+    const argnums = selectArgnums(op, o.argnums, args.length);
     return runScoped(
-      reverseScope(op, f as (...a: never[]) => unknown, args, argnums, Array.isArray(options.argnums), false, (lin) => {
+      reverseScope(op, fn, args, argnums, o.argnums.tuple, false, (lin) => {
         const outs = lin.outLeaves;
         // every row of output k in one reverse pass, batched over the rows (vmap of the pullback):
         // only output k is seeded (the others get no cotangent at all), with one-hot seeds whose
@@ -76,7 +105,7 @@ export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options:
           lin.flat.leaves.map((x, j) => (o.size === 0 || x.size === 0 ? reshapeEmpty(o, x) : reshape(rowsByOutput[k]![j]!, [...o.shape, ...x.shape]))),
         );
         return assemble(lin.outDef, lin.flat, blocks);
-      }, options.checkNumerics),
+      }, o.checkNumerics),
     );
   };
 }
@@ -98,13 +127,16 @@ function reshapeEmpty(o: Tensor, x: Tensor): Tensor {
  * @category transforms
  * @since 0.1.0
  */
-export function jacfwd<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: Pick<GradOptions, 'argnums' | 'checkNumerics'>): (...args: A) => Program<any, E>;
-export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options?: Pick<GradOptions, 'argnums' | 'checkNumerics'>): (...args: A) => any;
-export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options: Pick<GradOptions, 'argnums' | 'checkNumerics'> = {}): (...args: A) => any {
+export function jacfwd<R, const O extends GradSpec<JacobianOptions> = {}>(f: (x: Tensor) => R, options?: O): (x: Tensor | number) => Lifted<R, JacobianResult<[Tensor], O, ValueOf<R>>>;
+export function jacfwd<A extends unknown[], R, const O extends GradSpec<JacobianOptions> = {}>(f: (...args: A) => R, options?: O): (...args: A) => Lifted<R, JacobianResult<A, O, ValueOf<R>>>;
+export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options?: GradSpec<JacobianOptions>): (...args: A) => any {
   const op = 'jacfwd';
+  checkArity(op, arguments.length, 2, 'jacfwd(f, argnums or { argnums, checkNumerics }?)');
+  const fn = parseFunction<(...args: never[]) => unknown>(op, 'f', f);
+  const o = parseTransformOptions(op, options, ['argnums', 'checkNumerics']);
   return (...args: A) => {
-    const argnums = selectArgnums(op, options.argnums, args.length);
-    const flat = flattenArgs(op, args, argnums, Array.isArray(options.argnums));
+    const argnums = selectArgnums(op, o.argnums, args.length);
+    const flat = flattenArgs(op, args, argnums, o.argnums.tuple);
     // direction c is the one-hot of element c - offsets[j] of input leaf j
     const offsets: number[] = [];
     let width = 0;
@@ -112,14 +144,14 @@ export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options:
       offsets.push(width);
       width += x.size;
     }
-    const batched = batchedJacfwd(op, f, flat, offsets, width, options.checkNumerics);
+    const batched = batchedJacfwd(op, fn, flat, offsets, width, o.checkNumerics);
     if (batched !== undefined) return batched;
     const hot = (j: number, c: number): boolean => c >= offsets[j]! && c < offsets[j]! + flat.leaves[j]!.size;
     const tangents = flat.leaves.map((x, j) => Array.from({ length: width }, (_, c): Tangent => (hot(j, c) ? oneHot(x, c - offsets[j]!) : Zero)));
     const masks = flat.leaves.map((x, j) => Array.from({ length: width }, (_, c) => (hot(j, c) ? oneHotMask(x, c - offsets[j]!) : undefined)));
     // a function returning a Program: one forward pass pushing every direction at once
     return runScoped(
-      forwardScope(op, f as (...a: never[]) => unknown, flat, width, tangents, (r) => {
+      forwardScope(op, fn, flat, width, tangents, (r) => {
         const blocks = r.outLeaves.map((o, k) =>
           flat.leaves.map((x, j) => {
             if (x.size === 0 || o.size === 0) return reshapeEmpty(o, x);
@@ -128,7 +160,7 @@ export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options:
           }),
         );
         return assemble(r.outDef, flat, blocks);
-      }, options.checkNumerics, masks),
+      }, o.checkNumerics, masks),
     );
   };
 }
@@ -205,10 +237,13 @@ function slicedBasis(width: number, offset: number, x: Tensor, mask: boolean): T
  * @category transforms
  * @since 0.1.0
  */
-export function hessian<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>, options?: Pick<GradOptions, 'argnums' | 'checkNumerics'>): (...args: A) => Program<any, E>;
-export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options?: Pick<GradOptions, 'argnums' | 'checkNumerics'>): (...args: A) => any;
-export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options: Pick<GradOptions, 'argnums' | 'checkNumerics'> = {}): (...args: A) => any {
-  return jacfwd(jacrev(f, options), options);
+export function hessian<R, const O extends GradSpec<JacobianOptions> = {}>(f: (x: Tensor) => R, options?: O): (x: Tensor | number) => Lifted<R, HessianResult<[Tensor], O, ValueOf<R>>>;
+export function hessian<A extends unknown[], R, const O extends GradSpec<JacobianOptions> = {}>(f: (...args: A) => R, options?: O): (...args: A) => Lifted<R, HessianResult<A, O, ValueOf<R>>>;
+export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options?: GradSpec<JacobianOptions>): (...args: A) => any {
+  checkArity('hessian', arguments.length, 2, 'hessian(f, argnums or { argnums, checkNumerics }?)');
+  const fn = parseFunction<(...args: A) => unknown>('hessian', 'f', f);
+  parseTransformOptions('hessian', options, ['argnums', 'checkNumerics']);
+  return jacfwd(jacrev(fn, options), options);
 }
 
 /**
@@ -228,6 +263,9 @@ export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options
  */
 export function hvp<A extends unknown[], R>(f: (...args: A) => R, primals: A, tangents: { readonly [K in keyof A]: unknown }): Lifted<R, Cotangent<A>>;
 export function hvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }): unknown {
+  checkArity('hvp', arguments.length, 3, 'hvp(f, primals, vectors)');
+  parseFunction('hvp', 'f', f);
+  if (!Array.isArray(primals)) invalidArgument('hvp', 'primals', primals, 'pass an array with one entry per argument: hvp(f, [x], [v])');
   const argnums = primals.map((_, i) => i);
   const g = grad(f, { argnums }) as (...args: A) => unknown;
   const r = jvp(g, primals, tangents) as unknown;

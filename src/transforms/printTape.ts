@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import { checkArity, parseFunction } from '../core/args.js';
 import { onesLike } from '../core/creation.js';
 import { dataOf, isConcrete, Tensor } from '../core/Tensor.js';
 import type { Equation } from '../core/ReverseTrace.js';
@@ -45,9 +46,11 @@ function formatParams(params: unknown): string {
 export function printTape<A extends unknown[], E>(f: (...args: A) => Program<unknown, E>): (...args: A) => Program<string, E>;
 export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...args: A) => string;
 export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...args: A) => unknown {
+  checkArity('printTape', arguments.length, 1, 'printTape(f)');
+  const fn = parseFunction<(...a: never[]) => unknown>('printTape', 'f', f);
   return (...args: A) =>
     runScoped(
-      reverseScope('printTape', f as (...a: never[]) => unknown, args, args.map((_, i) => i), true, false, (lin) => {
+      reverseScope('printTape', fn, args, args.map((_, i) => i), true, false, (lin) => {
         const trace = lin.trace;
         const scalarOut = lin.outLeaves.length === 1 && lin.outLeaves[0]!.size === 1 && lin.outTracers[0] !== undefined;
         const adj = scalarOut ? trace.backward([[lin.outTracers[0]!, onesLike(lin.outLeaves[0]!)]], true) : undefined;

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { parseFunction } from '../core/args.js';
+import { invalidArgument, parseBoolean, parseFunction, parseInteger, parseOptions } from '../core/args.js';
 import { AdjointError, ArgumentError, formatShape } from '../core/errors.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { Tensor } from '../core/Tensor.js';
@@ -23,18 +23,69 @@ import { installBroadcasting } from '../rules/broadcasting.js';
 installBroadcasting();
 
 
-export function selectArgnums(op: string, argnums: number | ReadonlyArray<number> | undefined, nargs: number): number[] {
-  const list = argnums === undefined ? [0] : typeof argnums === 'number' ? [argnums] : [...argnums];
-  for (const a of list) {
-    if (!Number.isInteger(a) || a < 0 || a >= nargs) {
+/**
+ * The argnums of a transform, parsed once when the transform is made: what `grad(f, 1)`,
+ * `grad(f, [0, 1])` and `grad(f, { argnums })` select, and whether the result is a tuple.
+ */
+export interface Argnums {
+  readonly list: ReadonlyArray<number>;
+  readonly tuple: boolean;
+}
+
+const DEFAULT_ARGNUMS: Argnums = Object.freeze({ list: Object.freeze([0]), tuple: false });
+
+/** `argnums`: a non-negative integer, or a non-empty array of distinct ones (a tuple of results). */
+export function parseArgnums(op: string, v: unknown): Argnums {
+  if (v === undefined) return DEFAULT_ARGNUMS;
+  const want = 'pass an argument index (0 for the first) or a non-empty array of distinct indices';
+  if (typeof v === 'number') return Object.freeze({ list: Object.freeze([argnum(op, 'argnums', v)]), tuple: false });
+  if (!Array.isArray(v) || v.length === 0) invalidArgument(op, 'argnums', v, want);
+  const list = Array.from({ length: v.length }, (_, i) => argnum(op, `argnums[${i}]`, v[i]));
+  const repeated = list.find((a, i) => list.indexOf(a) !== i);
+  if (repeated !== undefined) invalidArgument(op, 'argnums', v, `argument ${repeated} is listed twice; ${want}`);
+  return Object.freeze({ list: Object.freeze(list), tuple: true });
+}
+
+/** One argument index: an integer (`INVALID_ARGUMENT` otherwise) that is not negative (`ARGNUMS_OUT_OF_RANGE`). */
+function argnum(op: string, param: string, v: unknown): number {
+  const a = parseInteger(op, param, v);
+  if (a < 0) throw new ArgumentError('ARGNUMS_OUT_OF_RANGE', op, `${param} is ${a}; argument indices start at 0 (negative indices are not supported)`);
+  return a;
+}
+
+/**
+ * The second argument of `grad`, `valueAndGrad`, `jacrev`, `jacfwd` and `hessian`: argnums given
+ * directly, as in JAX (`grad(f, 1)`, `grad(f, [0, 1])`), or an options object with the `keys`.
+ */
+export interface TransformOptions {
+  readonly argnums: Argnums;
+  readonly hasAux: boolean;
+  /** Undefined: the global setting (`setCheckNumerics`). */
+  readonly checkNumerics: boolean | undefined;
+}
+
+export function parseTransformOptions(op: string, options: unknown, keys: ReadonlyArray<'argnums' | 'hasAux' | 'checkNumerics'>): TransformOptions {
+  if (typeof options === 'number' || Array.isArray(options)) return { argnums: parseArgnums(op, options), hasAux: false, checkNumerics: undefined };
+  const o = parseOptions(op, 'options', options, keys);
+  return {
+    argnums: parseArgnums(op, o.argnums),
+    hasAux: parseBoolean(op, 'hasAux', o.hasAux, false),
+    checkNumerics: o.checkNumerics === undefined ? undefined : parseBoolean(op, 'checkNumerics', o.checkNumerics),
+  };
+}
+
+/** The selected argument indices, checked against the number of arguments of this call. */
+export function selectArgnums(op: string, argnums: Argnums, nargs: number): ReadonlyArray<number> {
+  for (const a of argnums.list) {
+    if (a >= nargs) {
       throw new ArgumentError(
         'ARGNUMS_OUT_OF_RANGE',
         op,
-        `argnums ${JSON.stringify(argnums)} is out of range: the function was called with ${nargs} argument(s); use indices 0..${nargs - 1}`,
+        `argnums ${argnums.tuple ? `[${argnums.list.join(', ')}]` : a} is out of range: the function was called with ${nargs} argument(s); use indices 0..${nargs - 1}`,
       );
     }
   }
-  return list;
+  return argnums.list;
 }
 
 /** The selected arguments' leaves as tensors, and a way to put new leaves back into the argument list. */

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { ArgumentError } from '../core/errors.js';
+import { checkArity, invalidArgument, parseBoolean, parseFunction, parseOptions } from '../core/args.js';
 import { asTensor, onesLike } from '../core/creation.js';
 import { astype } from '../rules/elementwise.js';
 import type { Tensor } from '../core/Tensor.js';
@@ -16,10 +16,12 @@ import { flatten, type Leaf, matchTree, type Tree, unflatten } from '../core/Tre
 import { noteKnown } from '../core/closure.js';
 import { stripGradient } from '../core/Trace.js';
 import type { Program } from '../effects/Program.js';
-import { checkScalarOutput, flattenArgs, forwardScope, reverseScope, runScoped, selectArgnums } from './scope.js';
+import { checkScalarOutput, flattenArgs, forwardScope, parseTransformOptions, reverseScope, runScoped, selectArgnums, type TransformOptions } from './scope.js';
 
 /**
- * Options of `grad`, `valueAndGrad`, `jacrev`, `jacfwd` and `hessian`.
+ * Options of `grad`, `valueAndGrad`, `jacrev`, `jacfwd` and `hessian`. As in JAX, the argnums may
+ * also be given directly: `grad(f, 1)` is `grad(f, { argnums: 1 })`, `grad(f, [0, 1])` is
+ * `grad(f, { argnums: [0, 1] })`.
  *
  * @category transforms
  * @since 0.1.0
@@ -60,8 +62,20 @@ export type CotangentInput<T> = 0 extends 1 & T
       ? ReadonlyArray<CotangentInput<U>>
       : { readonly [K in keyof T]: CotangentInput<T[K]> };
 
+/**
+ * What the second argument of a transform may be: argnums (a number or an array of numbers) or an
+ * options object.
+ *
+ * @category transforms
+ * @since 0.1.0
+ */
+export type GradSpec<O extends object = GradOptions> = number | ReadonlyArray<number> | O;
+
+/** The options object a `GradSpec` stands for: bare argnums become `{ argnums }`. */
+export type OptionsOf<O> = O extends number | ReadonlyArray<number> ? { readonly argnums: O } : O;
+
 /** The gradient type for `argnums` (default 0): one cotangent, or a tuple for an array of indices. */
-type Selected<A extends readonly unknown[], O> = O extends { readonly argnums: infer N }
+export type Selected<A extends readonly unknown[], O> = O extends { readonly argnums: infer N }
   ? N extends number
     ? Cotangent<A[N]>
     : N extends ReadonlyArray<number>
@@ -72,12 +86,12 @@ type Selected<A extends readonly unknown[], O> = O extends { readonly argnums: i
 type AuxOf<R> = R extends readonly [unknown, infer X] ? X : never;
 
 /** What `grad` returns: the gradient, or `[gradient, aux]` with `hasAux`. */
-export type GradResult<A extends readonly unknown[], O, R> = O extends { readonly hasAux: true } ? readonly [Selected<A, O>, AuxOf<R>] : Selected<A, O>;
+export type GradResult<A extends readonly unknown[], O, R> = OptionsOf<O> extends { readonly hasAux: true } ? readonly [Selected<A, OptionsOf<O>>, AuxOf<R>] : Selected<A, OptionsOf<O>>;
 
 /** What `valueAndGrad` returns: `[value, gradient]`, or `[[value, aux], gradient]` with `hasAux`. */
-export type ValueAndGradResult<A extends readonly unknown[], O, R> = O extends { readonly hasAux: true }
-  ? readonly [readonly [Tensor, AuxOf<R>], Selected<A, O>]
-  : readonly [Tensor, Selected<A, O>];
+export type ValueAndGradResult<A extends readonly unknown[], O, R> = OptionsOf<O> extends { readonly hasAux: true }
+  ? readonly [readonly [Tensor, AuxOf<R>], Selected<A, OptionsOf<O>>]
+  : readonly [Tensor, Selected<A, OptionsOf<O>>];
 
 /** `R`'s result type run through `F`, inside a Program when `R` is one (its effects kept). */
 export type Lifted<R, T> = R extends Program<infer _V, infer E> ? Program<T, E> : T;
@@ -87,7 +101,8 @@ export type ValueOf<R> = R extends Program<infer V, infer _E> ? V : R;
 
 /**
  * The gradient of a scalar-valued function. If `f` returns a `Program`, so does `grad(f)`, with the
- * same effects, to be handled outside.
+ * same effects, to be handled outside. The second argument selects the arguments to differentiate
+ * (`grad(f, 1)`, `grad(f, [0, 1])`, as in JAX) or is an options object (`{ argnums, hasAux }`).
  *
  * `grad : (f: (x, ...rest) => scalar) => (x, ...rest) => dx`
  *
@@ -95,40 +110,45 @@ export type ValueOf<R> = R extends Program<infer V, infer _E> ? V : R;
  * import { grad, mul, sin, add, item } from 'adjoint'
  * const f = (x) => add(mul(x, x), sin(x))
  * assert.ok(Math.abs(item(grad(f)(2)) - (4 + Math.cos(2))) < 1e-12)
+ * assert.equal(item(grad((x, y) => mul(x, y), 1)(3, 4)), 3)
  *
  * @category transforms
  * @since 0.1.0
  */
 // First overload: an unannotated one-argument lambda, `grad((x) => ...)`, gets `x: Tensor`.
-export function grad<R, const O extends GradOptions = {}>(
+export function grad<R, const O extends GradSpec = {}>(
   f: (x: Tensor) => R,
   options?: O,
 ): (x: Tensor | number) => Lifted<R, GradResult<[Tensor], O, ValueOf<R>>>;
-export function grad<A extends unknown[], R, const O extends GradOptions = {}>(
+export function grad<A extends unknown[], R, const O extends GradSpec = {}>(
   f: (...args: A) => R,
   options?: O,
 ): (...args: A) => Lifted<R, GradResult<A, O, ValueOf<R>>>;
-export function grad<A extends unknown[]>(f: (...args: A) => unknown, options: GradOptions = {}): (...args: A) => any {
-  return (...args: A) => gradCore('grad', f, args, options, (_value, g, aux) => (options.hasAux ? Object.freeze([g, aux]) : g));
+export function grad<A extends unknown[]>(f: (...args: A) => unknown, options?: GradSpec): (...args: A) => any {
+  const op = 'grad';
+  checkArity(op, arguments.length, 2, 'grad(f, argnums or { argnums, hasAux, checkNumerics }?)');
+  const fn = parseFunction<(...args: A) => unknown>(op, 'f', f);
+  const o = parseTransformOptions(op, options, ['argnums', 'hasAux', 'checkNumerics']);
+  return (...args: A) => gradCore(op, fn, args, o, (_value, g, aux) => (o.hasAux ? Object.freeze([g, aux]) : g));
 }
 
-function gradCore<R>(op: string, f: (...args: never[]) => unknown, args: ReadonlyArray<unknown>, options: GradOptions, result: (value: Tensor, g: unknown, aux: unknown) => R): any {
-  const argnums = selectArgnums(op, options.argnums, args.length);
+function gradCore<R>(op: string, f: (...args: never[]) => unknown, args: ReadonlyArray<unknown>, o: TransformOptions, result: (value: Tensor, g: unknown, aux: unknown) => R): any {
+  const argnums = selectArgnums(op, o.argnums, args.length);
   return runScoped(
     reverseScope(
       op,
       f,
       args,
       argnums,
-      Array.isArray(options.argnums),
-      options.hasAux ?? false,
+      o.argnums.tuple,
+      o.hasAux,
       (lin) => {
         const value = checkScalarOutput(op, lin);
         const cts = lin.pullback([onesLike(value)]);
         lin.trace.release(); // the tape is done: its arrays go to the next trace
         return result(value, lin.flat.structure(cts), lin.aux);
       },
-      options.checkNumerics,
+      o.checkNumerics,
     ),
   );
 }
@@ -146,17 +166,20 @@ function gradCore<R>(op: string, f: (...args: never[]) => unknown, args: Readonl
  * @category transforms
  * @since 0.1.0
  */
-export function valueAndGrad<R, const O extends GradOptions = {}>(
+export function valueAndGrad<R, const O extends GradSpec = {}>(
   f: (x: Tensor) => R,
   options?: O,
 ): (x: Tensor | number) => Lifted<R, ValueAndGradResult<[Tensor], O, ValueOf<R>>>;
-export function valueAndGrad<A extends unknown[], R, const O extends GradOptions = {}>(
+export function valueAndGrad<A extends unknown[], R, const O extends GradSpec = {}>(
   f: (...args: A) => R,
   options?: O,
 ): (...args: A) => Lifted<R, ValueAndGradResult<A, O, ValueOf<R>>>;
-export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, options: GradOptions = {}): (...args: A) => any {
-  return (...args: A) =>
-    gradCore('valueAndGrad', f, args, options, (value, g, aux) => Object.freeze([options.hasAux ? Object.freeze([value, aux]) : value, g] as const));
+export function valueAndGrad<A extends unknown[]>(f: (...args: A) => unknown, options?: GradSpec): (...args: A) => any {
+  const op = 'valueAndGrad';
+  checkArity(op, arguments.length, 2, 'valueAndGrad(f, argnums or { argnums, hasAux, checkNumerics }?)');
+  const fn = parseFunction<(...args: A) => unknown>(op, 'f', f);
+  const o = parseTransformOptions(op, options, ['argnums', 'hasAux', 'checkNumerics']);
+  return (...args: A) => gradCore(op, fn, args, o, (value, g, aux) => Object.freeze([o.hasAux ? Object.freeze([value, aux]) : value, g] as const));
 }
 
 /**
@@ -181,12 +204,14 @@ export function vjp<A extends unknown[], R>(
 ): Lifted<R, readonly [Cotangent<ValueOf<R>>, (ct: CotangentInput<ValueOf<R>>) => Cotangent<A>]>;
 export function vjp<A extends unknown[]>(f: (...args: A) => unknown, ...primals: A): any {
   const op = 'vjp';
+  parseFunction(op, 'f', f);
   const argnums = primals.map((_, i) => i);
   return runScoped(
     reverseScope(op, f as (...a: never[]) => unknown, primals, argnums, true, false, (lin) => {
       const out = unflatten(lin.outDef, lin.outLeaves);
       const shapes = lin.outLeaves.map((l) => l.shape);
-      const pullback = (ct: unknown): readonly any[] => {
+      const pullback = function (ct: unknown): readonly any[] {
+        checkArity('vjp pullback', arguments.length, 1, 'pullback(cotangent), one cotangent with the structure of the output');
         const leaves = matchTree('vjp pullback', 'cotangent', ct, lin.outDef, shapes).map((l, i) =>
           astype(asTensor(op, l, lin.outLeaves[i]!.dtype), lin.outLeaves[i]!.dtype),
         );
@@ -220,11 +245,14 @@ export function jvp<A extends unknown[], R>(
   tangents: { readonly [K in keyof A]: unknown },
   options?: Pick<GradOptions, 'checkNumerics'>,
 ): Lifted<R, readonly [Cotangent<ValueOf<R>>, Cotangent<ValueOf<R>>]>;
-export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }, options: Pick<GradOptions, 'checkNumerics'> = {}): any {
+export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }, options?: Pick<GradOptions, 'checkNumerics'>): any {
   const op = 'jvp';
-  if (!Array.isArray(primals) || !Array.isArray(tangents)) {
-    throw new ArgumentError('INVALID_ARGUMENT', op, 'primals and tangents must be arrays with one entry per argument: jvp(f, [x], [dx])');
-  }
+  checkArity(op, arguments.length, 4, 'jvp(f, primals, tangents, { checkNumerics }?)');
+  const o = parseOptions(op, 'options', options, ['checkNumerics']);
+  const checkNumerics = o.checkNumerics === undefined ? undefined : parseBoolean(op, 'checkNumerics', o.checkNumerics);
+  parseFunction(op, 'f', f);
+  if (!Array.isArray(primals)) invalidArgument(op, 'primals', primals, 'pass an array with one entry per argument: jvp(f, [x], [dx])');
+  if (!Array.isArray(tangents)) invalidArgument(op, 'tangents', tangents, 'pass an array with one entry per argument: jvp(f, [x], [dx])');
   const argnums = primals.map((_, i) => i);
   const flat = flattenArgs(op, primals, argnums, true);
   // tangents take their primal's dtype, as cotangents do in reverse mode
@@ -234,7 +262,7 @@ export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A,
   return runScoped(
     forwardScope(op, f as (...a: never[]) => unknown, flat, 1, tangentLeaves.map((t) => [t]), (r) =>
       Object.freeze([unflatten(r.outDef, r.outLeaves), unflatten(r.outDef, r.tangentLeaves[0]!)] as const),
-      options.checkNumerics,
+      checkNumerics,
     ),
   );
 }
@@ -251,6 +279,7 @@ export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A,
  * @since 0.1.0
  */
 export function stopGradient<T extends Tree>(x: T): T {
+  checkArity('stopGradient', arguments.length, 1, 'stopGradient(x)');
   const { leaves, def } = flatten('stopGradient', x);
   const strip = (l: Leaf): Leaf => {
     if (typeof l === 'number') return l;

@@ -120,7 +120,7 @@ describe('index and argument errors', () => {
     expectError(() => tensor([1, 'a'] as unknown as number[]), ArgumentError, 'NOT_NUMERIC', 'tensor', ['[1]', 'string']);
     expectError(() => tensor([[1, true]] as unknown as number[][]), ArgumentError, 'NOT_NUMERIC', 'tensor', ['[0][1]', 'boolean']);
     expectError(() => scalar('3' as unknown as number), ArgumentError, 'NOT_NUMERIC', 'scalar', ['string']);
-    expectError(() => add(tensor([1]), [1] as unknown as Operand), ArgumentError, 'NOT_NUMERIC', 'add', ['object']);
+    expectError(() => add(tensor([1]), [1] as unknown as Operand), ArgumentError, 'NOT_NUMERIC', 'add', ['array', 'tensor(...)']);
   });
 
   it('NOT_SIZE_ONE from item names the shape', () => {

@@ -145,9 +145,9 @@ describe('types: transforms keep the effects', () => {
     expectTypeOf(grad(f)(tensor(1))).toEqualTypeOf<Program<Tensor, 'State' | 'Random'>>();
     expectTypeOf(grad(grad(f))(tensor(1))).toEqualTypeOf<Program<Tensor, 'State' | 'Random'>>();
     expectTypeOf(valueAndGrad(f)(tensor(1))).toEqualTypeOf<Program<readonly [Tensor, Tensor], 'State' | 'Random'>>();
-    expectTypeOf(jacrev(f)(tensor(1))).toEqualTypeOf<Program<any, 'State' | 'Random'>>();
-    expectTypeOf(jacfwd(f)(tensor(1))).toEqualTypeOf<Program<any, 'State' | 'Random'>>();
-    expectTypeOf(hessian(f)(tensor(1))).toEqualTypeOf<Program<any, 'State' | 'Random'>>();
+    expectTypeOf(jacrev(f)(tensor(1))).toEqualTypeOf<Program<Tensor, 'State' | 'Random'>>();
+    expectTypeOf(jacfwd(f)(tensor(1))).toEqualTypeOf<Program<Tensor, 'State' | 'Random'>>();
+    expectTypeOf(hessian(f)(tensor(1))).toEqualTypeOf<Program<Tensor, 'State' | 'Random'>>();
     expectTypeOf(jvp(f, [tensor(1)], [tensor(1)])).toEqualTypeOf<Program<readonly [Tensor, Tensor], 'State' | 'Random'>>();
     expectTypeOf(vjp(f, tensor(1))).toEqualTypeOf<Program<readonly [Tensor, (ct: Tensor | number) => readonly [Tensor]], 'State' | 'Random'>>();
     expectTypeOf(printTape(f)(tensor(1))).toEqualTypeOf<Program<string, 'State' | 'Random'>>();
