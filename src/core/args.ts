@@ -28,6 +28,7 @@ export function describeValue(v: unknown): string {
     case 'symbol':
       return `a symbol`;
     case 'function':
+      if (isClass(v)) return `the class ${v.name || '(anonymous)'}`;
       return isAsyncFunction(v) ? (v.constructor.name === 'AsyncFunction' ? 'an async function' : 'an async generator function') : 'a function';
   }
   if (Array.isArray(v)) return v.length <= 6 && v.every((e) => typeof e === 'number') ? `the array [${v.join(', ')}]` : `an array of length ${v.length}`;
@@ -137,6 +138,16 @@ export function parseEnum<T extends string>(op: string, param: string, v: unknow
   return v as T;
 }
 
+/**
+ * True for classes (and built-in constructors such as Map) that cannot be called without `new`:
+ * their `prototype` is read-only, a plain function's is writable, and an arrow has none. Cheap, since
+ * combinators check their callbacks on every call.
+ */
+export function isClass(v: Function): boolean {
+  if (!('prototype' in v)) return false;
+  return Object.getOwnPropertyDescriptor(v, 'prototype')?.writable === false;
+}
+
 /** True for `async function`s and `async function*`s (whose calls return promises or async iterators). */
 export function isAsyncFunction(v: unknown): boolean {
   if (typeof v !== 'function') return false;
@@ -162,6 +173,8 @@ export function parseFunction<F extends (...args: never[]) => unknown>(op: strin
         'load data before the call, or inside a Program with IO.promise and runPromise',
     );
   }
+  // a class is a function that cannot be called: refuse it here, not with a TypeError from deep inside
+  if (isClass(v)) invalidArgument(op, param, v, 'pass a function (this is a class, which cannot be called without new)');
   return v as F;
 }
 

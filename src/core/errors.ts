@@ -104,6 +104,10 @@ export class AdjointError extends Error {
   /** The op (or transform) that detected the problem. */
   readonly op: string;
   constructor(code: ErrorCode, op: string, message: string) {
+    // the library builds these with literal codes; a caller constructing one gets the same checks
+    if (!(ERROR_CODES as ReadonlyArray<unknown>).includes(code) || typeof op !== 'string' || typeof message !== 'string') {
+      throw new ArgumentError('INVALID_ARGUMENT', new.target.name, `expects (code, op, message): a code from ERROR_CODES and two strings; got ${typeof code === 'string' ? JSON.stringify(code) : typeof code}, ${typeof op}, ${typeof message}`);
+    }
     super(`${op}: ${message}`);
     this.code = code;
     this.op = op;
@@ -173,6 +177,9 @@ export class GradCheckError extends AdjointError {
     readonly discrepancy: number,
     readonly where: string,
   ) {
+    if (typeof discrepancy !== 'number' || typeof where !== 'string') {
+      throw new ArgumentError('INVALID_ARGUMENT', 'GradCheckError', `expects (message, discrepancy, where): a string, a number and a string; got ${typeof message}, ${typeof discrepancy}, ${typeof where}`);
+    }
     super('GRAD_CHECK_FAILED', 'checkGrads', message);
   }
 }
@@ -192,6 +199,9 @@ export class DomainError extends AdjointError {
     readonly input: number,
     requirement: string,
   ) {
+    if (typeof op !== 'string' || typeof value !== 'string' || typeof index !== 'number' || typeof input !== 'number' || typeof requirement !== 'string') {
+      throw new ArgumentError('INVALID_ARGUMENT', 'DomainError', 'expects (op, value, index, input, requirement): a string, a string, two numbers and a string');
+    }
     super(
       'DOMAIN_ERROR',
       op,

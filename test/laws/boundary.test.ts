@@ -1,0 +1,310 @@
+/**
+ * The boundary law: every exported function, fed malformed arguments (wrong types, shapes, axes,
+ * options with unknown keys, NaN and ±Infinity, cyclic objects, huge sizes, tampered tensors, async
+ * and throwing callbacks), either returns a well-formed result or throws an `AdjointError` whose code
+ * is in `ERROR_CODES`: never a TypeError, a RangeError or another untyped error, never a hang.
+ *
+ * The exports are enumerated from `src/index.ts` (functions, and the functions inside exported
+ * namespaces such as `random`, `Program` and `State`), so a new export is fuzzed without editing this
+ * file. `CALLS` says, for the few that need it, what kind of value each argument usually is (a
+ * transform usually gets a function first), so the fuzz reaches past the first argument check. A
+ * returned function is called in turn, and a returned program is run under every handler.
+ */
+import { fc, test } from '@fast-check/vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as lib from '../../src/index.js';
+import {
+  AdjointError,
+  add,
+  ERROR_CODES,
+  Fail,
+  IO,
+  Log,
+  mul,
+  observe,
+  Observe,
+  Program,
+  random,
+  Random,
+  run,
+  State,
+  sum,
+  Tensor,
+  tensor,
+  toTypedArray,
+  zeros,
+} from '../../src/index.js';
+import { isIntact } from '../../src/core/Tensor.js';
+
+/** What a fuzzed callback throws on purpose: the library must let it through untouched. */
+class UserError extends Error {}
+
+const cell = State.cell<unknown>('fuzz');
+
+/** A tensor whose public shape was redefined after it was made. */
+function tampered(): Tensor {
+  const t = tensor([1, 2]);
+  try {
+    Object.defineProperty(t, 'shape', { value: Object.freeze([5]) });
+  } catch {
+    // a non-extensible tensor refuses the redefinition: just as good
+  }
+  return t;
+}
+
+function cyclicObject(): unknown {
+  const o: Record<string, unknown> = { a: 1 };
+  o.self = o;
+  return o;
+}
+
+function cyclicArray(): unknown {
+  const a: unknown[] = [1];
+  a.push(a);
+  return a;
+}
+
+// Numbers: small ones (so that shapes stay small) and huge ones (so that a shape using one is beyond
+// what any buffer can hold), never the middle ground that would allocate gigabytes for real.
+const NUMBERS = [0, 1, 2, 3, -1, -2, 0.5, 1.5, NaN, Infinity, -Infinity, -0, 1e10, -1e10, 2 ** 53, 1e308];
+
+/** Fresh values on every draw (some are mutable: the library must not change them, nor trip on them). */
+const THUNKS: ReadonlyArray<() => unknown> = [
+  ...NUMBERS.map((n) => () => n),
+  () => '',
+  () => 'a',
+  () => 'float32',
+  () => 'float64',
+  () => true,
+  () => false,
+  () => null,
+  () => undefined,
+  () => 1n,
+  () => Symbol('s'),
+  () => tensor(1),
+  () => tensor([1, 2, 3]),
+  () => tensor([[1, 2], [3, 4]]),
+  () => tensor([0.5, -1], 'float32'),
+  () => tensor([NaN, Infinity]),
+  () => zeros([0]),
+  () => zeros([2, 0]),
+  tampered,
+  () => [],
+  () => [1],
+  () => [0, 1],
+  () => [2, 3],
+  () => [-1, 0],
+  () => [1, 1],
+  () => [[1, 1]],
+  () => [[0, 1], [1, 0]],
+  () => [1e10, 1e10],
+  () => [0.5],
+  () => ['a'],
+  // eslint-disable-next-line no-sparse-arrays
+  () => [, 1],
+  () => [tensor(1), tensor(2)],
+  ...(process.env.FUZZ_NO_CYCLES ? [] : [cyclicArray, cyclicObject]),
+  () => ({}),
+  () => Object.create(null),
+  () => ({ axis: 0 }),
+  () => ({ axis: -1, keepdims: true }),
+  () => ({ axis: [0, 0] }),
+  () => ({ axes: 1 }),
+  () => ({ keepdims: 'yes' }),
+  () => ({ dtype: 'int32' }),
+  () => ({ dtype: 'float32' }),
+  () => ({ shape: [2, 1] }),
+  () => ({ argnums: [0, 0] }),
+  () => ({ argnums: 1 }),
+  () => ({ hasAux: true }),
+  () => ({ order: 0.5 }),
+  () => ({ order: 2, seed: 3 }),
+  () => ({ modes: ['rev'] }),
+  () => ({ mean: 1, std: 1e308 }),
+  () => ({ minval: 1, maxval: 0 }),
+  () => ({ length: 1e10 }),
+  () => ({ length: -1 }),
+  () => ({ length: 2, 0: 1, 1: 2 }),
+  () => new DataView(new ArrayBuffer(8)),
+  () => new Float32Array([1, 2]),
+  () => new Int32Array([3]),
+  () => new Map([[1, 2]]),
+  () => new Date(0),
+  () => random.key(0),
+  () => cell,
+  ...programThunks(),
+  ...functionThunks(),
+];
+
+function programThunks(): Array<() => unknown> {
+  return [
+    () => Program.of(1),
+    () => Program.of(tensor([1, 2])),
+    () => Random.normal([2]),
+    () => State.get(cell),
+    () => Log.value('fuzz', 1),
+    () => Fail.raise(new UserError('raised')),
+    () => IO.call(() => 1),
+    () => observe(tensor(1)),
+  ];
+}
+
+/** Callbacks: well-behaved ones, and ones that misbehave in every way a user's can. */
+function functionThunks(): Array<() => unknown> {
+  return [
+    () => (x: unknown) => x,
+    () => (x: Tensor) => mul(x, x),
+    () => (x: Tensor) => sum(x),
+    () => (x: Tensor, y: Tensor) => add(x, y),
+    () => () => 5,
+    () => () => 'a',
+    () => (x: unknown) => [x, { a: x }],
+    () => (x: Tensor) => [sum(x), { aux: 1 }],
+    () => () => {
+      throw new UserError('thrown by a callback');
+    },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    () => (x: any) => x * x,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    () => (x: any) => (x > 0 ? x : 0),
+    () => (x: unknown) => Program.of(x),
+    () => async (x: unknown) => x,
+    () => async (x: Tensor) => mul(x, 'a' as unknown as Tensor),
+    () => (x: Tensor) => Program.map(Random.normal([]), (e) => mul(x, e)),
+    () => () => State.get(cell),
+    () => () => undefined,
+    ...(process.env.FUZZ_NO_CYCLES ? [] : [() => () => cyclicObject()]),
+    () =>
+      function* () {
+        yield 1;
+      },
+    () => class Foo {},
+  ];
+}
+
+const anyValue = fc.constantFrom(...THUNKS).map((make) => make());
+const functionValue = fc.constantFrom(...functionThunks()).map((make) => make());
+const keyValue = fc.oneof(fc.constant(random.key(1)), anyValue);
+const tensorValue = fc.oneof(fc.constantFrom(() => tensor([1, 2]), () => tensor([[1, 2], [3, 4]]), () => tensor(3)).map((make) => make()), anyValue);
+const programValue = fc.oneof(fc.constantFrom(...programThunks()).map((make) => make()), anyValue);
+
+/** How to call an export: its argument list, when plain random values would rarely get past the first check. */
+const CALLS: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
+  grad: fc.tuple(functionValue, anyValue),
+  valueAndGrad: fc.tuple(functionValue, anyValue),
+  jacrev: fc.tuple(functionValue, anyValue),
+  jacfwd: fc.tuple(functionValue, anyValue),
+  hessian: fc.tuple(functionValue, anyValue),
+  printTape: fc.tuple(functionValue),
+  vjp: fc.tuple(functionValue, tensorValue, anyValue),
+  jvp: fc.tuple(functionValue, fc.array(tensorValue, { maxLength: 2 }), fc.array(tensorValue, { maxLength: 2 })),
+  hvp: fc.tuple(functionValue, fc.array(tensorValue, { maxLength: 2 }), fc.array(tensorValue, { maxLength: 2 })),
+  checkGrads: fc.tuple(functionValue, fc.array(tensorValue, { maxLength: 2 }), anyValue),
+  'random.split': fc.tuple(keyValue, anyValue),
+  'random.foldIn': fc.tuple(keyValue, anyValue),
+  'random.uniform': fc.tuple(keyValue, anyValue, anyValue),
+  'random.normal': fc.tuple(keyValue, anyValue, anyValue),
+  'random.bernoulli': fc.tuple(keyValue, anyValue, anyValue),
+  'Random.run': fc.tuple(keyValue),
+  'Program.flatMap': fc.tuple(programValue, functionValue),
+  'Program.chain': fc.tuple(programValue, functionValue),
+  'Program.map': fc.tuple(programValue, functionValue),
+  'Program.tap': fc.tuple(programValue, functionValue),
+  'Program.traverse': fc.tuple(fc.array(anyValue, { maxLength: 3 }), functionValue),
+  'Program.gen': fc.tuple(functionValue),
+};
+const defaultArgs = fc.array(anyValue, { maxLength: 4 });
+
+/** Every exported function, by name (`random.normal`, `Program.map`), including the class constructors. */
+function exportedFunctions(): Array<[string, (...args: unknown[]) => unknown]> {
+  const out: Array<[string, (...args: unknown[]) => unknown]> = [];
+  const visit = (prefix: string, value: unknown, depth: number): void => {
+    if (typeof value === 'function') out.push([prefix, value as (...args: unknown[]) => unknown]);
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value) && depth < 2) {
+      for (const [k, v] of Object.entries(value)) visit(`${prefix}.${k}`, v, depth + 1);
+    }
+  };
+  for (const [name, value] of Object.entries(lib)) visit(name, value, 0);
+  return out;
+}
+
+const isClass = (f: unknown): boolean => typeof f === 'function' && /^class\b/.test(Function.prototype.toString.call(f));
+
+/** Every handler around a program, so that whatever effects it performs, it can run. */
+function runAll(p: unknown): unknown {
+  const handled = IO.run(Observe.run(Fail.either(Log.collect(State.run({})(Random.run(random.key(0))(p as Program<unknown, never>))))));
+  return run(handled as Program<unknown, never>);
+}
+
+const SEEN = new WeakSet<object>();
+
+/** Checks a returned value: tensors are well formed; functions are called, programs run, in turn. */
+function checkResult(value: unknown, depth: number, args: fc.Arbitrary<unknown[]>, rng: () => unknown[]): void {
+  if (value instanceof Tensor) {
+    // a tampered tensor from the pool, handed back as is (in an error's fields, a program's value)
+    if (!isIntact(value)) return;
+    expect(Object.isFrozen(value.shape)).toBe(true);
+    expect(value.shape.every((d) => Number.isSafeInteger(d) && d >= 0)).toBe(true);
+    expect(value.ndim).toBe(value.shape.length);
+    expect(value.size).toBe(value.shape.reduce((a, b) => a * b, 1));
+    expect(['float64', 'float32']).toContain(value.dtype);
+    expect(toTypedArray(value).length).toBe(value.size);
+    return;
+  }
+  if (Program.isProgram(value)) {
+    if (depth < 2) settle(() => runAll(value), depth + 1, args, rng);
+    return;
+  }
+  if (typeof value === 'function') {
+    if (depth < 2 && !isClass(value)) settle(() => (value as (...a: unknown[]) => unknown)(...rng()), depth + 1, args, rng);
+    return;
+  }
+  if (typeof value === 'object' && value !== null && !SEEN.has(value)) {
+    SEEN.add(value);
+    for (const v of Object.values(value)) checkResult(v, depth, args, rng);
+  }
+}
+
+/** Runs `call`: a result is checked, an error must be typed (or the callback's own). */
+function settle(call: () => unknown, depth: number, args: fc.Arbitrary<unknown[]>, rng: () => unknown[]): void {
+  let result: unknown;
+  try {
+    result = call();
+  } catch (e) {
+    if (e instanceof UserError) return;
+    if (!(e instanceof AdjointError)) throw new Error(`untyped error: ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)}`);
+    expect(ERROR_CODES).toContain(e.code);
+    expect(e.message.startsWith(`${e.op}: `)).toBe(true);
+    return;
+  }
+  checkResult(result, depth, args, rng);
+}
+
+const exportsToFuzz = exportedFunctions();
+
+describe('the boundary: every export, fed malformed arguments, returns a valid result or throws a typed error', () => {
+  const log = console.log;
+  beforeAll(() => {
+    // Log.print and friends print what the fuzz feeds them
+    console.log = vi.fn();
+  });
+  afterAll(() => {
+    console.log = log;
+  });
+
+  it('enumerates the exports (a new export is fuzzed without editing this file)', () => {
+    const names = exportsToFuzz.map(([n]) => n);
+    for (const n of ['tensor', 'sum', 'grad', 'random.normal', 'Program.map', 'State.set', 'Checked.div', 'Tensor']) expect(names).toContain(n);
+    expect(names.length).toBeGreaterThan(100);
+  });
+
+  for (const [name, fn] of exportsToFuzz) {
+    const args = CALLS[name] ?? defaultArgs;
+    test.prop([args, fc.array(fc.array(anyValue, { maxLength: 3 }), { minLength: 4, maxLength: 4 })], { seed: 8, numRuns: 30 })(name, (xs, later) => {
+      let next = 0;
+      // arguments for the functions a call returns (a transformed function, a pullback)
+      const rng = (): unknown[] => later[next++ % later.length]!;
+      settle(() => (isClass(fn) ? new (fn as unknown as new (...a: unknown[]) => unknown)(...xs) : fn(...xs)), 0, args, rng);
+    });
+  }
+});
