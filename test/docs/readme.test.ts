@@ -4,8 +4,8 @@
  * is followed by a text block holding its exact output; a block that logs nothing has none. Blocks
  * import from 'adjoint' (mapped to src/index.ts) and may import fp-ts modules.
  *
- * The blocks are also type-checked as TypeScript against src/, so an example cannot rot into code a
- * user's compiler would reject.
+ * The blocks are also type-checked as TypeScript against src/, under `strict` (noImplicitAny
+ * included), so an example cannot rot into code a user's compiler would reject.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -105,7 +105,6 @@ function typeErrors(): string[] {
     module: ts.ModuleKind.ESNext,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
     strict: true,
-    noImplicitAny: false,
     skipLibCheck: true,
     noEmit: true,
     types: ['node'],
