@@ -1,3 +1,4 @@
+import { format, inspect } from 'node:util';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,6 +16,7 @@ import {
   exp,
   expandDims,
   expm1,
+  grad,
   greater,
   greaterEqual,
   item,
@@ -64,6 +66,7 @@ import {
   zeros,
   zerosLike,
 } from '../../src/index.js';
+import { expectTyped } from '../typed.js';
 import * as ref from '../reference.js';
 import { thrown } from '../reference.js';
 
@@ -304,5 +307,95 @@ describe('toString', () => {
     expect(m.split('\n')).toHaveLength(7);
     // 1000 elements are still printed in full
     expect(String(arange(1000))).not.toContain('...');
+  });
+});
+
+describe('JavaScript operators on tensors (issue 8 §2)', () => {
+  const loose = (t: Tensor): number => t as unknown as number;
+
+  it('x * x, x > 0, Math.max(x, 0), +x, x == 1 throw TENSOR_COERCION naming the ops to use', () => {
+    const x = tensor([1, 2]);
+    for (const misuse of [() => loose(x) * loose(x), () => loose(x) > 0, () => Math.max(loose(x), 0), () => +loose(x), () => loose(x) + 1, () => x.valueOf()]) {
+      expectTyped(misuse, 'TENSOR_COERCION', 'Tensor', ['[2]', 'mul', 'greater', 'where', 'maximum', 'item(x)'], ArgumentError);
+    }
+    // eslint-disable-next-line eqeqeq
+    expectTyped(() => (x as unknown) == 1, 'TENSOR_COERCION', 'Tensor');
+  });
+
+  it('inside grad: x * x is an error, not a zero gradient (grad((x) => x * x)(3) used to be 0)', () => {
+    expectTyped(() => grad((x: Tensor) => loose(x) * loose(x))(3), 'TENSOR_COERCION', 'Tensor', ['mul']);
+    expectTyped(() => grad((x: Tensor) => (loose(x) > 0 ? x : 0))(3), 'TENSOR_COERCION', 'Tensor', ['where']);
+    expectTyped(() => grad((x: Tensor) => Math.max(loose(x), 0))(3), 'TENSOR_COERCION', 'Tensor', ['maximum']);
+  });
+
+  it('string conversion still renders the tensor: String, template literals, util.inspect, console.log', () => {
+    const t = tensor([1, 2]);
+    const text = 'tensor([1, 2], shape=[2], dtype=float64)';
+    expect(String(t)).toBe(text);
+    expect(`${t}`).toBe(text);
+    expect(inspect(t)).toBe(text);
+    expect(format('%s', t)).toBe(text);
+    expect(format(t)).toBe(text);
+    expect(t.toString()).toBe(text);
+  });
+});
+
+describe('tensors cannot be changed under the engine (issue 8 §3)', () => {
+  it('Object.defineProperty(t, "shape", ...) does not change what later ops compute: they refuse the tensor', () => {
+    const t = tensor([1, 2]);
+    Object.defineProperty(t, 'shape', { value: Object.freeze([5]) });
+    expectTyped(() => sum(t), 'INVALID_ARGUMENT', 'sum', ['redefined', 'its real shape is [2]'], ArgumentError);
+    expectTyped(() => add(t, t), 'INVALID_ARGUMENT', 'add', ['redefined'], ArgumentError);
+    expectTyped(() => toArray(t), 'INVALID_ARGUMENT', 'toArray', ['redefined'], ArgumentError);
+    expectTyped(() => reshape(t, [5]), 'INVALID_ARGUMENT', 'reshape', ['redefined'], ArgumentError);
+    expectTyped(() => grad((x: Tensor) => sum(mul(x, t)))(tensor([1, 1])), 'INVALID_ARGUMENT', 'mul', ['redefined'], ArgumentError);
+    for (const key of ['dtype', 'size', 'ndim']) {
+      const u = tensor([1, 2]);
+      Object.defineProperty(u, key, { value: key === 'dtype' ? 'float32' : 0 });
+      expectTyped(() => neg(u), 'INVALID_ARGUMENT', 'neg', ['redefined'], ArgumentError);
+    }
+  });
+
+  it('the scalar fast paths read private state: a 0-d tensor claiming to be a vector computes as the scalar it is', () => {
+    const s = scalar(3);
+    Object.defineProperty(s, 'shape', { value: Object.freeze([3]) });
+    Object.defineProperty(s, 'ndim', { value: 1 });
+    expect(toArray(add(s, 1))).toBe(4);
+    expect(toArray(grad((x: Tensor) => mul(x, s))(2))).toBe(3);
+    expectTyped(() => add(s, tensor([1, 2])), 'INVALID_ARGUMENT', 'add', ['redefined'], ArgumentError);
+    const v = tensor([1, 2, 3]);
+    Object.defineProperty(v, 'ndim', { value: 0 });
+    expectTyped(() => mul(v, 2), 'INVALID_ARGUMENT', 'mul', ['redefined'], ArgumentError);
+  });
+
+  it('a tensor saved on a tape and tampered with before the reverse pass is refused there', () => {
+    const c = tensor([1, 2]);
+    expectTyped(
+      () =>
+        grad((x: Tensor) => {
+          const y = sum(mul(x, c));
+          Object.defineProperty(c, 'shape', { value: Object.freeze([1, 2]) });
+          return y;
+        })(tensor([3, 4])),
+      'INVALID_ARGUMENT',
+      'mul',
+      ['redefined'],
+      ArgumentError,
+    );
+  });
+
+  it('the getters cannot be assigned, nor redefined on the (frozen) prototype; a new prototype is refused', () => {
+    const t = tensor([1, 2]);
+    expect(() => {
+      (t as { shape: unknown }).shape = [5];
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(Tensor.prototype)).toBe(true);
+    expect(() => Object.defineProperty(Tensor.prototype, 'shape', { get: () => [5] })).toThrow(TypeError);
+    const u = tensor([1, 2]);
+    Object.setPrototypeOf(u, Object.create(Tensor.prototype, { shape: { get: () => [5] } }));
+    expectTyped(() => sum(u), 'INVALID_ARGUMENT', 'sum', ['redefined'], ArgumentError);
+    // another property is inert: nothing reads it
+    (t as unknown as { note: string }).note = 'mine';
+    expect(toArray(add(t, 1))).toEqual([2, 3]);
   });
 });

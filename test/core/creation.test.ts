@@ -17,6 +17,7 @@ import {
   zerosLike,
 } from '../../src/index.js';
 import * as ref from '../reference.js';
+import { expectTyped } from '../typed.js';
 
 const SEED = { seed: 1, numRuns: 60 } as const;
 
@@ -173,5 +174,104 @@ describe('arange, linspace, eye', () => {
     expect(toArray(eye(3, 1))).toEqual([[1], [0], [0]]);
     expect(eye(0).shape).toEqual([0, 0]);
     expect(eye(2, 2, { dtype: 'float32' }).dtype).toBe('float32');
+  });
+});
+
+describe('the boundary: constructors check every argument (issue 8 §2)', () => {
+  const bad = (v: unknown): never => v as never;
+
+  it('a dtype string alone is the dtype, in every constructor (tensor(data, "float32"))', () => {
+    expect(tensor([1, 2], 'float32').dtype).toBe('float32');
+    expect(tensor(tensor([1, 2]), 'float32').dtype).toBe('float32');
+    expect(scalar(1, 'float32').dtype).toBe('float32');
+    expect(zeros([2], 'float32').dtype).toBe('float32');
+    expect(ones([2], 'float32').dtype).toBe('float32');
+    expect(full([2], 3, 'float32').dtype).toBe('float32');
+    expect(zerosLike(tensor([1]), 'float32').dtype).toBe('float32');
+    expect(onesLike(tensor([1]), 'float32').dtype).toBe('float32');
+    expect(arange(3, 'float32').dtype).toBe('float32');
+    expect(values(arange(1, 3, 'float32'))).toEqual([1, 2]);
+    expect(linspace(0, 1, 3, 'float32').dtype).toBe('float32');
+    expect(eye(2, 'float32').dtype).toBe('float32');
+    expect(eye(2, 3, { dtype: 'float32' }).shape).toEqual([2, 3]);
+    expectTyped(() => tensor([1], bad('int32')), 'INVALID_DTYPE', 'tensor', ['dtype is the string "int32"', "'float64' or 'float32'"]);
+    expectTyped(() => zeros([1], bad({ dtype: 'float16' })), 'INVALID_DTYPE', 'zeros', ['"float16"']);
+  });
+
+  it('options objects: an unknown key is UNKNOWN_OPTION naming the known ones; a non-object is INVALID_ARGUMENT', () => {
+    expectTyped(() => tensor([1], bad({ dtpye: 'float32' })), 'UNKNOWN_OPTION', 'tensor', ['"dtpye"', 'did you mean "dtype"', 'shape, dtype']);
+    expectTyped(() => zeros([1], bad({ shape: [1] })), 'UNKNOWN_OPTION', 'zeros', ['"shape"']);
+    expectTyped(() => tensor([1], bad(5)), 'INVALID_ARGUMENT', 'tensor', ['options is the number 5']);
+    // [[1], [2]].map(tensor) would pass the index as the options: refused, not ignored
+    expectTyped(() => [[1], [2]].map(bad(tensor)), 'INVALID_ARGUMENT', 'tensor');
+  });
+
+  it('tensor: a DataView, an array-like with a bad length, a cyclic array are typed errors', () => {
+    expectTyped(() => tensor(bad(new DataView(new ArrayBuffer(8)))), 'INVALID_ARGUMENT', 'tensor', ['a DataView', 'new Float64Array(view.buffer)']);
+    expectTyped(() => tensor(bad({ length: -1 })), 'INVALID_DIMENSION', 'tensor', ['value.length']);
+    expectTyped(() => tensor(bad({ length: 1.5 })), 'INVALID_DIMENSION', 'tensor');
+    expectTyped(() => tensor(bad({ length: 1e10 })), 'ALLOCATION_TOO_LARGE', 'tensor');
+    expect(values(tensor(bad({ length: 2, 0: 5, 1: 6 })))).toEqual([5, 6]);
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    expectTyped(() => tensor(bad(cyclic)), 'CYCLIC_TREE', 'tensor', ['contains itself']);
+    expectTyped(() => tensor(bad([tensor(1), tensor(2)])), 'NOT_NUMERIC', 'tensor', ['a Tensor of shape []', 'stack']);
+    expectTyped(() => tensor([1], { shape: bad(2) }), 'INVALID_ARGUMENT', 'tensor', ['shape is the number 2', '[2]']);
+  });
+
+  it('tensor: nesting 10,000 deep works, and reads out and prints without a stack overflow', () => {
+    let nested: unknown = 7;
+    for (let i = 0; i < 10_000; i++) nested = [nested];
+    const t = tensor(bad(nested));
+    expect([t.ndim, t.size]).toEqual([10_000, 1]);
+    let back = toArray(t);
+    for (let i = 0; i < 10_000; i++) back = (back as unknown[])[0] as typeof back;
+    expect(back).toBe(7);
+    expect(String(t)).toContain('7');
+  });
+
+  it('zeros, ones, full: shapes are arrays of non-negative integers a buffer can hold', () => {
+    expectTyped(() => zeros([1e10, 1e10]), 'ALLOCATION_TOO_LARGE', 'zeros', ['[10000000000, 10000000000]', 'elements']);
+    expectTyped(() => ones([2 ** 33]), 'ALLOCATION_TOO_LARGE', 'ones');
+    expectTyped(() => zeros(bad(3)), 'INVALID_ARGUMENT', 'zeros', ['shape is the number 3', '[3]']);
+    expectTyped(() => zeros([2, -1]), 'INVALID_DIMENSION', 'zeros', ['[2, -1]', 'the number -1 at index 1']);
+    expectTyped(() => zeros([NaN]), 'INVALID_DIMENSION', 'zeros', ['NaN']);
+    expectTyped(() => full([2], bad('7')), 'NOT_NUMERIC', 'full');
+    expectTyped(() => (zeros as (...a: unknown[]) => unknown)([2], 'float32', {}), 'INVALID_ARGUMENT', 'zeros', ['got 3 arguments']);
+    // a sparse shape has a hole, not a dimension
+    // eslint-disable-next-line no-sparse-arrays
+    expectTyped(() => zeros(bad([, 2])), 'INVALID_DIMENSION', 'zeros', ['undefined']);
+  });
+
+  it('zerosLike, onesLike: a tensor or a number, else a typed error', () => {
+    expect(zerosLike(bad(5)).shape).toEqual([]);
+    expectTyped(() => onesLike(bad([1, 2])), 'INVALID_ARGUMENT', 'onesLike', ['the array [1, 2]', 'pass a tensor']);
+  });
+
+  it('arange: finite numbers, a non-zero step, a length a buffer can hold', () => {
+    expectTyped(() => arange(0, 1e300, 1e-300), 'ALLOCATION_TOO_LARGE', 'arange');
+    expectTyped(() => arange(bad('a')), 'INVALID_ARGUMENT', 'arange', ['stop is the string "a"']);
+    expectTyped(() => arange(0, NaN), 'INVALID_ARGUMENT', 'arange', ['stop is NaN', 'finite']);
+    expectTyped(() => arange(0, 1, 0), 'INVALID_ARGUMENT', 'arange', ['step is the number 0']);
+    expectTyped(() => arange(0, bad('float32'), 1), 'INVALID_ARGUMENT', 'arange', ['go last']);
+    expect(values(arange(5, undefined, 2))).toEqual([0, 2, 4]);
+  });
+
+  it('linspace: start and stop finite numbers, num a non-negative integer (not NaN, not a string)', () => {
+    expectTyped(() => linspace(0, NaN, 3), 'INVALID_ARGUMENT', 'linspace', ['stop is NaN']);
+    expectTyped(() => linspace(bad('a'), 1, 3), 'INVALID_ARGUMENT', 'linspace', ['start is the string "a"']);
+    expectTyped(() => linspace(0, Infinity, 3), 'INVALID_ARGUMENT', 'linspace', ['stop']);
+    expectTyped(() => linspace(0, 1, 2.5), 'INVALID_ARGUMENT', 'linspace', ['num is the number 2.5']);
+    expectTyped(() => linspace(0, 1, -1), 'INVALID_ARGUMENT', 'linspace', ['num']);
+    expectTyped(() => linspace(0, 1, 1e10), 'ALLOCATION_TOO_LARGE', 'linspace');
+    // bounds whose difference overflows still give finite, ordered values
+    const wide = values(linspace(-1.5e308, 1.5e308, 3));
+    expect(wide).toEqual([-1.5e308, 0, 1.5e308]);
+  });
+
+  it('eye: non-negative integer sizes', () => {
+    expectTyped(() => eye(1e10), 'ALLOCATION_TOO_LARGE', 'eye');
+    expectTyped(() => eye(2.5), 'INVALID_ARGUMENT', 'eye', ['n is the number 2.5']);
+    expectTyped(() => eye(2, -1), 'INVALID_ARGUMENT', 'eye', ['m']);
   });
 });

@@ -3,6 +3,7 @@ import { ArgumentError, ShapeError } from '../../src/core/errors.js';
 import { bernoulli, foldIn, type Key, key, normal, split, threefry2x32, uniform } from '../../src/core/random.js';
 import { dataOf, type Tensor, toArray } from '../../src/core/Tensor.js';
 import { thrown } from '../reference.js';
+import { expectTyped } from '../typed.js';
 
 const values = (t: Tensor): number[] => Array.from(dataOf(t));
 
@@ -105,7 +106,7 @@ describe('split and foldIn', () => {
   });
 
   it('gives different streams for split keys', () => {
-    const [a, b] = split(key(0)) as [Key, Key];
+    const [a, b] = split(key(0));
     const xa = values(normal(a, [64]));
     const xb = values(normal(b, [64]));
     expect(xa).not.toEqual(xb);
@@ -338,5 +339,47 @@ describe('purity', () => {
     normal(b, [10], { dtype: 'float32' });
     bernoulli(foldIn(a, 2), 0.5, [10]);
     expect(spy).not.toHaveBeenCalled();
+  });
+});
+
+describe('the boundary: sampler arguments (issue 8 §2)', () => {
+  const loose = (v: unknown): never => v as never;
+
+  it('normal: mean and std whose samples would overflow to Infinity are refused (std 1e308 used to give Infinity)', () => {
+    expectTyped(() => normal(key(0), [4], { std: 1e308 }), 'INVALID_ARGUMENT', 'random.normal', ['std 1e+308', 'Infinity'], ArgumentError);
+    expectTyped(() => normal(key(0), [4], { mean: -1.7e308, std: 1e307 }), 'INVALID_ARGUMENT', 'random.normal', ['mean'], ArgumentError);
+    expectTyped(() => normal(key(0), [4], { std: 1e38, dtype: 'float32' }), 'INVALID_ARGUMENT', 'random.normal', ['float32'], ArgumentError);
+    // the largest std that fits still gives finite samples
+    expect(values(normal(key(0), [1000], { std: 1e307 })).every(Number.isFinite)).toBe(true);
+    expect(values(normal(key(0), [1000], { std: 4e37, dtype: 'float32' })).every(Number.isFinite)).toBe(true);
+  });
+
+  it('options: unknown keys, a dtype string, NaN and non-numbers', () => {
+    expectTyped(() => normal(key(0), [2], loose({ sd: 1 })), 'UNKNOWN_OPTION', 'random.normal', ['"sd"', 'mean, std, dtype'], ArgumentError);
+    expectTyped(() => uniform(key(0), [2], loose({ min: 0 })), 'UNKNOWN_OPTION', 'random.uniform', ['"min"'], ArgumentError);
+    expect(normal(key(0), [2], 'float32').dtype).toBe('float32');
+    expect(uniform(key(0), [2], 'float32').dtype).toBe('float32');
+    expectTyped(() => normal(key(0), [2], { mean: NaN }), 'INVALID_ARGUMENT', 'random.normal', ['mean is NaN'], ArgumentError);
+    expectTyped(() => uniform(key(0), [2], loose({ maxval: '1' })), 'INVALID_ARGUMENT', 'random.uniform', ['maxval is the string "1"'], ArgumentError);
+    expectTyped(() => normal(key(0), [2], loose('float16')), 'INVALID_DTYPE', 'random.normal', ['"float16"'], ArgumentError);
+  });
+
+  it('shapes: arrays of non-negative integers a buffer can hold', () => {
+    expectTyped(() => normal(key(0), [1e10, 1e10]), 'ALLOCATION_TOO_LARGE', 'random.normal', [], ShapeError);
+    expectTyped(() => uniform(key(0), loose(4)), 'INVALID_ARGUMENT', 'random.uniform', ['[4]'], ArgumentError);
+    expectTyped(() => bernoulli(key(0), 0.5, [-1]), 'INVALID_DIMENSION', 'random.bernoulli', [], ShapeError);
+  });
+
+  it('split: n keys as a tuple; more than a split should make is ALLOCATION_TOO_LARGE, not an endless loop', () => {
+    const [a, b] = split(key(0));
+    expect([a._tag, b._tag]).toEqual(['Key', 'Key']);
+    expect(split(key(0), 3)).toHaveLength(3);
+    expectTyped(() => split(key(0), 1e10), 'ALLOCATION_TOO_LARGE', 'random.split', ['foldIn'], ShapeError);
+    expectTyped(() => (split as (...a: unknown[]) => unknown)(key(0), 2, 3), 'INVALID_ARGUMENT', 'random.split', ['got 3 arguments'], ArgumentError);
+  });
+
+  it('every function refuses extra arguments rather than ignoring them', () => {
+    expectTyped(() => (key as (...a: unknown[]) => unknown)(0, 1), 'INVALID_ARGUMENT', 'random.key', ['got 2 arguments'], ArgumentError);
+    expectTyped(() => (normal as (...a: unknown[]) => unknown)(key(0), [2], {}, 'extra'), 'INVALID_ARGUMENT', 'random.normal', ['got 4 arguments'], ArgumentError);
   });
 });

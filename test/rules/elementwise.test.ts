@@ -39,6 +39,8 @@ import {
   toTypedArray,
   where,
 } from '../../src/index.js';
+import * as E from '../../src/index.js';
+import { expectTyped } from '../typed.js';
 import * as ref from '../reference.js';
 
 const SEED = { seed: 1, numRuns: 60 } as const;
@@ -354,5 +356,29 @@ describe('float32', () => {
     expect(toTypedArray(mul(x32, 0.1))).toBeInstanceOf(Float32Array);
     expect(neg(x32).dtype).toBe('float32');
     expect(where(tensor([1, 0]), x32, -1).dtype).toBe('float32');
+  });
+});
+
+describe('the boundary: elementwise ops check every argument (issue 8 §2)', () => {
+  const loose = (f: unknown): ((...a: unknown[]) => unknown) => f as (...a: unknown[]) => unknown;
+
+  it('astype needs a dtype (astype(x, undefined) used to give dtype undefined and float32 data)', () => {
+    expectTyped(() => loose(E.astype)(E.tensor([1.1]), undefined), 'INVALID_DTYPE', 'astype', ['dtype is undefined', "'float64' or 'float32'"]);
+    expectTyped(() => loose(E.astype)(E.tensor([1.1]), 'int32'), 'INVALID_DTYPE', 'astype', ['"int32"']);
+    expectTyped(() => loose(E.astype)(E.tensor([1.1]), 'float32', 'extra'), 'INVALID_ARGUMENT', 'astype', ['got 3 arguments']);
+  });
+
+  it('binary ops are not variadic: a third operand is an error, not silently dropped', () => {
+    expectTyped(() => loose(E.add)(1, 2, 3), 'INVALID_ARGUMENT', 'add', ['got 3 arguments', 'add(y) for the data-last form']);
+    expectTyped(() => loose(E.where)(1, 2, 3, 4), 'INVALID_ARGUMENT', 'where', ['got 4 arguments']);
+    expectTyped(() => loose(E.matmul)(E.eye(2), E.eye(2), E.eye(2)), 'INVALID_ARGUMENT', 'matmul', ['got 3 arguments']);
+    expect(E.toArray((loose(E.mul)(2) as (x: E.Tensor) => E.Tensor)(E.tensor(3)))).toBe(6);
+  });
+
+  it('operands are tensors or numbers: arrays, strings, booleans, bigints are NOT_NUMERIC naming what they got', () => {
+    expectTyped(() => loose(E.add)(E.tensor([1]), [1]), 'NOT_NUMERIC', 'add', ['the array [1]', 'tensor(...)']);
+    expectTyped(() => loose(E.exp)('1'), 'NOT_NUMERIC', 'exp', ['the string "1"']);
+    expectTyped(() => loose(E.mul)(true, 1), 'NOT_NUMERIC', 'mul', ['the boolean true']);
+    expectTyped(() => loose(E.outer)(1n, 1), 'NOT_NUMERIC', 'outer', ['the bigint 1n']);
   });
 });

@@ -17,7 +17,9 @@ import {
   transpose,
   zeros,
 } from '../../src/index.js';
+import * as B from '../../src/index.js';
 import * as ref from '../reference.js';
+import { expectTyped } from '../typed.js';
 
 const SEED = { seed: 1, numRuns: 60 } as const;
 
@@ -253,5 +255,58 @@ describe('pad', () => {
     ]);
     expect(toArray(pad(zeros([0]), [[1, 1]], 5))).toEqual([5, 5]);
     expect(toArray(pad(scalar(3), []))).toBe(3);
+  });
+});
+
+describe('the boundary: structural ops check every argument (issue 8 §2)', () => {
+  const x = B.tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  const loose = (f: unknown): ((...a: unknown[]) => unknown) => f as (...a: unknown[]) => unknown;
+
+  it('slice: start and end are arrays of integers (slice(x, 1) and slice(x, [1], 2) used to be ignored)', () => {
+    expectTyped(() => loose(B.slice)(x, 1), 'INVALID_ARGUMENT', 'slice', ['start is the number 1', '[1]']);
+    expectTyped(() => loose(B.slice)(x, [1], 2), 'INVALID_ARGUMENT', 'slice', ['end is the number 2', '[2]']);
+    expectTyped(() => loose(B.slice)(x, [0.5]), 'INVALID_ARGUMENT', 'slice', ['start[0] is the number 0.5']);
+    expectTyped(() => loose(B.slice)(x, ['1']), 'INVALID_ARGUMENT', 'slice', ['start[0] is the string "1"']);
+    expectTyped(() => B.slice(x, [0, 0, 0]), 'AXIS_OUT_OF_RANGE', 'slice', ['3 indices', '[2, 3]']);
+    expectTyped(() => loose(B.slice)(x, [0], [1], [2]), 'INVALID_ARGUMENT', 'slice', ['got 4 arguments']);
+    expect(B.toArray(B.slice(x, [1], [2]))).toEqual([[4, 5, 6]]);
+  });
+
+  it('pad: one [before, after] pair of non-negative integers per axis, and a number to pad with', () => {
+    const v = B.tensor([1, 2]);
+    expectTyped(() => loose(B.pad)(v, [[1]]), 'INVALID_ARGUMENT', 'pad', ['widths[0] is the array [1]', '[[1, 1]]']);
+    expectTyped(() => loose(B.pad)(v, [[1, 1]], 'a'), 'INVALID_ARGUMENT', 'pad', ['value is the string "a"']);
+    expectTyped(() => loose(B.pad)(v, [[1, -1]]), 'INVALID_DIMENSION', 'pad', ['widths[0]', '-1']);
+    expectTyped(() => loose(B.pad)(v, [1, 1]), 'AXIS_OUT_OF_RANGE', 'pad', ['2 [before, after] pairs']);
+    expectTyped(() => loose(B.pad)(v, 1), 'INVALID_ARGUMENT', 'pad', ['widths is the number 1']);
+    expectTyped(() => B.pad(v, [[1e10, 0]]), 'ALLOCATION_TOO_LARGE', 'pad');
+    // -Infinity is a valid fill (max-pooling pads with it)
+    expect(B.toArray(B.pad(v, [[1, 0]], -Infinity))).toEqual([-Infinity, 1, 2]);
+  });
+
+  it('reshape and transpose: a shape and a permutation are arrays (reshape(x, 6), transpose(x, 1, 0) are errors)', () => {
+    expectTyped(() => loose(B.reshape)(x, 6), 'INVALID_ARGUMENT', 'reshape', ['shape is the number 6', '[6]']);
+    expectTyped(() => loose(B.reshape)(x, 2, 3), 'INVALID_ARGUMENT', 'reshape', ['got 3 arguments']);
+    expectTyped(() => loose(B.transpose)(x, 1, 0), 'INVALID_ARGUMENT', 'transpose', ['got 3 arguments', '[1, 0]']);
+    expectTyped(() => loose(B.transpose)(x, 1), 'INVALID_ARGUMENT', 'transpose', ['axes is the number 1', '[1, 0]']);
+    expectTyped(() => loose(B.transpose)(x, { perm: [1, 0] }), 'UNKNOWN_OPTION', 'transpose', ['"perm"', 'axes']);
+    expect(B.transpose(x, { axes: [1, 0] }).shape).toEqual([3, 2]);
+    expect(B.transpose(x, [-1, -2]).shape).toEqual([3, 2]);
+    // eslint-disable-next-line no-sparse-arrays
+    expectTyped(() => loose(B.reshape)(x, [, 6]), 'INVALID_DIMENSION', 'reshape', ['undefined at index 0']);
+  });
+
+  it('broadcastTo, concat, stack, take: shapes, lists of tensors, indices', () => {
+    expectTyped(() => B.broadcastTo(x, [1e10, 2, 3]), 'ALLOCATION_TOO_LARGE', 'broadcastTo');
+    expectTyped(() => loose(B.broadcastTo)(x, 3), 'INVALID_ARGUMENT', 'broadcastTo', ['shape is the number 3']);
+    expectTyped(() => loose(B.concat)(x), 'INVALID_ARGUMENT', 'concat', ['xs is a Tensor of shape [2, 3]', 'concat([a, b])']);
+    expectTyped(() => B.concat([]), 'INVALID_ARGUMENT', 'concat', ['non-empty']);
+    expectTyped(() => loose(B.stack)([x, 'a']), 'NOT_NUMERIC', 'stack', ['the string "a"']);
+    expectTyped(() => loose(B.take)(x, 'a'), 'INVALID_ARGUMENT', 'take', ['indices is the string "a"']);
+    expectTyped(() => loose(B.take)(x, [0], 0, 1), 'INVALID_ARGUMENT', 'take', ['got 4 arguments']);
+    expectTyped(() => loose(B.concat)([x, x], null), 'INVALID_ARGUMENT', 'concat', ['axis is null']);
   });
 });

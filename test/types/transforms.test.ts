@@ -3,7 +3,7 @@
  * with a tensor at each leaf. `tsc --noEmit` (part of `npm test`) checks these.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { grad, item, jvp, mul, sum, tensor, type Tensor, toArray, valueAndGrad, vjp, vmap } from '../../src/index.js';
+import { add, AdjointError, astype, grad, hessian, item, jacfwd, jacrev, jvp, mul, random, reshape, sum, tensor, type Tensor, toArray, transpose, valueAndGrad, vjp, vmap } from '../../src/index.js';
 
 describe('types: gradients mirror their inputs', () => {
   const f = (x: Tensor, p: { w: Tensor; b: readonly [Tensor, number] }): Tensor => sum(mul(mul(x, p.w), p.b[0]));
@@ -63,5 +63,66 @@ describe('types: vmap keeps the mapped function’s signature', () => {
     // the options are typed (a misspelt key is also UNKNOWN_OPTION at run time)
     // @ts-expect-error: inAxis is not an option
     expect(() => vmap(f, { inAxis: 0 })).toThrow(/UNKNOWN_OPTION|inAxis/);
+  });
+});
+
+describe('types: argnums given directly, Jacobians and Hessians typed as grad is (issue 8 §5)', () => {
+  const f = (x: Tensor, p: { w: Tensor; b: readonly [Tensor, number] }): Tensor => sum(mul(mul(x, p.w), p.b[0]));
+  const x = tensor([1, 2]);
+  const p = { w: tensor([3, 4]), b: [tensor(2), 5] as const };
+  type PGrad = { readonly w: Tensor; readonly b: readonly [Tensor, Tensor] };
+
+  it('grad(f, 1) and grad(f, [0, 1]) type like the options form', () => {
+    expectTypeOf(grad(f, 1)(x, p)).toEqualTypeOf<PGrad>();
+    expectTypeOf(grad(f, [0, 1])(x, p)).toEqualTypeOf<readonly [Tensor, PGrad]>();
+    expectTypeOf(valueAndGrad(f, 1)(x, p)).toEqualTypeOf<readonly [Tensor, PGrad]>();
+    expect(item(grad(f, [0, 1])(x, p)[1].b[0])).toBe(11);
+  });
+
+  it('jacrev, jacfwd and hessian return the output structure around the inputs’ structure, not any', () => {
+    const g = (a: Tensor) => mul(a, a);
+    expectTypeOf(jacrev(g)(x)).toEqualTypeOf<Tensor>();
+    expectTypeOf(jacfwd((a) => mul(a, a))(x)).toEqualTypeOf<Tensor>();
+    expectTypeOf(hessian((a) => sum(a))(x)).toEqualTypeOf<Tensor>();
+    const two = (a: Tensor, b: Tensor) => ({ s: sum(mul(a, b)), v: a });
+    expectTypeOf(jacrev(two, [0, 1])(x, x)).toEqualTypeOf<{ readonly s: readonly [Tensor, Tensor]; readonly v: readonly [Tensor, Tensor] }>();
+    expectTypeOf(jacfwd(two, 1)(x, x)).toEqualTypeOf<{ readonly s: Tensor; readonly v: Tensor }>();
+    expectTypeOf(jacrev(f, 1)(x, p)).toEqualTypeOf<PGrad>();
+    expectTypeOf(hessian(f, [0, 1])(x, p)).toEqualTypeOf<readonly [readonly [Tensor, PGrad], { readonly w: readonly [Tensor, PGrad]; readonly b: readonly [readonly [Tensor, PGrad], readonly [Tensor, PGrad]] }]>();
+    expect(jacrev(two, [0, 1])(x, x).s[1].shape).toEqual([2]);
+  });
+
+  it('random.split returns a tuple whose length follows n, so destructuring needs no !', () => {
+    const [k1, k2] = random.split(random.key(0));
+    expectTypeOf(k1).toEqualTypeOf<random.Key>();
+    expectTypeOf(random.split(random.key(0), 3)).toEqualTypeOf<readonly [random.Key, random.Key, random.Key]>();
+    const n: number = 4;
+    expectTypeOf(random.split(random.key(0), n)).toEqualTypeOf<ReadonlyArray<random.Key>>();
+    // @ts-expect-error a pair has no third key
+    const [, , k3] = random.split(random.key(0));
+    expect([k1._tag, k2._tag, k3]).toEqual(['Key', 'Key', undefined]);
+  });
+
+  it('what the runtime refuses, the types refuse first', () => {
+    // @ts-expect-error grad takes a function
+    expect(() => grad(5)).toThrow(AdjointError);
+    // @ts-expect-error an unknown option key
+    expect(() => grad(f, { argnum: 1 })).toThrow(AdjointError);
+    // @ts-expect-error argnums are numbers
+    expect(() => grad(f, '1')).toThrow(AdjointError);
+    // @ts-expect-error the reductions' axis is a number or an array of numbers
+    expect(() => sum(x, '0')).toThrow(AdjointError);
+    // @ts-expect-error an unknown key in a reduction's options
+    expect(() => sum(x, { axes: 0 })).toThrow(AdjointError);
+    // @ts-expect-error a shape is an array
+    expect(() => reshape(x, 2)).toThrow(AdjointError);
+    // @ts-expect-error a permutation is one array
+    expect(() => transpose(x, 1, 0)).toThrow(AdjointError);
+    // @ts-expect-error astype needs a dtype
+    expect(() => astype(x, undefined)).toThrow(AdjointError);
+    // @ts-expect-error not a dtype
+    expect(() => tensor([1], 'int32')).toThrow(AdjointError);
+    // @ts-expect-error add is not variadic
+    expect(() => add(x, x, x)).toThrow(AdjointError);
   });
 });
