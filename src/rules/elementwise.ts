@@ -212,7 +212,15 @@ function unaryOp(prim: Rule<void>): (x: Operand) => Tensor {
     const a = scalarImpl === undefined ? undefined : concreteScalar(x);
     return a !== undefined ? makeScalar(scalarImpl!(a, a), 'float64') : bind(prim, [asTensor(prim.name, x)], undefined);
   };
-  return (x) => (scalarEntry !== undefined ? scalarEntry.unary(prim, x) : undefined) ?? general(x);
+  return function op(x: Operand): Tensor {
+    // a second argument would be silently ignored (`log(x, 10)` is not a base-10 log)
+    if (arguments.length > 1) unaryArity(prim.name, arguments.length);
+    return (scalarEntry !== undefined ? scalarEntry.unary(prim, x) : undefined) ?? general(x);
+  };
+}
+
+function unaryArity(op: string, n: number): void {
+  checkArity(op, n, 1, `${op}(x); to map it over an array write xs.map((x) => ${op}(x)), since Array.map passes the index too`);
 }
 
 /**

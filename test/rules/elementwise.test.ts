@@ -375,6 +375,12 @@ describe('the boundary: elementwise ops check every argument (issue 8 §2)', () 
     expect(E.toArray((loose(E.mul)(2) as (x: E.Tensor) => E.Tensor)(E.tensor(3)))).toBe(6);
   });
 
+  it('unary ops take one argument: log(x, 10) is not a base-10 log, and xs.map(exp) would pass the index', () => {
+    expectTyped(() => loose(E.log)(E.tensor([100]), 10), 'INVALID_ARGUMENT', 'log', ['got 2 arguments', 'xs.map((x) => log(x))']);
+    expectTyped(() => [E.tensor(1)].map(loose(E.exp)), 'INVALID_ARGUMENT', 'exp', ['got 3 arguments']);
+    expect(E.toArray([E.tensor(0)].map((x) => E.exp(x))[0]!)).toBe(1);
+  });
+
   it('operands are tensors or numbers: arrays, strings, booleans, bigints are NOT_NUMERIC naming what they got', () => {
     expectTyped(() => loose(E.add)(E.tensor([1]), [1]), 'NOT_NUMERIC', 'add', ['the array [1]', 'tensor(...)']);
     expectTyped(() => loose(E.exp)('1'), 'NOT_NUMERIC', 'exp', ['the string "1"']);
