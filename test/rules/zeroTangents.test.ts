@@ -66,8 +66,9 @@ for (const prim of primitives as unknown as ReadonlyArray<Rule<unknown>>) {
       it(`example ${n}: forward and reverse Jacobians over every argument`, () => {
         const f = (...xs: Tensor[]): Tensor => bind(prim, xs, example.params);
         const argnums = args.map((_, i) => i);
-        const fwd = jacfwd(f, { argnums })(...args) as Tensor[];
-        const rev = jacrev(f, { argnums })(...args) as Tensor[];
+        // f takes any number of tensors: the type arguments pick the overload for a rest parameter
+        const fwd = jacfwd<Tensor[], Tensor, { argnums: number[] }>(f, { argnums })(...args);
+        const rev = jacrev<Tensor[], Tensor, { argnums: number[] }>(f, { argnums })(...args);
         args.forEach((_, i) => {
           expectClose(fwd[i]!, rev[i]!);
           if (nondiff(i)) expect(allZero(fwd[i]!)).toBe(true);
