@@ -38,6 +38,7 @@ import {
   item,
   jacrev,
   jvp,
+  linspace,
   log,
   Log,
   logSoftmax,
@@ -176,6 +177,28 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['an operand', () => add(tensor(1), 'a' as unknown as number)],
     ['a leaf of a transform input', () => grad((x: Tensor) => x)('a' as unknown as Tensor)],
   ],
+  ALLOCATION_TOO_LARGE: [
+    ['a shape no buffer can hold', () => zeros([1e10, 1e10])],
+    ['a kernel result no buffer can hold (broadcasting)', () => add(zeros([100_000, 1]), zeros([1, 100_000]))],
+    ['a length computed from numbers', () => arange(0, 1e300, 1e-300)],
+    ['the length of an array-like value', () => tensor({ length: 1e10 } as never)],
+    ['random.split of too many keys', () => random.split(k, 1e10)],
+  ],
+  UNKNOWN_OPTION: [
+    ['a reduction option with a typo', () => sum(zeros([2, 2]), { axes: 1 } as never)],
+    ['softmax options with a typo', () => softmax(zeros([2]), { axes: 0 } as never)],
+    ['a constructor option', () => zeros([2], { dtpye: 'float32' } as never)],
+    ['a sampler option', () => random.normal(k, [2], { sd: 1 } as never)],
+    ['a transform option', () => grad((x: Tensor) => x, { argnum: 1 } as never)],
+    ['a checkGrads option', () => checkGrads((x: Tensor) => x, [scalar(1)], { tol: 1 } as never)],
+  ],
+  TENSOR_COERCION: [
+    ['arithmetic on a tensor', () => (tensor(2) as unknown as number) * 2],
+    ['a comparison', () => (tensor(2) as unknown as number) > 0],
+    ['Math.max', () => Math.max(tensor(2) as unknown as number, 0)],
+    ['valueOf', () => tensor(2).valueOf()],
+    ['an operator on a tracer inside grad', () => grad((x: Tensor) => (x as unknown as number) * 2)(scalar(1))],
+  ],
   NOT_SIZE_ONE: [['item of a tensor with more than one element', () => item(zeros([2]))]],
   INVALID_ARGUMENT: [
     ['new Tensor()', () => new (Tensor as unknown as new () => Tensor)()],
@@ -210,14 +233,33 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['random.uniform, an empty interval', () => random.uniform(k, [2], { minval: 1, maxval: 1 })],
     ['random.normal, a negative std', () => random.normal(k, [2], { std: -1 })],
     ['random.bernoulli, not a probability', () => random.bernoulli(k, 2, [2])],
+    ['random.normal, samples that would overflow', () => random.normal(k, [2], { std: 1e308 })],
+    ['a non-integer axis', () => sum(zeros([2]), 0.5)],
+    ['an axis that is a string', () => softmax(zeros([2]), '0' as never)],
+    ['an extra argument', () => (transpose as (...a: unknown[]) => unknown)(zeros([2, 2]), 1, 0)],
+    ['a shape that is a number', () => reshape(zeros([6]), 6 as never)],
+    ['slice bounds that are a number', () => slice(zeros([3]), 1 as never)],
+    ['pad widths that are not pairs', () => pad(zeros([2]), [[1]] as never)],
+    ['pad with a string', () => pad(zeros([2]), [[1, 1]], 'a' as never)],
+    ['a DataView for tensor', () => tensor(new DataView(new ArrayBuffer(8)) as never)],
+    ['linspace with NaN', () => linspace(0, NaN, 3)],
+    ['a repeated argnum', () => grad((x: Tensor) => x, { argnums: [0, 0] })],
+    ['a transform given a non-function', () => grad(5 as never)],
+    ['checkGrads order', () => checkGrads((x: Tensor) => x, [scalar(1)], { order: 0.5 })],
+    ['a tensor whose shape was redefined', () => sum(Object.defineProperty(tensor([1, 2]), 'shape', { value: [5] }))],
+    ['an error class built from bad arguments', () => new AdjointError('NO_SUCH_CODE' as never, 'op', 'message')],
   ],
   INVALID_DTYPE: [
     ['a creation dtype', () => zeros([2], { dtype: 'int8' as 'float32' })],
+    ['a dtype string for options', () => tensor([1], 'int8' as 'float32')],
     ['astype', () => astype(zeros([2]), 'int8' as 'float32')],
+    ['astype without a dtype', () => astype(zeros([2]), undefined as never)],
+    ['a sampler dtype', () => random.uniform(k, [2], 'int8' as 'float32')],
   ],
   NON_SCALAR_OUTPUT: [['grad of a non-scalar function', () => grad((x: Tensor) => x)(zeros([2]))]],
   ARGNUMS_OUT_OF_RANGE: [
     ['grad', () => grad((x: Tensor) => x, { argnums: 1 })(scalar(1))],
+    ['a negative argnum', () => grad((x: Tensor) => x, -1)],
     ['jacrev', () => jacrev((x: Tensor) => x, { argnums: [0, 3] })(scalar(1))],
   ],
   TREE_MISMATCH: [
@@ -281,6 +323,14 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ],
   ],
   CYCLIC_TREE: [
+    [
+      'a nested array that contains itself, given to tensor',
+      () => {
+        const a: unknown[] = [];
+        a.push(a);
+        return tensor(a as number[]);
+      },
+    ],
     ['a cyclic grad input (flatten)', () => grad((t: Tensor[]) => t[0]!)(cyclicArray() as unknown as Tensor[])],
     ['a cyclic output', () => vjp((_x: Tensor) => cyclicArray() as unknown as Tensor, scalar(1))],
     ['a cyclic aux (mapTensors)', () => grad((x: Tensor) => [x, cyclicArray()] as const, { hasAux: true })(scalar(1))],
@@ -364,16 +414,6 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
  * the work lands, move each into `TABLE` and delete it here.
  */
 const PENDING: { readonly [C in ErrorCode]?: Entries } = {
-  ALLOCATION_TOO_LARGE: [['a shape no buffer can hold', () => zeros([1e10, 1e10])]],
-  UNKNOWN_OPTION: [
-    ['a reduction option with a typo', () => sum(zeros([2, 2]), { axes: 1 } as never)],
-    ['softmax options with a typo', () => softmax(zeros([2]), { axes: 0 } as never)],
-  ],
-  TENSOR_COERCION: [
-    ['arithmetic on a tensor', () => (tensor(2) as unknown as number) * 2],
-    ['a comparison', () => (tensor(2) as unknown as number) > 0],
-    ['Math.max', () => Math.max(tensor(2) as unknown as number, 0)],
-  ],
   // no throw site on main: kept in ERROR_CODES for a primitive without a derivative rule
   MISSING_RULE: [],
 };
