@@ -243,6 +243,11 @@ export function ones(shape: ReadonlyArray<number>, options?: DType | TensorOptio
   return fullFor('ones', shape, 1, dtypeOption('ones', options));
 }
 
+/** @internal Zeros of an abstract value's shape and dtype (the engine's `zerosLike`, for shapes it derived itself). */
+export function zerosOf(like: { readonly shape: Shape; readonly dtype: DType }): Tensor {
+  return fullFor('zeros', like.shape, 0, like.dtype);
+}
+
 /** The tensor (or number) a `*Like` constructor copies the shape of. */
 function likeOf(op: string, t: unknown): Tensor {
   if (t instanceof Tensor) return asTensor(op, t);

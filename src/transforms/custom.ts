@@ -22,7 +22,7 @@
  */
 import { parseFunction, parseInteger, parseOptions } from '../core/args.js';
 import { makeScope, withScopeChecked } from '../core/closure.js';
-import { asTensor, zerosLike } from '../core/creation.js';
+import { asTensor, zerosOf } from '../core/creation.js';
 import { AdjointError, ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import type { AbstractValue } from '../core/primitive.js';
 import { bindMulti } from '../core/primitive.js';
@@ -132,7 +132,7 @@ function leavesLike(owner: string, what: string, value: unknown, def: TreeDef, a
 }
 
 const avalOf = (t: Tensor): AbstractValue => ({ shape: t.shape, dtype: t.dtype });
-const materialize = (t: Tangent, like: AbstractValue): Tensor => (isZero(t) ? zerosLike(like as Tensor) : t);
+const materialize = (t: Tangent, like: AbstractValue): Tensor => (isZero(t) ? zerosOf(like) : t);
 
 /** A fixed, non-degenerate point of each shape at which a linear map is transposed (and checked). */
 function probePoint(avals: ReadonlyArray<AbstractValue>): Tensor[] {

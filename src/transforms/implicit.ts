@@ -18,7 +18,7 @@
  */
 import { parseFunction } from '../core/args.js';
 import { makeScope, withScopeChecked } from '../core/closure.js';
-import { asTensor, zerosLike } from '../core/creation.js';
+import { asTensor, zerosLike, zerosOf } from '../core/creation.js';
 import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { formatShape, ShapeError } from '../core/errors.js';
 import { type AbstractValue, bindMulti } from '../core/primitive.js';
@@ -88,7 +88,7 @@ function solveWith(p: LinearSolveParams, solver: Solver, owner: string, operands
 function transposed(p: LinearSolveParams, caps: ReadonlyArray<Tensor>): (v: unknown) => unknown {
   const n = p.avals.length;
   return (v) => {
-    const point = p.avals.map((a) => zerosLike(a as Tensor));
+    const point = p.avals.map((a) => zerosOf(a));
     const [, pullback] = vjp((...xs: Tensor[]) => p.mv.call([...xs, ...caps]), ...point) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
     return unflatten(p.def, pullback(leavesOf('customLinearSolve', v).leaves).slice(0, n));
   };
