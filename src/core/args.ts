@@ -139,13 +139,14 @@ export function parseEnum<T extends string>(op: string, param: string, v: unknow
 }
 
 /**
- * True for classes (and built-in constructors such as Map) that cannot be called without `new`:
- * their `prototype` is read-only, a plain function's is writable, and an arrow has none. Cheap, since
- * combinators check their callbacks on every call.
+ * True for classes, which cannot be called without `new`. Cheap for everything else, since
+ * combinators check their callbacks on every call: a class's `prototype` is read-only, a plain
+ * function's is writable and an arrow has none, so only read-only ones have their source read.
  */
 export function isClass(v: Function): boolean {
-  if (!('prototype' in v)) return false;
-  return Object.getOwnPropertyDescriptor(v, 'prototype')?.writable === false;
+  if (!('prototype' in v) || Object.getOwnPropertyDescriptor(v, 'prototype')?.writable !== false) return false;
+  // built-in constructors (String, Date) also have one, and most of them can be called: ask the source
+  return /^class\b/.test(Function.prototype.toString.call(v));
 }
 
 /** True for `async function`s and `async function*`s (whose calls return promises or async iterators). */
@@ -233,7 +234,7 @@ export function parseDimension(op: string, param: string, list: ReadonlyArray<un
     throw new ShapeError(
       'INVALID_DIMENSION',
       op,
-      `${param} [${Array.from(list, String).join(', ')}] has ${describeValue(d)} at index ${i}; every dimension must be a non-negative integer`,
+      `${param} [${Array.from(list, String).join(', ')}]: dimension ${i} is ${describeValue(d)}; every dimension must be a non-negative integer`,
     );
   }
   return d;

@@ -7,10 +7,9 @@
  *
  * @since 0.1.0
  */
-import { invalidArgument } from '../core/args.js';
+import { invalidArgument, parseShape } from '../core/args.js';
 import { AdjointError, type ErrorCode } from '../core/errors.js';
 import * as random from '../core/random.js';
-import { checkShape } from '../core/shape.js';
 import type { Tensor } from '../core/Tensor.js';
 import { stack } from '../rules/structure.js';
 import { noteEffect } from '../core/Trace.js';
@@ -75,7 +74,7 @@ function draw(op: 'normal' | 'uniform', shape: unknown, options: unknown): Progr
     invalidArgument(name, 'options', options, `pass an options object (${op === 'normal' ? 'dtype, mean, std' : 'dtype, minval, maxval'}) or omit it`);
   }
   const opts = options === undefined ? undefined : Object.freeze({ ...(options as object) });
-  checkShape(name, dims);
+  parseShape(name, 'shape', dims);
   checked(name, () => {
     // a zero-element draw checks the options and allocates nothing
     if (op === 'normal') random.normal(PROBE_KEY, [0], opts as random.NormalOptions);

@@ -70,7 +70,7 @@ describe('shapes, dtypes, arity, functions', () => {
     dims[0] = 9;
     expect([s, Object.isFrozen(s)]).toEqual([[2, 3], true]);
     expectTyped(() => parseShape('zeros', 'shape', 6), 'INVALID_ARGUMENT', 'zeros', ['[6] for one dimension']);
-    expectTyped(() => parseShape('zeros', 'shape', [2, 2.5]), 'INVALID_DIMENSION', 'zeros', ['[2, 2.5]', 'at index 1'], ShapeError);
+    expectTyped(() => parseShape('zeros', 'shape', [2, 2.5]), 'INVALID_DIMENSION', 'zeros', ['[2, 2.5]', 'dimension 1 is the number 2.5'], ShapeError);
     expectTyped(() => parseShape('zeros', 'shape', [2 ** 53, 1]), 'INVALID_DIMENSION', 'zeros', [], ShapeError);
     expectTyped(() => parseShape('zeros', 'shape', [65536, 65537]), 'ALLOCATION_TOO_LARGE', 'zeros', ['4295032832 elements'], ShapeError);
   });

@@ -234,7 +234,7 @@ describe('the boundary: constructors check every argument (issue 8 §2)', () => 
     expectTyped(() => zeros([1e10, 1e10]), 'ALLOCATION_TOO_LARGE', 'zeros', ['[10000000000, 10000000000]', 'elements']);
     expectTyped(() => ones([2 ** 33]), 'ALLOCATION_TOO_LARGE', 'ones');
     expectTyped(() => zeros(bad(3)), 'INVALID_ARGUMENT', 'zeros', ['shape is the number 3', '[3]']);
-    expectTyped(() => zeros([2, -1]), 'INVALID_DIMENSION', 'zeros', ['[2, -1]', 'the number -1 at index 1']);
+    expectTyped(() => zeros([2, -1]), 'INVALID_DIMENSION', 'zeros', ['[2, -1]', 'dimension 1 is the number -1']);
     expectTyped(() => zeros([NaN]), 'INVALID_DIMENSION', 'zeros', ['NaN']);
     expectTyped(() => full([2], bad('7')), 'NOT_NUMERIC', 'full');
     expectTyped(() => (zeros as (...a: unknown[]) => unknown)([2], 'float32', {}), 'INVALID_ARGUMENT', 'zeros', ['got 3 arguments']);

@@ -297,7 +297,7 @@ describe('State: arguments are checked where the caller passes them', () => {
 
   it('State.run of something that is not a plain object of values', () => {
     expectCode(() => State.run(bad(5)), 'INVALID_ARGUMENT', 'State.run: initial is the number 5');
-    expectCode(() => State.run(bad([1, 2])), 'INVALID_ARGUMENT', 'an array of length 2');
+    expectCode(() => State.run(bad([1, 2])), 'INVALID_ARGUMENT', 'the array [1, 2]');
     expectCode(() => State.run({ x: bad(undefined) }), 'INVALID_ARGUMENT', 'State.run: the initial value of cell "x" is undefined');
     class Opt {}
     expectCode(() => State.run({ x: { inner: new Opt() } }), 'INVALID_ARGUMENT', 'at .inner is a Opt');

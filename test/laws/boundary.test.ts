@@ -2,7 +2,8 @@
  * The boundary law: every exported function, fed malformed arguments (wrong types, shapes, axes,
  * options with unknown keys, NaN and ±Infinity, cyclic objects, huge sizes, tampered tensors, async
  * and throwing callbacks), either returns a well-formed result or throws an `AdjointError` whose code
- * is in `ERROR_CODES`: never a TypeError, a RangeError or another untyped error, never a hang.
+ * is in `ERROR_CODES`: never a TypeError, a RangeError or another untyped error, never a hang (a
+ * promise, from `runPromise` or an async callback, is awaited and judged the same way).
  *
  * The exports are enumerated from `src/index.ts` (functions, and the functions inside exported
  * namespaces such as `random`, `Program` and `State`), so a new export is fuzzed without editing this
@@ -214,7 +215,11 @@ const CALLS: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
   'Program.traverse': fc.tuple(fc.array(anyValue, { maxLength: 3 }), functionValue),
   'Program.gen': fc.tuple(functionValue),
 };
-const defaultArgs = fc.array(anyValue, { maxLength: 4 });
+// half the time a tensor comes first, as most exports take one there, so the later arguments get checked too
+const defaultArgs = fc.oneof(
+  fc.array(anyValue, { maxLength: 4 }),
+  fc.tuple(tensorValue, fc.array(anyValue, { maxLength: 3 })).map(([t, rest]) => [t, ...rest]),
+);
 
 /** Every exported function, by name (`random.normal`, `Program.map`), including the class constructors. */
 function exportedFunctions(): Array<[string, (...args: unknown[]) => unknown]> {
@@ -266,16 +271,28 @@ function checkResult(value: unknown, depth: number, args: fc.Arbitrary<unknown[]
   }
 }
 
-/** Runs `call`: a result is checked, an error must be typed (or the callback's own). */
+/** Promises returned along the way (runPromise, an async callback's result): settled before a case ends. */
+let pending: Array<Promise<void>> = [];
+
+/** An error must be typed (or the callback's own). */
+function checkError(e: unknown): void {
+  if (e instanceof UserError) return;
+  if (!(e instanceof AdjointError)) throw new Error(`untyped error: ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)}`);
+  expect(ERROR_CODES).toContain(e.code);
+  expect(e.message.startsWith(`${e.op}: `)).toBe(true);
+}
+
+/** Runs `call`: a result is checked (a promise when it settles), an error must be typed. */
 function settle(call: () => unknown, depth: number, args: fc.Arbitrary<unknown[]>, rng: () => unknown[]): void {
   let result: unknown;
   try {
     result = call();
   } catch (e) {
-    if (e instanceof UserError) return;
-    if (!(e instanceof AdjointError)) throw new Error(`untyped error: ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)}`);
-    expect(ERROR_CODES).toContain(e.code);
-    expect(e.message.startsWith(`${e.op}: `)).toBe(true);
+    checkError(e);
+    return;
+  }
+  if (result instanceof Promise) {
+    pending.push(result.then((v) => checkResult(v, depth + 1, args, rng), checkError));
     return;
   }
   checkResult(result, depth, args, rng);
@@ -302,11 +319,14 @@ describe('the boundary: every export, fed malformed arguments, returns a valid r
 
   for (const [name, fn] of exportsToFuzz) {
     const args = CALLS[name] ?? defaultArgs;
-    test.prop([args, fc.array(fc.array(anyValue, { maxLength: 3 }), { minLength: 4, maxLength: 4 })], { seed: 8, numRuns: 60 })(name, (xs, later) => {
+    test.prop([args, fc.array(fc.array(anyValue, { maxLength: 3 }), { minLength: 4, maxLength: 4 })], { seed: 8, numRuns: 60 })(name, async (xs, later) => {
       let next = 0;
       // arguments for the functions a call returns (a transformed function, a pullback)
       const rng = (): unknown[] => later[next++ % later.length]!;
+      pending = [];
       settle(() => (isClass(fn) ? new (fn as unknown as new (...a: unknown[]) => unknown)(...xs) : fn(...xs)), 0, args, rng);
+      // a rejection is checked like a throw, and never left unhandled
+      while (pending.length > 0) await pending.shift();
     });
   }
 });

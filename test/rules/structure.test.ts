@@ -296,7 +296,7 @@ describe('the boundary: structural ops check every argument (issue 8 §2)', () =
     expect(B.transpose(x, { axes: [1, 0] }).shape).toEqual([3, 2]);
     expect(B.transpose(x, [-1, -2]).shape).toEqual([3, 2]);
     // eslint-disable-next-line no-sparse-arrays
-    expectTyped(() => loose(B.reshape)(x, [, 6]), 'INVALID_DIMENSION', 'reshape', ['undefined at index 0']);
+    expectTyped(() => loose(B.reshape)(x, [, 6]), 'INVALID_DIMENSION', 'reshape', ['dimension 0 is undefined']);
   });
 
   it('broadcastTo, concat, stack, take: shapes, lists of tensors, indices', () => {
