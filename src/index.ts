@@ -57,7 +57,7 @@ export {
   tanh,
   where,
 } from './rules/elementwise.js';
-export { logSoftmax, logsumexp, max, mean, min, type ReduceOptions, softmax, sum } from './rules/reduction.js';
+export { type Axes, type KeepdimsOrOptions, logSoftmax, logsumexp, max, mean, min, type ReduceOptions, softmax, sum } from './rules/reduction.js';
 export { dot, matmul, outer } from './rules/linalg.js';
 export { diagonal, trace, tril, triu } from './rules/matrix.js';
 export { cholesky, det, inv, slogdet, solve, triangularSolve, type TriangularSolveOptions } from './rules/solve.js';
@@ -72,13 +72,14 @@ export {
   type CotangentInput,
   type GradOptions,
   type GradResult,
+  type GradSpec,
   type ValueAndGradResult,
   jvp,
   stopGradient,
   valueAndGrad,
   vjp,
 } from './transforms/transforms.js';
-export { hessian, hvp, jacfwd, jacrev } from './transforms/jacobians.js';
+export { hessian, hvp, jacfwd, jacrev, type Jacobian, type JacobianOptions } from './transforms/jacobians.js';
 export { setCheckNumerics } from './transforms/scope.js';
 export { customJvp, customVjp, type CustomRuleOptions } from './transforms/custom.js';
 export { customLinearSolve, customRoot } from './transforms/implicit.js';

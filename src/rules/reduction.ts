@@ -2,8 +2,8 @@
  * Reductions over an axis or axes with `keepdims` (omitting the axis reduces every axis), and the
  * softmax family built on `logsumexp`. Axes are written as NumPy, JAX and tfjs users write them:
  * `sum(x, 1)`, `sum(x, [0, 2], true)`, `sum(x, [0, 2], { keepdims: true })` or
- * `sum(x, { axis: 1, keepdims: true })`; negative axes count from the end. `mean`, `softmax` and `logSoftmax` are compositions
- * of primitives, so their derivatives come for free.
+ * `sum(x, { axis: 1, keepdims: true })`; negative axes count from the end. `mean`, `softmax` and
+ * `logSoftmax` are compositions of primitives, so their derivatives come for free.
  *
  * Conventions: `max`/`min` send the cotangent to every element equal to the extremum, split evenly;
  * `max` of an empty axis is -Infinity (`min`: +Infinity), the identities of the fold, as in JAX.
@@ -154,10 +154,21 @@ function logsumexpKernel(x: Tensor, p: ReduceParams, outShape: Shape, dtype: Ten
   return outShape.length === 0 ? makeScalar(out[0]!, dtype) : fromData(outShape, dtype, out);
 }
 
-/** The axis argument of a reduction: one axis or several, `undefined` for all of them. */
+/**
+ * The axis argument of a reduction: one axis or several (negative ones count from the end); omitted,
+ * every axis.
+ *
+ * @category reductions
+ * @since 0.1.0
+ */
 export type Axes = number | ReadonlyArray<number>;
 
-/** `keepdims` given positionally, or an options object with it. */
+/**
+ * What may follow a reduction's positional axis: `keepdims` itself, or `{ keepdims }`.
+ *
+ * @category reductions
+ * @since 0.1.0
+ */
 export type KeepdimsOrOptions = boolean | Pick<ReduceOptions, 'keepdims'>;
 
 /** The static parameters of a reduction from its arguments, in any of the accepted forms. */

@@ -105,7 +105,8 @@ const THUNKS: ReadonlyArray<() => unknown> = [
   // eslint-disable-next-line no-sparse-arrays
   () => [, 1],
   () => [tensor(1), tensor(2)],
-  ...(process.env.FUZZ_NO_CYCLES ? [] : [cyclicArray, cyclicObject]),
+  cyclicArray,
+  cyclicObject,
   () => ({}),
   () => Object.create(null),
   () => ({ axis: 0 }),
@@ -175,7 +176,7 @@ function functionThunks(): Array<() => unknown> {
     () => (x: Tensor) => Program.map(Random.normal([]), (e) => mul(x, e)),
     () => () => State.get(cell),
     () => () => undefined,
-    ...(process.env.FUZZ_NO_CYCLES ? [] : [() => () => cyclicObject()]),
+    () => () => cyclicObject(),
     () =>
       function* () {
         yield 1;
