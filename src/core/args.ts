@@ -295,13 +295,19 @@ export function parseAxes(op: string, param: string, v: unknown, ndim: number, c
     const { where, want } = axisRange(ndim, context);
     throw new ArgumentError('INVALID_ARGUMENT', op, `${param} is ${describeValue(v)}, not an axis or an array of axes, for ${where}${all ? ' (omit it for every axis)' : ''}; ${want}`);
   }
+  return Object.freeze([...parseAxisList(op, param, v, ndim, context)].sort((p, q) => p - q));
+}
+
+/**
+ * An array of distinct axes in the order given (`norm`'s `[row, column]`, where order matters), each
+ * in `[0, ndim)`. A repeated axis (also `[1, -1]` on a matrix) is `AXIS_OUT_OF_RANGE`.
+ */
+export function parseAxisList(op: string, param: string, v: ReadonlyArray<unknown>, ndim: number, context: AxisContext): ReadonlyArray<number> {
   const out = new Array<number>(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = parseAxis(op, `${param}[${i}]`, v[i], ndim, context);
-  out.sort((p, q) => p - q);
-  for (let i = 1; i < out.length; i++) {
-    if (out[i] === out[i - 1]) {
-      throw new AxisError('AXIS_OUT_OF_RANGE', op, `axis ${out[i]} is repeated in ${param === 'axis' ? '' : `${param} `}[${v.join(', ')}]; list each axis once`);
-    }
+  for (let i = 0; i < v.length; i++) {
+    const a = parseAxis(op, `${param}[${i}]`, v[i], ndim, context);
+    if (out.includes(a)) throw new AxisError('AXIS_OUT_OF_RANGE', op, `axis ${a} is repeated in ${param === 'axis' ? '' : `${param} `}[${v.join(', ')}]; list each axis once`);
+    out[i] = a;
   }
   return Object.freeze(out);
 }

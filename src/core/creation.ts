@@ -243,15 +243,17 @@ export function ones(shape: ReadonlyArray<number>, options?: DType | TensorOptio
   return fullFor('ones', shape, 1, dtypeOption('ones', options));
 }
 
-/** @internal Zeros of an abstract value's shape and dtype (the engine's `zerosLike`, for shapes it derived itself). */
-export function zerosOf(like: { readonly shape: Shape; readonly dtype: DType }): Tensor {
-  return fullFor('zeros', like.shape, 0, like.dtype);
-}
-
-/** The tensor (or number) a `*Like` constructor copies the shape of. */
-function likeOf(op: string, t: unknown): Tensor {
+/**
+ * What a `*Like` constructor copies the shape (and dtype) of: a tensor, a number (0-d), or an
+ * abstract value `{ shape, dtype }` (the engine makes zeros of shapes it derived); the shape and dtype
+ * of the latter are parsed like any other.
+ */
+function likeOf(op: string, t: unknown): { readonly shape: unknown; readonly dtype: DType } {
   if (t instanceof Tensor) return asTensor(op, t);
-  if (typeof t === 'number') return makeScalar(t, 'float64');
+  if (typeof t === 'number') return { shape: SCALAR_SHAPE, dtype: 'float64' };
+  if (typeof t === 'object' && t !== null && !Array.isArray(t) && 'shape' in t && 'dtype' in t) {
+    return { shape: (t as { shape: unknown }).shape, dtype: parseDType(op, 'dtype', (t as { dtype: unknown }).dtype) };
+  }
   return invalidArgument(op, 'the first argument', t, 'pass a tensor (or a number, for a 0-d result)');
 }
 

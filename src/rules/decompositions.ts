@@ -9,6 +9,7 @@
  */
 import { batchLeadingMulti } from '../core/batching.js';
 import type { MultiPrimitive } from '../core/primitive.js';
+import { checkArity } from '../core/args.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { eighKernel, qrKernel } from '../core/decompositionKernels.js';
 import { bindMulti } from '../core/primitive.js';
@@ -134,6 +135,7 @@ function qrVjp(a: Tensor, qBar: Tangent, rBar: Tangent, q: Tensor, r: Tensor): T
  * @since 0.1.0
  */
 export function qr(a: Operand): readonly [q: Tensor, r: Tensor] {
+  checkArity('qr', arguments.length, 1, 'qr(a)');
   const [q, r] = bindMulti(qrP, [asTensor('qr', a)], undefined);
   return Object.freeze([q!, r!] as const);
 }
@@ -204,6 +206,7 @@ export const eighP: MultiRule<void> = {
  * @since 0.1.0
  */
 export function eigh(a: Operand): readonly [eigenvalues: Tensor, eigenvectors: Tensor] {
+  checkArity('eigh', arguments.length, 1, 'eigh(a)');
   const [w, v] = bindMulti(eighP, [asTensor('eigh', a)], undefined);
   return Object.freeze([w!, v!] as const);
 }

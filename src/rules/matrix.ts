@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { asTensor } from '../core/creation.js';
-import { parseInteger } from '../core/args.js';
+import { checkArity, parseInteger } from '../core/args.js';
 import { formatShape, ShapeError } from '../core/errors.js';
 import { bandKernel, diagEmbedKernel, diagonalKernel, diagonalLength, traceKernel } from '../core/linalgKernels.js';
 import { type AbstractValue, bind } from '../core/primitive.js';
@@ -133,6 +133,7 @@ export function diagEmbed(x: Tensor): Tensor {
  * @since 0.1.0
  */
 export function diagonal(x: Operand, offset = 0): Tensor {
+  checkArity('diagonal', arguments.length, 2, 'diagonal(x, offset?)');
   const t = asTensor('diagonal', x);
   return bind(diagonalP, [t], { offset: parseInteger('diagonal', 'offset', offset) });
 }
@@ -176,6 +177,7 @@ export const traceP: Rule<DiagonalParams> = rule<DiagonalParams>({
  * @since 0.1.0
  */
 export function trace(x: Operand, offset = 0): Tensor {
+  checkArity('trace', arguments.length, 2, 'trace(x, offset?)');
   const t = asTensor('trace', x);
   return bind(traceP, [t], { offset: parseInteger('trace', 'offset', offset) });
 }
@@ -225,6 +227,7 @@ export const trilP: Rule<BandParams> = band('tril', false, () => trilP);
  * @since 0.1.0
  */
 export function triu(x: Operand, k = 0): Tensor {
+  checkArity('triu', arguments.length, 2, 'triu(x, k?)');
   return bind(triuP, [asTensor('triu', x)], { k: parseInteger('triu', 'k', k) });
 }
 
@@ -240,5 +243,6 @@ export function triu(x: Operand, k = 0): Tensor {
  * @since 0.1.0
  */
 export function tril(x: Operand, k = 0): Tensor {
+  checkArity('tril', arguments.length, 2, 'tril(x, k?)');
   return bind(trilP, [asTensor('tril', x)], { k: parseInteger('tril', 'k', k) });
 }

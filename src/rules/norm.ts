@@ -7,12 +7,12 @@
  * @since 0.1.0
  */
 import { asTensor } from '../core/creation.js';
-import { describeValue, invalidArgument, isPlainObject, parseBoolean, parseOptions } from '../core/args.js';
+import { checkArity, describeValue, invalidArgument, isPlainObject, parseAxisList, parseBoolean, parseOptions } from '../core/args.js';
 import { ArgumentError, formatShape } from '../core/errors.js';
 import { norm2Kernel } from '../core/decompositionKernels.js';
 import { bind } from '../core/primitive.js';
 import type { Rule } from '../core/rule.js';
-import { normalizeAxes, normalizeAxis, reducedShape, type Shape } from '../core/shape.js';
+import { reducedShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/Tensor.js';
 import { rule } from './combinators.js';
 import { abs, div, equal, mul, notEqual, type Operand, pow, where } from './elementwise.js';
@@ -35,7 +35,8 @@ export const norm2P: Rule<ReduceParams> = rule<ReduceParams>({
     { args: [{ shape: [2, 3, 2] }], params: { axes: [1], keepdims: true } },
     { args: [{ shape: [1, 4] }], params: { axes: [1], keepdims: false } },
   ],
-  shape: ([x], p) => ({ shape: reducedShape(x!.shape, normalizeAxes('norm', p.axes, x!.shape.length), p.keepdims), dtype: x!.dtype }),
+  // the axes were parsed by the public wrapper (distinct, in range)
+  shape: ([x], p) => ({ shape: reducedShape(x!.shape, p.axes, p.keepdims), dtype: x!.dtype }),
   impl: ([x], p, out) => norm2Kernel(x!, p.axes, out.shape, out.dtype),
   jvp: ([x], [xDot], ans, p) => {
     const zero = equal(ans, 0);
@@ -103,15 +104,14 @@ function parseOrder(ord: unknown): NormOrder {
   return invalidArgument('norm', 'ord', ord, "pass a number (±Infinity included), 'fro', 'nuc' or null");
 }
 
+/** `axis`: one axis or a pair [row, column] (read by the shared axis parser, so errors read as in every op), or null. */
 function parseAxis(axis: unknown, ndim: number, shape: Shape): number[] | null {
   if (axis === undefined || axis === null) return null;
   const list = typeof axis === 'number' ? [axis] : Array.isArray(axis) ? (axis as unknown[]) : undefined;
-  if (list === undefined || list.length < 1 || list.length > 2 || list.some((a) => typeof a !== 'number')) {
+  if (list === undefined || list.length < 1 || list.length > 2) {
     return invalidArgument('norm', 'axis', axis, 'pass an axis, a pair of axes [row, column], or null');
   }
-  const axes = (list as number[]).map((a) => normalizeAxis('norm', a, ndim, shape));
-  if (axes.length === 2 && axes[0] === axes[1]) invalidArgument('norm', 'axis', axis, 'the two axes of a matrix norm must differ');
-  return axes;
+  return [...parseAxisList('norm', 'axis', list, ndim, shape)];
 }
 
 /**
@@ -141,6 +141,7 @@ function parseAxis(axis: unknown, ndim: number, shape: Shape): number[] | null {
  * @since 0.1.0
  */
 export function norm(x: Operand, ord?: NormOrder | NormOptions, axis?: NormOptions['axis'], keepdims?: boolean): Tensor {
+  checkArity('norm', arguments.length, 4, 'norm(x, ord?, axis?, keepdims?) or norm(x, { ord, axis, keepdims })');
   let rawOrd: unknown = ord;
   let rawAxis: unknown = axis;
   let rawKeep: unknown = keepdims;

@@ -18,7 +18,7 @@
 import { batchLeadingMulti } from '../core/batching.js';
 import type { MultiPrimitive } from '../core/primitive.js';
 import { asTensor } from '../core/creation.js';
-import { parseBoolean, parseOptions } from '../core/args.js';
+import { checkArity, parseBoolean, parseOptions } from '../core/args.js';
 import { formatShape, LinAlgError, ShapeError } from '../core/errors.js';
 import { promote } from '../core/kernels.js';
 import { choleskyKernel, detKernel, invKernel, slogdetKernel, solveKernel, type TriangularParams, triangularSolveKernel } from '../core/linalgKernels.js';
@@ -136,6 +136,7 @@ const unvector = (x: Tensor, vector: boolean, rhsIsRow = false): Tensor =>
  * @since 0.1.0
  */
 export function solve(a: Operand, b: Operand): Tensor {
+  checkArity('solve', arguments.length, 2, 'solve(a, b)');
   const s = systemOperands('solve', asTensor('solve', a), asTensor('solve', b));
   return unvector(bind(solveP, [s.a, s.b], undefined), s.vector);
 }
@@ -233,6 +234,7 @@ export interface TriangularSolveOptions {
  * @since 0.1.0
  */
 export function triangularSolve(a: Operand, b: Operand, options: TriangularSolveOptions): Tensor {
+  checkArity('triangularSolve', arguments.length, 3, 'triangularSolve(a, b, { lower, transposeA?, leftSide? })');
   const o = parseOptions('triangularSolve', 'options', options, ['lower', 'transposeA', 'leftSide']);
   const p: TriangularParams = {
     lower: parseBoolean('triangularSolve', 'options.lower', o.lower),
@@ -278,6 +280,7 @@ export const invP: Rule<void> = rule<void>({
  * @since 0.1.0
  */
 export function inv(a: Operand): Tensor {
+  checkArity('inv', arguments.length, 1, 'inv(a)');
   return bind(invP, [asTensor('inv', a)], undefined);
 }
 
@@ -315,6 +318,7 @@ export const detP: Rule<void> = rule<void>({
  * @since 0.1.0
  */
 export function det(a: Operand): Tensor {
+  checkArity('det', arguments.length, 1, 'det(a)');
   return bind(detP, [asTensor('det', a)], undefined);
 }
 
@@ -351,6 +355,7 @@ export const slogdetP: MultiRule<void> = {
  * @since 0.1.0
  */
 export function slogdet(a: Operand): readonly [sign: Tensor, logAbsDet: Tensor] {
+  checkArity('slogdet', arguments.length, 1, 'slogdet(a)');
   const [sign, logAbsDet] = bindMulti(slogdetP, [asTensor('slogdet', a)], undefined);
   return Object.freeze([sign!, logAbsDet!] as const);
 }
@@ -412,5 +417,6 @@ export const choleskyP: Rule<void> = rule<void>({
  * @since 0.1.0
  */
 export function cholesky(a: Operand): Tensor {
+  checkArity('cholesky', arguments.length, 1, 'cholesky(a)');
   return bind(choleskyP, [asTensor('cholesky', a)], undefined);
 }

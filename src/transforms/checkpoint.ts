@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { parseFunction, parseOptions } from '../core/args.js';
+import { checkArity, parseFunction, parseOptions } from '../core/args.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { ArgumentError } from '../core/errors.js';
 import { bindMulti, type Primitive, withEvaluateHook } from '../core/primitive.js';
@@ -122,6 +122,7 @@ function policyPredicate(policy: unknown): ((name: string) => boolean) | undefin
  * @since 0.1.0
  */
 export function checkpoint<F extends (...args: never[]) => unknown>(f: F, options?: CheckpointOptions): F {
+  checkArity('checkpoint', arguments.length, 2, 'checkpoint(f, { policy }?)');
   parseFunction('checkpoint', 'f', f);
   const o = parseOptions('checkpoint', 'options', options, ['policy']);
   const keep = policyPredicate(o.policy);

@@ -20,9 +20,9 @@
  *
  * @since 0.1.0
  */
-import { parseFunction, parseInteger, parseOptions } from '../core/args.js';
+import { checkArity, parseFunction, parseInteger, parseOptions } from '../core/args.js';
 import { makeScope, withScopeChecked } from '../core/closure.js';
-import { asTensor, zerosOf } from '../core/creation.js';
+import { asTensor, zerosLike } from '../core/creation.js';
 import { AdjointError, ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import type { AbstractValue } from '../core/primitive.js';
 import { bindMulti } from '../core/primitive.js';
@@ -132,7 +132,7 @@ function leavesLike(owner: string, what: string, value: unknown, def: TreeDef, a
 }
 
 const avalOf = (t: Tensor): AbstractValue => ({ shape: t.shape, dtype: t.dtype });
-const materialize = (t: Tangent, like: AbstractValue): Tensor => (isZero(t) ? zerosOf(like) : t);
+const materialize = (t: Tangent, like: AbstractValue): Tensor => (isZero(t) ? zerosLike(like as Tensor) : t);
 
 /** A fixed, non-degenerate point of each shape at which a linear map is transposed (and checked). */
 function probePoint(avals: ReadonlyArray<AbstractValue>): Tensor[] {
@@ -344,6 +344,7 @@ export function customJvp<A extends unknown[], R, const O extends CustomRuleOpti
   jvpRule: (primals: A, tangents: ArgTangents<A, NondiffOf<O>>) => readonly [unknown, unknown],
   options?: O,
 ): (...args: A) => R {
+  checkArity('customJvp', arguments.length, 3, 'customJvp(f, jvpRule, options?)');
   parseFunction('customJvp', 'f', f);
   parseFunction('customJvp', 'jvpRule', jvpRule);
   const nondiff = parseNondiff('customJvp', options);
@@ -380,6 +381,7 @@ export function customVjp<A extends unknown[], R, Res, const O extends CustomRul
   bwd: (residuals: Res, ct: Cotangent<R>) => DiffCotangents<A, NondiffOf<O>>,
   options?: O,
 ): (...args: A) => R {
+  checkArity('customVjp', arguments.length, 4, 'customVjp(f, fwd, bwd, options?)');
   parseFunction('customVjp', 'f', f);
   parseFunction('customVjp', 'fwd', fwd);
   parseFunction('customVjp', 'bwd', bwd);

@@ -16,9 +16,9 @@
  *
  * @since 0.1.0
  */
-import { parseFunction } from '../core/args.js';
+import { checkArity, parseFunction } from '../core/args.js';
 import { makeScope, withScopeChecked } from '../core/closure.js';
-import { asTensor, zerosLike, zerosOf } from '../core/creation.js';
+import { asTensor, zerosLike } from '../core/creation.js';
 import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { formatShape, ShapeError } from '../core/errors.js';
 import { type AbstractValue, bindMulti } from '../core/primitive.js';
@@ -88,7 +88,7 @@ function solveWith(p: LinearSolveParams, solver: Solver, owner: string, operands
 function transposed(p: LinearSolveParams, caps: ReadonlyArray<Tensor>): (v: unknown) => unknown {
   const n = p.avals.length;
   return (v) => {
-    const point = p.avals.map((a) => zerosOf(a));
+    const point = p.avals.map((a) => zerosLike(a as Tensor));
     const [, pullback] = vjp((...xs: Tensor[]) => p.mv.call([...xs, ...caps]), ...point) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
     return unflatten(p.def, pullback(leavesOf('customLinearSolve', v).leaves).slice(0, n));
   };
@@ -151,6 +151,7 @@ export const linearSolveP: MultiRule<LinearSolveParams> = {
  * @since 0.1.0
  */
 export function customLinearSolve<B>(matvec: (x: B) => B, b: B, solve: (matvec: (x: B) => B, b: B) => B, transposeSolve?: (vecmat: (x: B) => B, b: B) => B): B {
+  checkArity('customLinearSolve', arguments.length, 4, 'customLinearSolve(matvec, b, solve, transposeSolve?)');
   parseFunction('customLinearSolve', 'matvec', matvec);
   parseFunction('customLinearSolve', 'solve', solve);
   if (transposeSolve !== undefined) parseFunction('customLinearSolve', 'transposeSolve', transposeSolve);
@@ -266,6 +267,7 @@ export function customRoot<X>(
   solve: (f: (x: X) => X, initialGuess: X) => X,
   tangentSolve: (g: (x: X) => X, y: X) => X,
 ): X {
+  checkArity('customRoot', arguments.length, 4, 'customRoot(f, initialGuess, solve, tangentSolve)');
   parseFunction('customRoot', 'f', f);
   parseFunction('customRoot', 'solve', solve);
   parseFunction('customRoot', 'tangentSolve', tangentSolve);

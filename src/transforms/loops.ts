@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { describeValue, parseFunction, parseInteger, parseOptions } from '../core/args.js';
+import { checkArity, describeValue, parseFunction, parseInteger, parseOptions } from '../core/args.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { AdjointError, ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { type AbstractValue, bindMulti } from '../core/primitive.js';
@@ -428,6 +428,7 @@ export function scan<C, X, Y, E>(f: (carry: C, x: X) => Program<readonly [C, Y],
 export function scan<C, X, Y>(f: (carry: C, x: X) => readonly [C, Y], init: C, xs: X, options?: ScanOptions): readonly [C, Y];
 export function scan<C, X, Y>(f: (carry: C, x: X) => unknown, init: C, xs: X, options?: ScanOptions): unknown {
   const op = 'scan';
+  checkArity(op, arguments.length, 4, 'scan(f, init, xs, options?)');
   parseFunction(op, 'f', f);
   const o = parseOptions(op, 'options', options, ['length', 'reverse', 'checkpoint']);
   const reverse = o.reverse === undefined ? false : o.reverse === true ? true : o.reverse === false ? false : (() => { throw new ArgumentError('INVALID_ARGUMENT', op, `options.reverse is ${describeValue(o.reverse)}; pass true or false`); })();
@@ -675,6 +676,7 @@ export function foriLoop<C, E>(lower: number, upper: number, body: (i: number, c
 export function foriLoop<C>(lower: number, upper: number, body: (i: number, carry: C) => C, init: C, options?: Pick<ScanOptions, 'checkpoint'>): C;
 export function foriLoop<C>(lower: number, upper: number, body: (i: number, carry: C) => unknown, init: C, options?: Pick<ScanOptions, 'checkpoint'>): unknown {
   const op = 'foriLoop';
+  checkArity(op, arguments.length, 5, 'foriLoop(lower, upper, body, init, options?)');
   const lo = parseInteger(op, 'lower', lower);
   const hi = parseInteger(op, 'upper', upper);
   parseFunction(op, 'body', body);
@@ -769,6 +771,7 @@ export function whileLoop<C, E>(condFun: (carry: C) => boolean | Tensor, bodyFun
 export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (carry: C) => C, init: C, options?: { readonly checkpoint?: Checkpointing }): C;
 export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (carry: C) => unknown, init: C, options?: { readonly checkpoint?: Checkpointing }): unknown {
   const op = 'whileLoop';
+  checkArity(op, arguments.length, 4, 'whileLoop(condFun, bodyFun, init, options?)');
   parseFunction(op, 'condFun', condFun);
   parseFunction(op, 'bodyFun', bodyFun);
   const o = parseOptions(op, 'options', options, ['checkpoint']);
