@@ -190,9 +190,6 @@ export function checkArity(op: string, got: number, max: number, usage: string):
 
 // ---- dtypes ------------------------------------------------------------------------------------------
 
-/** The dtypes, for messages and checks. */
-export const DTYPES: ReadonlyArray<DType> = Object.freeze(['float64', 'float32']);
-
 /** A dtype; `undefined` gives `fallback` when one is given (else it is refused). */
 export function parseDType(op: string, param: string, v: unknown, fallback?: DType): DType {
   if (v === undefined && fallback !== undefined) return fallback;
@@ -248,7 +245,7 @@ export function checkSize(op: string, shape: ReadonlyArray<number>): void {
 }
 
 /** The error for a shape whose element count no buffer can hold. */
-export function allocationTooLarge(op: string, shape: ReadonlyArray<number> | undefined, n: number): ShapeError {
+function allocationTooLarge(op: string, shape: ReadonlyArray<number> | undefined, n: number): ShapeError {
   return new ShapeError(
     'ALLOCATION_TOO_LARGE',
     op,
