@@ -10,11 +10,11 @@
  *
  * @since 0.1.0
  */
-import { describeValue, invalidArgument, isPlainObject, parseEnum, parseFunction, parseInteger, parseOptions } from '../core/args.js';
+import { checkArity, describeValue, invalidArgument, isPlainObject, parseAxis, parseEnum, parseFunction, parseInteger, parseOptions } from '../core/args.js';
 import { BatchTrace, type BatchDim } from '../core/BatchTrace.js';
 import { batchedFront, moveAxis } from '../core/batching.js';
 import { asTensor, zerosLike } from '../core/creation.js';
-import { ArgumentError, AxisError, formatShape, ShapeError } from '../core/errors.js';
+import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { type AbstractValue, bindMulti } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
 import { newLevel, withTrace } from '../core/Trace.js';
@@ -81,10 +81,8 @@ function axesOfLeaves(op: string, where: string, spec: unknown, value: unknown, 
 
 /** A lane axis in `[-(rank + extra), rank + extra)`, made non-negative. */
 function normalizeLaneAxis(op: string, where: string, axis: number, rank: number): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new AxisError('AXIS_OUT_OF_RANGE', op, `${where} is axis ${axis}, out of range for a value of rank ${rank}; use an integer in [${-rank}, ${rank - 1}] or null`);
-  }
-  return axis < 0 ? axis + rank : axis;
+  // the one axis parser every op uses, so a bad lane axis reads like a bad axis anywhere
+  return parseAxis(op, where, axis, rank, `a value of rank ${rank} (or use null for an unbatched value)`);
 }
 
 /**
@@ -115,6 +113,7 @@ function normalizeLaneAxis(op: string, where: string, axis: number, rank: number
 // constraint's element type, and `unknown` would refuse every op
 export function vmap<A extends any[], R>(f: (...args: A) => R, options?: VmapOptions): (...args: A) => R {
   const op = 'vmap';
+  checkArity(op, arguments.length, 2, 'vmap(f, { inAxes, outAxes, axisSize, randomness }?)');
   parseFunction(op, 'f', f);
   const o = parseOptions(op, 'options', options, ['inAxes', 'outAxes', 'axisSize', 'randomness']);
   const inAxes = o.inAxes === undefined ? 0 : o.inAxes;
