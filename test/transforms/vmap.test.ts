@@ -348,7 +348,7 @@ describe('vmap: bad input, each a typed error with its code', () => {
   it('an axis out of range: AXIS_OUT_OF_RANGE', () => {
     const e = errorOf(() => vmap(f, { inAxes: 2 })(X));
     expect(e.code).toBe('AXIS_OUT_OF_RANGE');
-    expect(e.message).toMatch(/axis 2, out of range for a value of rank 2/);
+    expect(e.message).toMatch(/axis 2 \(the axis of argument leaf 0\) is out of range for a value of rank 2/);
     expect(errorOf(() => vmap(f, { inAxes: -3 })(X)).code).toBe('AXIS_OUT_OF_RANGE');
     // a scalar has no axis to map over
     expect(errorOf(() => vmap(sin)(tensor(1))).code).toBe('AXIS_OUT_OF_RANGE');
