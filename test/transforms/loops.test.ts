@@ -34,6 +34,7 @@ import {
   type Tensor,
   tensor,
   toArray,
+  vjp,
   whileLoop,
   zeros,
 } from '../../src/index.js';
@@ -102,6 +103,30 @@ describe('scan', () => {
     close(jvp(f, [W, xs0], [tensor([1, -1]), xs0])[1], jvp(unrolled, [W, xs0], [tensor([1, -1]), xs0])[1]);
     close(jacfwd(f)(W, xs0), jacrev(unrolled)(W, xs0));
     close(hessian(f)(W, xs0), hessian(unrolled)(W, xs0), 11);
+  });
+
+  it("'all' keeps one tape for every step: its pullback may run many times (jacrev, a vjp pulled back twice)", () => {
+    const f = (w: Tensor, xs: Tensor) => {
+      const [c, ys] = scan(stepFn(w), init, xs);
+      return add(c.h, sum(ys as Tensor, { axis: 0 }));
+    };
+    const g = (w: Tensor, xs: Tensor) => {
+      let c: { readonly h: Tensor; readonly s: Tensor } = init;
+      let total: Tensor = tensor([0, 0]);
+      for (let i = 0; i < 5; i++) {
+        const [next, y] = stepFn(w)(c, rowOf(xs, i));
+        c = next;
+        total = add(total, y);
+      }
+      return add(c.h, total);
+    };
+    close(jacrev(f, { argnums: [0, 1] })(W, xs0)[0], jacrev(g, { argnums: [0, 1] })(W, xs0)[0]);
+    close(jacrev(f, { argnums: [0, 1] })(W, xs0)[1], jacrev(g, { argnums: [0, 1] })(W, xs0)[1]);
+    const [, pullback] = vjp(f, W, xs0);
+    const first = pullback(tensor([1, -2]));
+    const second = pullback(tensor([1, -2]));
+    close(first[0], second[0], 15);
+    close(first[1], second[1], 15);
   });
 
   it('checkGrads at order 2 in both modes, for every schedule', () => {
