@@ -12,6 +12,8 @@ const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ['MLP 784-256-10', async () => (await import('./mlp.js')).benchMlp()],
   ['linear algebra: solve and cholesky 256 x 256', async () => (await import('./linalg.js')).benchLinalg()],
   ['vmap: per-example gradients, Jacobians and Hessians', async () => (await import('./vmap.js')).benchVmap()],
+  ['loops and checkpointing', async () => (await import('./loops.js')).benchLoops()],
+  ['implicit differentiation: customRoot against unrolled iterations', async () => (await import('./implicit.js')).benchImplicit()],
 ];
 
 function reportFailure(e: unknown): void {
