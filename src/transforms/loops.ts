@@ -128,20 +128,32 @@ const tapes = new WeakMap<Tensor, Tapes>();
 
 /** The forward loop on concrete (or lower-level) values: final carry, then stacked ys. */
 function runLoop(p: LoopParams, args: ReadonlyArray<Tensor>, keep: Tapes | undefined): Tensor[] {
-  if (keep !== undefined) {
-    const lin = linearizeFlat(p.kind, (ops) => runLoop(p, ops, undefined), args);
-    keep.pullback = (cts) => lin.pullback(cts);
-    return lin.outs;
-  }
   const { nCarry, nX } = p.step;
-  let carry = args.slice(0, nCarry);
   const xs = args.slice(nCarry, nCarry + nX);
   const consts = args.slice(nCarry + nX);
+  if (keep === undefined) return runSteps(p, args.slice(0, nCarry), (i) => sliceStep(xs, i), consts);
+  // Each step's slice of xs is an input of the tape, not a `take` recorded on it: the pullback of a
+  // recorded take scatters into zeros the size of the whole xs, which over every step is quadratic
+  // in the trip count. Operands: carry, consts, then step i's slices at nBase + i * nX.
+  const nBase = nCarry + consts.length;
+  const slices = Array.from({ length: p.length }, (_, i) => sliceStep(xs, i)).flat();
+  const lin = linearizeFlat(p.kind, (ops) => runSteps(p, ops.slice(0, nCarry), (i) => ops.slice(nBase + i * nX, nBase + (i + 1) * nX), ops.slice(nCarry, nBase)), [...args.slice(0, nCarry), ...consts, ...slices]);
+  keep.pullback = (cts) => {
+    const out = lin.pullback(cts);
+    const ctXs = xs.map((x, j) => (p.length === 0 ? zerosLike(x) : stack(Array.from({ length: p.length }, (_, i) => out[nBase + i * nX + j]!))));
+    return [...out.slice(0, nCarry), ...ctXs, ...out.slice(nCarry, nBase)];
+  };
+  return lin.outs;
+}
+
+/** The steps of a loop from `carry`, step `i` taking `xAt(i)`: final carry, then stacked ys. */
+function runSteps(p: LoopParams, carry0: ReadonlyArray<Tensor>, xAt: (i: number) => ReadonlyArray<Tensor>, consts: ReadonlyArray<Tensor>): Tensor[] {
+  const { nCarry } = p.step;
+  let carry = carry0;
   const ys: Tensor[][] = p.step.yAvals.map(() => new Array<Tensor>(p.length));
   for (let k = 0; k < p.length; k++) {
     const i = stepIndex(p, k);
-    const operands = [...carry, ...sliceStep(xs, i), ...consts];
-    const out = p.step.call(operands, i);
+    const out = p.step.call([...carry, ...xAt(i), ...consts], i);
     carry = out.slice(0, nCarry);
     out.slice(nCarry).forEach((y, j) => (ys[j]![i] = y));
   }

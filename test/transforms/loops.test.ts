@@ -38,6 +38,7 @@ import {
   whileLoop,
   zeros,
 } from '../../src/index.js';
+import { withEvaluateHook } from '../../src/core/primitive.js';
 import { minimalRecomputation, revolve } from '../../src/transforms/revolve.js';
 import { thrown } from '../reference.js';
 
@@ -127,6 +128,25 @@ describe('scan', () => {
     const second = pullback(tensor([1, -2]));
     close(first[0], second[0], 15);
     close(first[1], second[1], 15);
+  });
+
+  it("the reverse pass of 'all' over xs does work linear in the trip count (each step's x is not scattered into a zero xs)", () => {
+    // elements computed by every concrete evaluation during grad, at n and 2n steps: linear work
+    // doubles; a step whose pullback scatters into the whole xs makes it grow as n²
+    const work = (n: number): number => {
+      const xs = tensor(Array.from({ length: n }, (_, i) => Math.sin(i)));
+      let elements = 0;
+      withEvaluateHook(
+        (_prim, compute) => {
+          const out = compute();
+          elements += out.size;
+          return out;
+        },
+        () => grad((w: Tensor) => sum(scan((c: Tensor, x: Tensor) => [add(mul(sin(c), w), x), c] as const, tensor(0.1), xs)[1] as Tensor))(0.5),
+      );
+      return elements;
+    };
+    expect(work(400) / work(200)).toBeLessThan(2.2);
   });
 
   it('checkGrads at order 2 in both modes, for every schedule', () => {
