@@ -34,6 +34,7 @@ function laneShape(value: Tensor, dim: number): number[] {
 }
 
 export class BatchTrace extends Trace {
+  override readonly batches = true;
   constructor(
     level: number,
     transform: string,

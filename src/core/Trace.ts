@@ -72,6 +72,8 @@ export function tracerOf(t: Tensor): Tracer | undefined {
 /** One transform invocation. */
 export abstract class Trace {
   active = true;
+  /** Whether values under this trace carry lanes (vmap), so a predicate may differ per lane. */
+  readonly batches: boolean = false;
   constructor(
     readonly level: number,
     /** The public transform's name, for error messages. */
@@ -326,6 +328,11 @@ export function withTrace<T>(trace: Trace, body: () => T): T {
 /** Whether any transform is active (values may be traced). */
 export function tracesOpen(): boolean {
   return openTraces.length > 0;
+}
+
+/** Whether an active transform maps over lanes (vmap). */
+export function batchTracesOpen(): boolean {
+  return openTraces.some((t) => t.batches);
 }
 
 /** Whether an active transform is a reverse one (whose rules would want residuals kept). */

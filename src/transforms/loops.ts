@@ -24,7 +24,7 @@ import { type AbstractValue, bindMulti } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
 import { dataOf, item, Tensor } from '../core/Tensor.js';
 import { isBatched } from '../core/BatchTrace.js';
-import { concreteOf, reverseTraceOpen, tracesOpen, probeValue } from '../core/Trace.js';
+import { batchTracesOpen, concreteOf, reverseTraceOpen, tracesOpen, probeValue } from '../core/Trace.js';
 import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { add, where } from '../rules/elementwise.js';
@@ -436,8 +436,10 @@ function makeStep(
  * @category control flow
  * @since 0.1.0
  */
-export function scan<C, X, Y, E>(f: (carry: C, x: X) => Program<readonly [C, Y], E>, init: C, xs: X, options?: ScanOptions): Program<readonly [C, Y], E>;
+// the plain signature first: TypeScript fixes an unannotated body's return type at the first
+// overload it tries, and only a tuple contextual type makes `[carry, y]` a tuple
 export function scan<C, X, Y>(f: (carry: C, x: X) => readonly [C, Y], init: C, xs: X, options?: ScanOptions): readonly [C, Y];
+export function scan<C, X, Y, E>(f: (carry: C, x: X) => Program<readonly [C, Y], E>, init: C, xs: X, options?: ScanOptions): Program<readonly [C, Y], E>;
 export function scan<C, X, Y>(f: (carry: C, x: X) => unknown, init: C, xs: X, options?: ScanOptions): unknown {
   const op = 'scan';
   checkArity(op, arguments.length, 4, 'scan(f, init, xs, options?)');
@@ -810,7 +812,9 @@ export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (
     }
     return unflatten(c.def, check(carry));
   }
-  const first = condFun(carry as C);
+  // only under vmap can the predicate differ per lane; elsewhere evaluating it here would only
+  // leave its ops, unused, on the tape
+  const first = batchTracesOpen() ? condFun(carry as C) : undefined;
   if (first instanceof Tensor && isBatched(first)) return maskedWhile(op, condFun, bodyFun, c, first, check) as C;
   // under a transform: count the iterations on the values (the predicate reads them anyway),
   // nothing recorded and nothing kept, then record the loop as one equation of that length
