@@ -3,7 +3,7 @@
  * with a tensor at each leaf. `tsc --noEmit` (part of `npm test`) checks these.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { add, AdjointError, astype, grad, hessian, item, jacfwd, jacrev, jvp, mul, random, reshape, sum, tensor, type Tensor, toArray, transpose, valueAndGrad, vjp, vmap } from '../../src/index.js';
+import { add, AdjointError, Program, run, scan, astype, grad, hessian, item, jacfwd, jacrev, jvp, mul, random, reshape, sum, tensor, type Tensor, toArray, transpose, valueAndGrad, vjp, vmap } from '../../src/index.js';
 
 describe('types: gradients mirror their inputs', () => {
   const f = (x: Tensor, p: { w: Tensor; b: readonly [Tensor, number] }): Tensor => sum(mul(mul(x, p.w), p.b[0]));
@@ -124,5 +124,22 @@ describe('types: argnums given directly, Jacobians and Hessians typed as grad is
     expect(() => tensor([1], 'int32')).toThrow(AdjointError);
     // @ts-expect-error add is not variadic
     expect(() => add(x, x, x)).toThrow(AdjointError);
+  });
+});
+
+describe('types: loops', () => {
+  it('an unannotated scan body returning [carry, y] is a tuple, and so is the result', () => {
+    const [total, partial] = scan((c, x: Tensor) => [add(c, x), c], tensor(0), tensor([1, 2, 3]));
+    expectTypeOf(total).toEqualTypeOf<Tensor>();
+    expectTypeOf(partial).toEqualTypeOf<Tensor>();
+    expect(toArray(partial)).toEqual([0, 1, 3]);
+    expect(item(total)).toBe(6);
+  });
+
+  it('a scan body returning a Program gives a Program', () => {
+    const p = scan((c: Tensor, x: Tensor) => Program.of([add(c, x), c] as const), tensor(0), tensor([1, 2]));
+    expectTypeOf(p).toEqualTypeOf<Program<readonly [Tensor, Tensor], never>>();
+    const [total] = run(p);
+    expect(item(total)).toBe(3);
   });
 });
