@@ -226,7 +226,8 @@ function scopedBind<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: 
 setTracerReadError((t) => {
   const state = tracerOf(t);
   if (state !== undefined && !state.trace.active) return leakedError(t, state);
-  const where = state !== undefined ? `${state.trace.transform} (level ${state.trace.level})` : 'a transform';
+  // `op` is the transform's public name (a trace's level is an internal counter, not a depth)
+  const where = state !== undefined ? state.trace.transform : 'a transform';
   return new AdjointError(
     'CONCRETIZATION',
     where,

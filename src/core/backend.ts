@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { parseEnum } from './args.js';
+import { checkArity, parseEnum } from './args.js';
 import { loaded, loadState, onReady } from './backends/wasm/module.js';
 
 /**
@@ -49,7 +49,8 @@ export const wasmLimits = { elements: 64, flops: 512, approximate: 64, maxElemen
 /**
  * Chooses the kernels that run tensor ops: `'wasm'` (WebAssembly SIMD, the default) or `'js'`
  * (plain JavaScript). Results agree to rounding: float64 within 1e-12 relative, float32 within 1e-5
- * (float32 matmul accumulates in float32 under `'wasm'`, in float64 under `'js'`). Where WebAssembly
+ * of the result's largest magnitude (float32 matmul accumulates in float32 under `'wasm'`, in
+ * float64 under `'js'`, so an entry whose sum nearly cancels may differ more relative to itself). Where WebAssembly
  * SIMD is unavailable, `'wasm'` falls back to `'js'`; `getBackend()` says which one runs.
  *
  * @example
@@ -64,6 +65,7 @@ export const wasmLimits = { elements: 64, flops: 512, approximate: 64, maxElemen
  * @since 0.1.0
  */
 export function setBackend(backend: Backend): void {
+  checkArity('setBackend', arguments.length, 1, "setBackend('js' | 'wasm')");
   requested = parseEnum('setBackend', 'backend', backend, BACKENDS);
   update();
 }
@@ -81,6 +83,7 @@ export function setBackend(backend: Backend): void {
  * @since 0.1.0
  */
 export function getBackend(): Backend {
+  checkArity('getBackend', arguments.length, 0, 'getBackend()');
   return wasmOn ? 'wasm' : 'js';
 }
 
@@ -97,6 +100,7 @@ export function getBackend(): Backend {
  * @since 0.1.0
  */
 export function ready(): Promise<Backend> {
+  checkArity('ready', arguments.length, 0, 'ready()');
   return loaded().then(() => {
     update();
     return getBackend();

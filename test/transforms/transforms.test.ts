@@ -50,7 +50,9 @@ import {
   vjp,
   where,
   zeros,
+  vmap,
 } from '../../src/index.js';
+import { expectTyped } from '../typed.js';
 import { thrown } from '../reference.js';
 
 // ---- helpers -------------------------------------------------------------------------------------
@@ -969,6 +971,11 @@ describe('errors', () => {
       'CONCRETIZATION',
       ['jvp'],
     );
+    // `op` is the transform's name, the same at every depth and however many transforms ran before
+    for (let i = 0; i < 3; i++) vmap((x: Tensor) => mul(x, 2))(tensor([1, 2]));
+    const inVmap = expectTyped(() => vmap((x: Tensor) => tensor(item(x)))(tensor([1, 2])), 'CONCRETIZATION', 'vmap');
+    expect(inVmap.message).not.toMatch(/level/);
+    expectTyped(() => vmap(vmap((x: Tensor) => tensor(item(x))))(tensor([[1, 2]])), 'CONCRETIZATION', 'vmap');
     // stopGradient gives a concrete value that can be read
     expect(
       item(

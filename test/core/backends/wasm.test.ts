@@ -83,6 +83,10 @@ describe('choosing the backend', () => {
     expect(() => setBackend('gpu' as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => setBackend('gpu' as never)).toThrow(/setBackend: backend .*"gpu".*"js", "wasm"/);
     expect(getBackend()).toBe('wasm');
+    expect(() => (setBackend as (...a: unknown[]) => void)('js', 'extra')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', op: 'setBackend' }));
+    expect(getBackend()).toBe('wasm');
+    expect(() => (getBackend as (...a: unknown[]) => unknown)('js')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', op: 'getBackend' }));
+    expect(() => (ready as (...a: unknown[]) => unknown)('js')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', op: 'ready' }));
   });
 
   it('the WebAssembly kernels run only under wasm', () => {
