@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import { batchedConcrete } from './BatchTrace.js';
 import { enteringValue } from './closure.js';
 import { engineOps } from './engineOps.js';
 import { AdjointError, formatShape } from './errors.js';
@@ -157,18 +158,35 @@ export class JvpTrace extends Trace {
 
   /** `checkNumerics`: a tangent must be finite wherever its value is (a non-finite value's tangent follows it). */
   private check(op: string, tangent: Tensor, ans: Tensor): void {
-    if (!isConcrete(tangent) || !isConcrete(ans)) return;
-    const t = tangent.ndim === 0 ? [scalarOf(tangent)] : dataOf(tangent);
-    const v = ans.ndim === 0 ? [scalarOf(ans)] : dataOf(ans);
-    for (let i = 0; i < t.length; i++) {
-      if (!Number.isFinite(t[i]!) && Number.isFinite(v[i]!)) {
-        throw new AdjointError(
-          'NON_FINITE',
-          this.transform,
-          `checkNumerics: the tangent of ${op}(...) (shape ${formatShape(ans.shape)}) is ${t[i]} at element ${i}, where its value ${v[i]} is finite; ` +
-            'a 0 · ∞ or ∞ - ∞ in the chain rule usually means an overflow or a singular point upstream (guard it with where, or rescale)',
-        );
+    let t: ArrayLike<number>;
+    let v: ArrayLike<number>;
+    if (isConcrete(tangent) && isConcrete(ans)) {
+      t = tangent.ndim === 0 ? [scalarOf(tangent)] : dataOf(tangent);
+      v = ans.ndim === 0 ? [scalarOf(ans)] : dataOf(ans);
+    } else {
+      // under vmap (jacfwd maps jvp over the basis): compare every lane with ops, which the
+      // batching traces run; anything else holding these values checks them itself
+      if (batchedConcrete(tangent) === undefined || (!isConcrete(ans) && batchedConcrete(ans) === undefined)) return;
+      const { sub, equal, notEqual, mul } = engineOps();
+      // x - x is 0 exactly where x is finite
+      const bad = batchedConcrete(mul(notEqual(sub(tangent, tangent), 0), equal(sub(ans, ans), 0)))!;
+      const flags = bad.ndim === 0 ? [scalarOf(bad)] : dataOf(bad);
+      for (let i = 0; i < flags.length; i++) {
+        if (flags[i] !== 0) throw this.nonFiniteTangent(op, ans, 'is not finite in a lane of vmap where its value is finite');
       }
+      return;
     }
+    for (let i = 0; i < t.length; i++) {
+      if (!Number.isFinite(t[i]!) && Number.isFinite(v[i]!)) throw this.nonFiniteTangent(op, ans, `is ${t[i]} at element ${i}, where its value ${v[i]} is finite`);
+    }
+  }
+
+  private nonFiniteTangent(op: string, ans: Tensor, what: string): AdjointError {
+    return new AdjointError(
+      'NON_FINITE',
+      this.transform,
+      `checkNumerics: the tangent of ${op}(...) (shape ${formatShape(ans.shape)}) ${what}; ` +
+        'a 0 · ∞ or ∞ - ∞ in the chain rule usually means an overflow or a singular point upstream (guard it with where, or rescale)',
+    );
   }
 }

@@ -11,6 +11,7 @@
  *
  * @since 0.1.0
  */
+import { batchedConcrete } from './BatchTrace.js';
 import { enteringValue } from './closure.js';
 import { engineOps } from './engineOps.js';
 import { AdjointError, formatShape } from './errors.js';
@@ -64,18 +65,30 @@ function nonFiniteAdjoint(trace: ReverseTrace, prim: string, outName: string, op
   );
 }
 
-/** The first non-finite element of a concrete tensor (NaN if none is found: the caller saw one). */
+/**
+ * The numbers under `t` when it has any to read: `t` itself if concrete, or every lane at once if
+ * only vmap's traces hold it (a check under vmap covers all lanes); else undefined (a
+ * differentiation trace's value is checked by that trace).
+ */
+function readable(t: Tensor): Tensor | undefined {
+  return isConcrete(t) ? t : batchedConcrete(t);
+}
+
+/** The first non-finite element of `t`, read as `readable` does (NaN if none is found: the caller saw one). */
 export function firstNonFinite(t: Tensor): number {
-  const d = dataOf(t);
+  const c = readable(t);
+  if (c === undefined) return NaN;
+  const d = c.ndim === 0 ? [scalarOf(c)] : dataOf(c);
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return d[i]!;
   return NaN;
 }
 
-/** True when `t` is concrete and holds a NaN or an infinity (tracers are checked by their own trace). */
+/** True when `t` has numbers to read (see `readable`) and holds a NaN or an infinity. */
 export function hasNonFinite(t: Tensor): boolean {
-  if (!isConcrete(t)) return false;
-  if (t.ndim === 0) return !Number.isFinite(scalarOf(t));
-  const d = dataOf(t);
+  const c = readable(t);
+  if (c === undefined) return false;
+  if (c.ndim === 0) return !Number.isFinite(scalarOf(c));
+  const d = dataOf(c);
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return true;
   return false;
 }

@@ -26,6 +26,7 @@ import {
   toArray,
   valueAndGrad,
   vjp,
+  vmap,
   where,
   zeros,
 } from '../../src/index.js';
@@ -143,6 +144,28 @@ describe('checkNumerics', () => {
     const safe = (x: Tensor) => where(greater(x, 0), sqrt(x), 0);
     expect(item(grad(safe, { checkNumerics: true })(-1))).toBe(0);
     expect(item(grad((x: Tensor) => mul(x, x), { checkNumerics: true })(3))).toBe(6);
+  });
+
+  it('checks every lane under vmap: jacfwd (jvp mapped over the basis), vmap of grad, nested vmap, and the global switch', () => {
+    const fwd = nonFinite(() => jacfwd(zeroTimesSqrt, { checkNumerics: true })(tensor([1, 0])));
+    expect(fwd.op).toBe('jacfwd');
+    expect(fwd.message).toMatch(/sqrt.*lane/);
+    // only the second lane meets 0 · ∞
+    expect(nonFinite(() => vmap(grad(zeroTimesSqrt, { checkNumerics: true }))(tensor([1, 0]))).message).toMatch(/w2 = sqrt/);
+    expect(nonFinite(() => vmap(grad((x: Tensor) => log(exp(x)), { checkNumerics: true }))(tensor([1, 1000]))).message).toMatch(/exp/);
+    expect(nonFinite(() => vmap(vmap(grad(zeroTimesSqrt, { checkNumerics: true })))(tensor([[1, 1], [1, 0]]))).op).toBe('grad');
+    const previous = setCheckNumerics(true);
+    try {
+      nonFinite(() => vmap(grad(zeroTimesSqrt))(tensor([0, 1])));
+      nonFinite(() => jacfwd(zeroTimesSqrt)(tensor([0])));
+      // finite lanes pass, and give the unchecked values
+      expect(toArray(vmap(grad((x: Tensor) => mul(sqrt(x), 2)))(tensor([1, 4])))).toEqual([1, 0.5]);
+      expect(toArray(jacfwd((x: Tensor) => mul(sqrt(x), 2))(tensor([1, 4])))).toEqual([[1, 0], [0, 0.5]]);
+    } finally {
+      setCheckNumerics(previous);
+    }
+    // without the check, the same lanes are silently NaN
+    expect(toArray(vmap(grad(zeroTimesSqrt))(tensor([1, 0])))).toEqual([0, NaN]);
   });
 
   it('the global switch applies to transforms that do not set the option (vjp included), and is restored', () => {
