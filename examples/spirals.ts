@@ -3,39 +3,40 @@
  *
  * This is the end-to-end demo (`npm run demo`): a dataset drawn with a fixed random key, a loss written
  * only with the library's ops, `valueAndGrad(loss)(params, x, y)` returning gradients in the shape of
- * the parameter tree, and an optimiser that never mutates anything: every step builds new parameter and
+ * the parameter tree, and `optim.adam`, which never mutates anything: every step builds new parameter and
  * moment trees from the old ones, so the caller's initial parameters are still intact afterwards.
  *
  * @since 0.1.0
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import {
   add,
   concat,
   cos,
-  div,
   equal,
   greater,
   item,
   linspace,
-  logSoftmax,
   matmul,
   mean,
   mul,
   ones,
+  optim,
   random,
   sin,
-  sqrt,
-  square,
+  softmax,
+  softmaxCrossEntropy,
   stack,
   sub,
-  sum,
   take,
   tanh,
   type Tensor,
+  toTypedArray,
   valueAndGrad,
   zeros,
-  zerosLike,
 } from '../src/index.js';
+import { type Frame, lineChart, mix, svgDocument, text } from './svg.js';
 
 /** A labelled point set: inputs `[m, 2]`, one-hot targets `[m, 2]` and class labels `[m]` (0 or 1). */
 export interface Dataset {
@@ -83,14 +84,6 @@ export interface Params {
   readonly b3: Tensor;
 }
 
-const KEYS = ['w1', 'b1', 'w2', 'b2', 'w3', 'b3'] as const;
-
-/** Applies `f` leaf by leaf to parameter-shaped trees; the optimiser's only tree combinator. */
-function mapParams(f: (...leaves: Tensor[]) => Tensor, ...trees: ReadonlyArray<Params>): Params {
-  const entries = KEYS.map((k) => [k, f(...trees.map((t) => t[k]))] as const);
-  return Object.freeze(Object.fromEntries(entries)) as unknown as Params;
-}
-
 /** Glorot-normal weights (variance 2 / (fan in + fan out)) keep tanh units out of saturation at the start. */
 export function initParams(key: random.Key, hidden = 32): Params {
   const [k1, k2, k3] = random.split(key, 3) as [random.Key, random.Key, random.Key];
@@ -115,7 +108,7 @@ export function predict(params: Params, x: Tensor): Tensor {
 
 /** Mean softmax cross-entropy against one-hot targets. */
 export function loss(params: Params, x: Tensor, y: Tensor): Tensor {
-  return mul(-1, mean(sum(mul(y, logSoftmax(predict(params, x))), { axis: 1 })));
+  return softmaxCrossEntropy(predict(params, x), y);
 }
 
 /** Fraction of points whose larger logit is their class. */
@@ -123,27 +116,6 @@ export function accuracy(params: Params, data: Dataset): number {
   const logits = predict(params, data.x);
   const predicted = greater(take(logits, 1, 1), take(logits, 0, 1));
   return item(mean(equal(predicted, data.labels)));
-}
-
-/** Adam's state: first and second moment estimates (trees shaped like the parameters) and the step count. */
-interface AdamState {
-  readonly m: Params;
-  readonly v: Params;
-  readonly t: number;
-}
-
-/** One Adam update (Kingma & Ba, 2015) as a pure function of the old parameters, state and gradient. */
-function adamStep(params: Params, grads: Params, state: AdamState, lr: number): readonly [Params, AdamState] {
-  const b1 = 0.9;
-  const b2 = 0.999;
-  const eps = 1e-8;
-  const t = state.t + 1;
-  const m = mapParams((mi, g) => add(mul(b1, mi), mul(1 - b1, g)), state.m, grads);
-  const v = mapParams((vi, g) => add(mul(b2, vi), mul(1 - b2, square(g))), state.v, grads);
-  // Bias correction folded into the step size, as in the paper's last paragraph of section 2.
-  const stepSize = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-  const next = mapParams((p, mi, vi) => sub(p, mul(stepSize, div(mi, add(sqrt(vi), eps)))), params, m, v);
-  return [next, Object.freeze({ m, v, t })];
 }
 
 /** Options of `train`; every field has a default that reaches > 95% accuracy on the default data. */
@@ -171,7 +143,7 @@ export interface TrainResult {
   readonly accuracy: number;
 }
 
-/** Full-batch training: a fold of `adamStep` over the steps, threading parameters and state as values. */
+/** Full-batch training: a fold of Adam's update over the steps, threading parameters and state as values. */
 export function train(options: TrainOptions = {}): TrainResult {
   const data = options.data ?? makeSpirals(random.key(0), 200);
   const steps = options.steps ?? 600;
@@ -180,19 +152,86 @@ export function train(options: TrainOptions = {}): TrainResult {
   const lossAndGrad = valueAndGrad(loss);
   const init = options.params ?? initParams(random.key(1), options.hidden ?? 32);
 
+  const optimizer = optim.adam(lr);
   let params = init;
-  let state: AdamState = Object.freeze({ m: mapParams(zerosLike, init), v: mapParams(zerosLike, init), t: 0 });
+  let state = optimizer.init(init);
   const losses: number[] = [];
   for (let step = 0; step < steps; step++) {
     const [value, grads] = lossAndGrad(params, data.x, data.y) as readonly [Tensor, Params];
     const l = item(value);
     losses.push(l);
     if (options.log && step % logEvery === 0) options.log(step, l);
-    [params, state] = adamStep(params, grads, state, lr);
+    const [updates, next] = optimizer.update(grads, state, params);
+    params = optim.applyUpdates(params, updates);
+    state = next;
   }
   const finalLoss = item(loss(params, data.x, data.y));
   options.log?.(steps, finalLoss);
   return { params, losses: Object.freeze([...losses, finalLoss]), accuracy: accuracy(params, data) };
+}
+
+/** The probability of class 1 on a `resolution` × `resolution` grid over [-lim, lim]², row 0 at the top. */
+function decisionGrid(params: Params, resolution: number, lim: number): Float64Array {
+  const coords = linspace(-lim, lim, resolution);
+  const xs = toTypedArray(coords);
+  const points: number[][] = [];
+  for (let r = 0; r < resolution; r++) for (let c = 0; c < resolution; c++) points.push([xs[c]!, xs[resolution - 1 - r]!]);
+  const probs = softmax(predict(params, stack(points.map((p) => stack(p)))));
+  return Float64Array.from(toTypedArray(take(probs, 1, 1)));
+}
+
+/**
+ * The picture `npm run demo` writes: the decision regions of the trained net with the training
+ * points on top (left), and the training loss per step on a log scale (right).
+ */
+export function spiralsFigure(result: TrainResult, data: Dataset): string {
+  const lim = 2.4;
+  const res = 80;
+  const size = 360;
+  const grid = decisionGrid(result.params, res, lim);
+  const cell = size / res;
+  const left: Frame = { x: 20, y: 30, width: size, height: size };
+  const blue = [49, 99, 189] as const;
+  const orange = [230, 126, 34] as const;
+  const white = [255, 255, 255] as const;
+  const parts: string[] = [text(left.x + size / 2, 20, 'decision regions (shade: p(class 1))', { anchor: 'middle', size: 13 })];
+  // shades quantised to 12 levels and runs of equal shade merged: a small file for the README
+  parts.push('<g shape-rendering="crispEdges">');
+  const shade = (p: number): number => Math.round(Math.min(1, Math.max(0, p)) * 12) / 12;
+  const colour = (q: number): string => (q >= 0.5 ? mix(white, orange, (q - 0.5) * 1.4) : mix(white, blue, (0.5 - q) * 1.4));
+  for (let r = 0; r < res; r++) {
+    for (let c = 0; c < res; ) {
+      const q = shade(grid[r * res + c]!);
+      let end = c + 1;
+      while (end < res && shade(grid[r * res + end]!) === q) end++;
+      parts.push(`<rect x="${(left.x + c * cell).toFixed(1)}" y="${(left.y + r * cell).toFixed(1)}" width="${((end - c) * cell + 0.3).toFixed(1)}" height="${(cell + 0.3).toFixed(1)}" fill="${colour(q)}"/>`);
+      c = end;
+    }
+  }
+  parts.push('</g>');
+  const pts = toTypedArray(data.x);
+  const labels = toTypedArray(data.labels);
+  for (let i = 0; i < labels.length; i++) {
+    const px = left.x + ((pts[2 * i]! + lim) / (2 * lim)) * size;
+    const py = left.y + ((lim - pts[2 * i + 1]!) / (2 * lim)) * size;
+    parts.push(`<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="2.2" fill="${labels[i] === 1 ? 'rgb(160,70,0)' : 'rgb(20,50,120)'}"/>`);
+  }
+  parts.push(`<rect x="${left.x}" y="${left.y}" width="${size}" height="${size}" fill="none" stroke="#999"/>`);
+  const steps = result.losses.map((_, i) => i);
+  parts.push(
+    lineChart({ x: size + 40, y: 14, width: 380, height: size + 30 }, [{ xs: steps, ys: result.losses, color: '#c0392b', label: 'training loss' }], {
+      title: `loss (final ${result.losses.at(-1)!.toExponential(1)}), accuracy ${(100 * result.accuracy).toFixed(1)}%`,
+      xLabel: 'Adam step',
+      logY: true,
+    }),
+  );
+  return svgDocument(size + 440, size + 50, parts);
+}
+
+/** Writes `contents` to `path`, creating its folder. */
+export function writeFile(path: string, contents: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, contents);
 }
 
 function main(): void {
@@ -205,6 +244,9 @@ function main(): void {
   });
   const seconds = ((performance.now() - start) / 1000).toFixed(1);
   console.log(`training accuracy ${(100 * result.accuracy).toFixed(1)}% (${seconds} s)`);
+  const out = process.argv[2] ?? join(import.meta.dirname, '../docs/images/spirals.svg');
+  writeFile(out, spiralsFigure(result, data));
+  console.log(`wrote ${relative(process.cwd(), out)}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();

@@ -57,6 +57,7 @@ export {
   tanh,
   where,
 } from './rules/elementwise.js';
+export { ceil, clip, erf, floor, logaddexp, logSigmoid, round, softplus } from './rules/math.js';
 export { type Axes, type KeepdimsOrOptions, logSoftmax, logsumexp, max, mean, min, type ReduceOptions, softmax, sum } from './rules/reduction.js';
 export { dot, matmul, outer } from './rules/linalg.js';
 export { diagonal, trace, tril, triu } from './rules/matrix.js';
@@ -97,3 +98,14 @@ export { Log, type LogEntry } from './effects/Log.js';
 export { Observe, observe } from './effects/Observe.js';
 export { Checked, Fail } from './effects/Fail.js';
 export { IO, type NotAPromise } from './effects/IO.js';
+export * as tree from './optim/tree.js';
+export * as optim from './optim/optimizers.js';
+export {
+  huber,
+  type HuberOptions,
+  type LossOptions,
+  meanSquaredError,
+  type Reduction,
+  sigmoidBinaryCrossEntropy,
+  softmaxCrossEntropy,
+} from './optim/losses.js';

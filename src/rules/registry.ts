@@ -14,6 +14,7 @@ import * as elementwise from './elementwise.js';
 import * as linalg from './linalg.js';
 import * as matrix from './matrix.js';
 import * as norm from './norm.js';
+import * as math from './math.js';
 import * as reduction from './reduction.js';
 import * as solve from './solve.js';
 import * as structure from './structure.js';
@@ -24,7 +25,7 @@ const isRow = (v: unknown): v is Rule<never> | MultiRule<never> =>
 const isMulti = (v: Rule<never> | MultiRule<never>): v is MultiRule<never> => 'multipleResults' in v && v.multipleResults === true;
 
 /** Every row exported by a rules file (exports named `<op>P`). */
-const rows = [elementwise, reduction, linalg, structure, matrix, solve, decompositions, norm].flatMap((m) =>
+const rows = [elementwise, reduction, linalg, structure, matrix, solve, decompositions, norm, math].flatMap((m) =>
   Object.entries(m)
     .filter(([key, v]) => key.endsWith('P') && isRow(v))
     .map(([, v]) => v as Rule<never> | MultiRule<never>),

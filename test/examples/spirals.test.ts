@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, initParams, makeSpirals, type Params, train } from '../../examples/spirals.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { accuracy, initParams, makeSpirals, type Params, spiralsFigure, train, writeFile } from '../../examples/spirals.js';
 import { random, toArray, toTypedArray } from '../../src/index.js';
 
 describe('examples/spirals', () => {
@@ -39,5 +42,20 @@ describe('examples/spirals', () => {
       expect(Array.from(toTypedArray(params[k]))).toEqual(before[k]);
     }
     expect(Array.from(toTypedArray(data.x))).toEqual(xBefore);
+
+    // the demo's picture: decision regions and the loss curve, written as an SVG file
+    const dir = mkdtempSync(join(tmpdir(), 'spirals-'));
+    try {
+      const path = join(dir, 'figure.svg');
+      writeFile(path, spiralsFigure(result, data));
+      const svg = readFileSync(path, 'utf8');
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(svg.trim().endsWith('</svg>')).toBe(true);
+      expect(svg.match(/<circle /g)).toHaveLength(200);
+      expect(svg).toContain('<polyline');
+      expect(svg).toContain(`accuracy ${(100 * result.accuracy).toFixed(1)}%`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

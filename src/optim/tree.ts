@@ -1,0 +1,236 @@
+/**
+ * Tree utilities: functions over pytrees (nested arrays and plain objects whose leaves are tensors
+ * or numbers), the structures `grad` takes and returns. Parameters, gradients and optimizer state
+ * are pytrees, so an optimizer is a few `map2` calls; the vector-space helpers (`add`, `sub`,
+ * `scale`, `dot`, `norm`) treat a whole tree as one vector. Every result is a new, frozen tree; the
+ * inputs are never changed. Leaves are visited in `flatten`'s order (object keys sorted), and every
+ * function is written with the library's ops, so it can be differentiated.
+ *
+ * Exported as the namespace `tree`: `tree.map(f, params)`.
+ *
+ * @since 0.1.0
+ */
+import { asTensor, zerosLike as zerosLikeTensor } from '../core/creation.js';
+import { ArgumentError, ShapeError } from '../core/errors.js';
+import { describeDef, flatten as flattenTree, type Leaf, sameDef, type TreeDef, unflatten as unflattenTree } from '../core/Tree.js';
+import { parseFunction } from '../core/args.js';
+import { Tensor } from '../core/Tensor.js';
+import { add as addOp, greater, mul, type Operand, sqrt, sub as subOp, where } from '../rules/elementwise.js';
+import { sum } from '../rules/reduction.js';
+
+export type { TreeDef } from '../core/Tree.js';
+
+/** A leaf as the mapped function sees it: number leaves arrive as 0-d float64 tensors. */
+const leafTensor = (op: string, l: Leaf): Tensor => asTensor(op, l);
+
+function checkLeafResult(op: string, v: unknown, i: number): Leaf {
+  if (v instanceof Tensor || typeof v === 'number') return v;
+  throw new ArgumentError('NOT_NUMERIC', op, `the function returned ${v === null ? 'null' : typeof v} for leaf ${i}; it must return a Tensor or a number`);
+}
+
+/** The leaves of several trees that must share one structure (`TREE_MISMATCH` otherwise). */
+function zipLeaves(op: string, trees: ReadonlyArray<unknown>): { leaves: Leaf[][]; def: TreeDef } {
+  const first = flattenTree(op, trees[0]);
+  const leaves = [first.leaves];
+  for (let t = 1; t < trees.length; t++) {
+    const other = flattenTree(op, trees[t]);
+    if (!sameDef(first.def, other.def)) {
+      throw new ShapeError(
+        'TREE_MISMATCH',
+        op,
+        `tree ${t + 1} has structure ${describeDef(other.def)} but tree 1 has ${describeDef(first.def)}; the trees must have the same nesting and keys`,
+      );
+    }
+    leaves.push(other.leaves);
+  }
+  return { leaves, def: first.def };
+}
+
+/**
+ * The leaves of `tree` in canonical order (object keys sorted) and its structure, for `unflatten`.
+ * Throws `NOT_NUMERIC` naming the path of a leaf that is not a tensor or a number.
+ *
+ * `flatten : Tree -> [Leaf[], TreeDef]`
+ * @example
+ * import { tree, tensor } from 'adjoint'
+ * const [leaves, def] = tree.flatten({ b: 2, a: [tensor([1, 2]), 3] })
+ * assert.equal(leaves.length, 3)
+ * assert.equal(leaves[2], 2)
+ * assert.deepEqual(tree.unflatten(def, [10, 20, 30]), { a: [10, 20], b: 30 })
+ * @category trees
+ * @since 0.1.0
+ */
+export function flatten(tree: unknown): readonly [ReadonlyArray<Leaf>, TreeDef] {
+  const { leaves, def } = flattenTree('tree.flatten', tree);
+  return Object.freeze([Object.freeze(leaves), def] as const);
+}
+
+/**
+ * Rebuilds a tree of structure `def` (from `flatten`) from `leaves` in flatten order; the result is
+ * deeply frozen. Throws `TREE_MISMATCH` when the number of leaves differs from the structure's.
+ * @example
+ * import { tree } from 'adjoint'
+ * const [, def] = tree.flatten([1, { x: 2 }])
+ * assert.deepEqual(tree.unflatten(def, [5, 6]), [5, { x: 6 }])
+ * @category trees
+ * @since 0.1.0
+ */
+export function unflatten<T = unknown>(def: TreeDef, leaves: ReadonlyArray<Leaf>): T {
+  if (!Array.isArray(leaves)) throw new ArgumentError('INVALID_ARGUMENT', 'tree.unflatten', 'leaves must be an array of tensors or numbers');
+  const want = countLeaves(def);
+  if (leaves.length !== want) {
+    throw new ShapeError('TREE_MISMATCH', 'tree.unflatten', `got ${leaves.length} leaves for the structure ${describeDef(def)}, which has ${want}; pass one leaf per leaf`);
+  }
+  leaves.forEach((l, i) => checkLeafResult('tree.unflatten', l, i));
+  return unflattenTree<T>(def, leaves);
+}
+
+function countLeaves(def: TreeDef): number {
+  if (def === null || typeof def !== 'object' || !('_tag' in def)) throw new ArgumentError('INVALID_ARGUMENT', 'tree.unflatten', 'def must be a structure returned by tree.flatten');
+  return def._tag === 'Leaf' ? 1 : def.children.reduce((n, c) => n + countLeaves(c), 0);
+}
+
+/**
+ * The leaves of `tree` in canonical order (object keys sorted).
+ * @example
+ * import { tree, toArray } from 'adjoint'
+ * assert.deepEqual(tree.leaves({ w: 1, b: [2, 3] }), [2, 3, 1])
+ * @category trees
+ * @since 0.1.0
+ */
+export function leaves(tree: unknown): ReadonlyArray<Leaf> {
+  return Object.freeze(flattenTree('tree.leaves', tree).leaves);
+}
+
+/**
+ * Applies `f` to every leaf, keeping the structure (`jax.tree.map`). Number leaves are passed as 0-d
+ * float64 tensors; `f` returns a tensor or a number.
+ *
+ * `map : (Tensor -> Tensor) -> T -> T`
+ * @example
+ * import { tree, mul, tensor, toArray } from 'adjoint'
+ * const doubled = tree.map((x) => mul(x, 2), { w: tensor([1, 2]), b: 3 })
+ * assert.deepEqual(toArray(doubled.w), [2, 4])
+ * assert.equal(toArray(doubled.b), 6)
+ * @category trees
+ * @since 0.1.0
+ */
+export function map<T>(f: (leaf: Tensor) => Operand, tree: T): T {
+  const fn = parseFunction<(leaf: Tensor) => Operand>('tree.map', 'f', f);
+  const { leaves: ls, def } = flattenTree('tree.map', tree);
+  return unflattenTree<T>(def, ls.map((l, i) => checkLeafResult('tree.map', fn(leafTensor('tree.map', l)), i)));
+}
+
+/**
+ * Applies `f` to the leaves of two trees of the same structure, pairwise (a zip). Throws
+ * `TREE_MISMATCH` when the structures differ.
+ *
+ * `map2 : ((Tensor, Tensor) -> Tensor) -> T -> T -> T`
+ * @example
+ * import { tree, sub, tensor, toArray } from 'adjoint'
+ * const d = tree.map2(sub, { a: tensor([5, 6]) }, { a: tensor([1, 1]) })
+ * assert.deepEqual(toArray(d.a), [4, 5])
+ * @category trees
+ * @since 0.1.0
+ */
+export function map2<T>(f: (a: Tensor, b: Tensor) => Operand, a: T, b: T): T {
+  const fn = parseFunction<(a: Tensor, b: Tensor) => Operand>('tree.map2', 'f', f);
+  const { leaves: [la, lb], def } = zipLeaves('tree.map2', [a, b]);
+  return unflattenTree<T>(def, la!.map((l, i) => checkLeafResult('tree.map2', fn(leafTensor('tree.map2', l), leafTensor('tree.map2', lb![i]!)), i)));
+}
+
+/**
+ * Folds the leaves in canonical order: `f(...f(f(initial, leaf0), leaf1)..., leafN)`.
+ * @example
+ * import { tree, add, tensor, toArray } from 'adjoint'
+ * assert.equal(toArray(tree.reduce((acc, x) => add(acc, x), { a: 1, b: tensor(2) }, 10)), 13)
+ * @category trees
+ * @since 0.1.0
+ */
+export function reduce<A>(f: (acc: A, leaf: Tensor) => A, tree: unknown, initial: A): A {
+  const fn = parseFunction<(acc: A, leaf: Tensor) => A>('tree.reduce', 'f', f);
+  return flattenTree('tree.reduce', tree).leaves.reduce((acc, l) => fn(acc, leafTensor('tree.reduce', l)), initial);
+}
+
+/**
+ * Leafwise sum of two trees of the same structure.
+ * @example
+ * import { tree, toArray } from 'adjoint'
+ * assert.deepEqual(tree.map(toArray, tree.add({ a: 1, b: 2 }, { a: 10, b: 20 })) as unknown, { a: 11, b: 22 })
+ * @category trees
+ * @since 0.1.0
+ */
+export function add<T>(a: T, b: T): T {
+  const { leaves: [la, lb], def } = zipLeaves('tree.add', [a, b]);
+  return unflattenTree<T>(def, la!.map((l, i) => addOp(l, lb![i]!)));
+}
+
+/**
+ * Leafwise difference `a - b` of two trees of the same structure.
+ * @example
+ * import { tree, toArray } from 'adjoint'
+ * assert.equal(toArray(tree.sub({ a: 5 }, { a: 3 }).a as never), 2)
+ * @category trees
+ * @since 0.1.0
+ */
+export function sub<T>(a: T, b: T): T {
+  const { leaves: [la, lb], def } = zipLeaves('tree.sub', [a, b]);
+  return unflattenTree<T>(def, la!.map((l, i) => subOp(l, lb![i]!)));
+}
+
+/**
+ * Every leaf times `s` (a number or a 0-d tensor, which may be traced: `grad` with respect to a step
+ * size goes through it).
+ * @example
+ * import { tree, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(tree.scale([tensor([1, 2])], 3)[0]!), [3, 6])
+ * @category trees
+ * @since 0.1.0
+ */
+export function scale<T>(tree: T, s: Operand): T {
+  const { leaves: ls, def } = flattenTree('tree.scale', tree);
+  const factor = asTensor('tree.scale', s);
+  return unflattenTree<T>(def, ls.map((l) => mul(l, factor)));
+}
+
+/**
+ * The inner product of two trees seen as one long vector: the sum over leaves of `sum(a * b)`. A
+ * 0-d tensor (0 for a tree without leaves).
+ * @example
+ * import { tree, tensor, toArray } from 'adjoint'
+ * assert.equal(toArray(tree.dot({ w: tensor([1, 2]), b: 3 }, { w: tensor([3, 4]), b: 2 })), 17)
+ * @category trees
+ * @since 0.1.0
+ */
+export function dot<T>(a: T, b: T): Tensor {
+  const { leaves: [la, lb] } = zipLeaves('tree.dot', [a, b]);
+  return la!.reduce<Tensor>((acc, l, i) => addOp(acc, sum(mul(l, lb![i]!))), asTensor('tree.dot', 0));
+}
+
+/**
+ * The global L2 norm of a tree: `sqrt(tree.dot(t, t))`, as `clipByGlobalNorm` measures gradients.
+ * Its gradient at the zero tree is taken as 0 (not NaN).
+ * @example
+ * import { tree, tensor, toArray } from 'adjoint'
+ * assert.equal(toArray(tree.norm({ w: tensor([3, 0]), b: 4 })), 5)
+ * @category trees
+ * @since 0.1.0
+ */
+export function norm(tree: unknown): Tensor {
+  const sq = dot(tree, tree);
+  // sqrt'(0) is infinite; the unselected branch of where contributes an exact 0 instead of NaN
+  return where(greater(sq, 0), sqrt(sq), 0);
+}
+
+/**
+ * A tree of zeros shaped like `tree` (each leaf's shape and dtype).
+ * @example
+ * import { tree, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(tree.zerosLike({ w: tensor([1, 2]) }).w), [0, 0])
+ * @category trees
+ * @since 0.1.0
+ */
+export function zerosLike<T>(tree: T): T {
+  const { leaves: ls, def } = flattenTree('tree.zerosLike', tree);
+  return unflattenTree<T>(def, ls.map((l) => zerosLikeTensor(asTensor('tree.zerosLike', l))));
+}

@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AdjointError,
+  add,
+  grad,
+  item,
+  matmul,
+  mean,
+  optim,
+  random,
+  scalar,
+  square,
+  sub,
+  sum,
+  type Tensor,
+  tensor,
+  toArray,
+  toTypedArray,
+  tree,
+  valueAndGrad,
+} from '../../src/index.js';
+import { thrown } from '../reference.js';
+
+const code = (f: () => unknown): string | undefined => (thrown(f) as AdjointError | undefined)?.code;
+
+/** Reference optimizers on plain numbers, one coordinate at a time, written from the papers' formulas. */
+function referenceAdam(gs: number[], lr: number, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0, p0 = 0): number[] {
+  let m = 0;
+  let v = 0;
+  let p = p0;
+  const out: number[] = [];
+  gs.forEach((g, i) => {
+    const t = i + 1;
+    m = b1 * m + (1 - b1) * g;
+    v = b2 * v + (1 - b2) * g * g;
+    const u = -lr * ((m / (1 - b1 ** t)) / (Math.sqrt(v / (1 - b2 ** t)) + eps) + wd * p);
+    p += u;
+    out.push(u);
+  });
+  return out;
+}
+
+/** Runs `opt` on a fixed gradient sequence for one scalar parameter, returning each update. */
+function updates(opt: optim.GradientTransformation, gs: number[], p0 = 0): number[] {
+  let params = { p: scalar(p0) };
+  let state = opt.init(params);
+  const out: number[] = [];
+  for (const g of gs) {
+    const [u, s] = opt.update({ p: scalar(g) }, state, params);
+    state = s;
+    out.push(item(u.p));
+    params = optim.applyUpdates(params, u);
+  }
+  return out;
+}
+
+const GS = [0.5, -1.5, 2, 0.25, -0.75];
+
+describe('optim: each optimizer against its formula', () => {
+  it('sgd', () => {
+    expect(updates(optim.sgd(0.1), GS)).toEqual(GS.map((g) => -0.1 * g));
+  });
+
+  it('momentum, heavy ball and Nesterov', () => {
+    const run = (nesterov: boolean): number[] => {
+      let v = 0;
+      return GS.map((g) => {
+        v = g + 0.9 * v;
+        return -0.1 * (nesterov ? g + 0.9 * v : v);
+      });
+    };
+    const close = (a: number[], b: number[]) => a.forEach((x, i) => expect(x).toBeCloseTo(b[i]!, 14));
+    close(updates(optim.momentum(0.1), GS), run(false));
+    close(updates(optim.momentum(0.1, { nesterov: true }), GS), run(true));
+    expect(updates(optim.momentum(0.1, { nesterov: true }), GS)).not.toEqual(updates(optim.momentum(0.1), GS));
+  });
+
+  it('adam and adamw', () => {
+    const close = (a: number[], b: number[]) => a.forEach((x, i) => expect(x).toBeCloseTo(b[i]!, 14));
+    close(updates(optim.adam(0.01), GS), referenceAdam(GS, 0.01));
+    close(updates(optim.adam(0.01, { b1: 0.5, b2: 0.9, eps: 1e-3 }), GS), referenceAdam(GS, 0.01, 0.5, 0.9, 1e-3));
+    close(updates(optim.adamw(0.01, { weightDecay: 0.1 }), GS, 2), referenceAdam(GS, 0.01, 0.9, 0.999, 1e-8, 0.1, 2));
+  });
+
+  it('rmsprop', () => {
+    let v = 0;
+    const want = GS.map((g) => {
+      v = 0.9 * v + 0.1 * g * g;
+      return (-0.01 * g) / Math.sqrt(v + 1e-8);
+    });
+    updates(optim.rmsprop(0.01), GS).forEach((x, i) => expect(x).toBeCloseTo(want[i]!, 14));
+  });
+
+  it('clipByGlobalNorm rescales only gradients above the limit, over the whole tree', () => {
+    const clip = optim.clipByGlobalNorm(1);
+    const [big] = clip.update({ a: tensor([3, 0]), b: [tensor(4)] }, clip.init(undefined));
+    (toArray(big.a) as number[]).forEach((v, i) => expect(v).toBeCloseTo([0.6, 0][i]!, 15));
+    expect(toArray(big.b[0]!)).toBeCloseTo(0.8, 15);
+    const [small] = clip.update({ a: tensor([0.3, 0.4]) }, clip.init(undefined));
+    expect(toArray(small.a)).toEqual([0.3, 0.4]);
+    // the norm's gradient at the zero tree is 0, not NaN
+    const g = grad((x: Tensor) => sum(clip.update([x], clip.init(undefined))[0][0]!))(tensor([0, 0]));
+    expect(toArray(g)).toEqual([1, 1]);
+  });
+
+  it('chain threads updates and keeps one state per transformation', () => {
+    const opt = optim.chain(optim.clipByGlobalNorm(1), optim.adam(0.1));
+    const state = opt.init({ w: tensor([0, 0]) });
+    expect(Array.isArray(state) && state.length).toBe(2);
+    const [u, next] = opt.update({ w: tensor([30, 40]) }, state);
+    expect((toArray(u.w) as number[]).map((x) => Math.round(x * 1e6) / 1e6)).toEqual([-0.1, -0.1]);
+    expect(toArray((next as unknown as [unknown, { count: Tensor }])[1].count)).toBe(1);
+  });
+});
+
+describe('optim: purity', () => {
+  it('state is frozen and neither the parameters, the gradients nor the old state change', () => {
+    const opt = optim.adam(0.1);
+    const params = { w: tensor([1, 2]), b: tensor(0.5) };
+    const grads = { w: tensor([0.1, -0.2]), b: tensor(1) };
+    const state = opt.init(params);
+    const snapshot = JSON.stringify(tree.map((t) => t, state), (_k, v) => (v && typeof v === 'object' && 'shape' in v ? Array.from(toTypedArray(v)) : v));
+    const [u, next] = opt.update(grads, state, params);
+    expect(Object.isFrozen(next)).toBe(true);
+    expect(Object.isFrozen((next as { mu: object }).mu)).toBe(true);
+    expect(Object.isFrozen(u)).toBe(true);
+    expect(next).not.toBe(state);
+    expect(JSON.stringify(tree.map((t) => t, state), (_k, v) => (v && typeof v === 'object' && 'shape' in v ? Array.from(toTypedArray(v)) : v))).toBe(snapshot);
+    expect(toArray(params.w)).toEqual([1, 2]);
+    expect(toArray(grads.w)).toEqual([0.1, -0.2]);
+    expect(() => {
+      (next as { count: unknown }).count = 5;
+    }).toThrow(TypeError);
+  });
+
+  it('adam minimises a quadratic bowl through applyUpdates', () => {
+    const target = tensor([1, -2, 3]);
+    const loss = (p: { x: Tensor }) => sum(square(sub(p.x, target)));
+    const opt = optim.adam(0.1);
+    let params = { x: tensor([0, 0, 0]) };
+    let state = opt.init(params);
+    for (let i = 0; i < 300; i++) {
+      const g = grad(loss)(params);
+      const [u, s] = opt.update(g, state, params);
+      params = optim.applyUpdates(params, u);
+      state = s;
+    }
+    expect(item(loss(params))).toBeLessThan(1e-4);
+  });
+});
+
+describe('optim: differentiable updates', () => {
+  it('the meta-gradient of a validation loss after unrolled Adam steps, with respect to the learning rate, matches central differences', () => {
+    const [k1, k2, k3, k4] = random.split(random.key(5), 4);
+    const wTrue = random.normal(k1!, [4, 1]);
+    const xTrain = random.normal(k2!, [16, 4]);
+    const xVal = random.normal(k3!, [8, 4]);
+    const yTrain = matmul(xTrain, wTrue);
+    const yVal = add(matmul(xVal, wTrue), random.normal(k4!, [8, 1], { std: 0.1 }));
+    const mse = (w: Tensor, x: Tensor, y: Tensor) => mean(square(sub(matmul(x, w), y)));
+
+    const validationAfterTraining = (lr: Tensor | number): Tensor => {
+      const opt = optim.adam(typeof lr === 'number' ? scalar(lr) : lr);
+      let params = { w: tensor([[0.1], [0.2], [-0.1], [0.3]]) };
+      let state = opt.init(params);
+      for (let step = 0; step < 4; step++) {
+        const g = grad((p: typeof params) => mse(p.w, xTrain, yTrain))(params);
+        const [u, s] = opt.update(g, state, params);
+        params = optim.applyUpdates(params, u);
+        state = s;
+      }
+      return mse(params.w, xVal, yVal);
+    };
+
+    const lr = 0.05;
+    const [value, meta] = valueAndGrad(validationAfterTraining)(scalar(lr));
+    const h = 1e-5;
+    const fd = (item(validationAfterTraining(lr + h)) - item(validationAfterTraining(lr - h))) / (2 * h);
+    expect(item(value)).toBeCloseTo(item(validationAfterTraining(lr)), 14);
+    expect(Math.abs(item(meta))).toBeGreaterThan(1e-3);
+    expect(Math.abs(item(meta) - fd)).toBeLessThan(1e-6 * Math.max(1, Math.abs(fd)));
+  });
+
+  it('momentum and rmsprop updates differentiate with respect to the learning rate too', () => {
+    for (const make of [(lr: Tensor) => optim.momentum(lr, { nesterov: true }), (lr: Tensor) => optim.rmsprop(lr)]) {
+      const f = (lr: Tensor) => {
+        const opt = make(lr);
+        const [u] = opt.update([tensor([2, -1])], opt.init([tensor([0, 0])]));
+        return sum(u[0]!);
+      };
+      const d = item(grad(f)(scalar(0.1)));
+      expect(d).toBeCloseTo(item(f(scalar(1))), 12); // the update is linear in the learning rate
+    }
+  });
+});
+
+describe('optim: the boundary', () => {
+  it('refuses bad hyperparameters, options and states with typed errors', () => {
+    expect(code(() => optim.adam(Number.NaN))).toBe('INVALID_ARGUMENT');
+    expect(code(() => optim.adam('0.1' as never))).toBe('INVALID_ARGUMENT');
+    expect(code(() => optim.adam(tensor([0.1, 0.2])))).toBe('SHAPE_MISMATCH');
+    expect(code(() => optim.adam(0.1, { beta1: 0.9 } as never))).toBe('UNKNOWN_OPTION');
+    expect(code(() => optim.adam(0.1, { b1: 1 }))).toBe('INVALID_ARGUMENT');
+    expect(code(() => optim.momentum(0.1, { nesterov: 'yes' } as never))).toBe('INVALID_ARGUMENT');
+    expect(code(() => optim.rmsprop(0.1, { eps: -1 }))).toBe('INVALID_ARGUMENT');
+    expect(code(() => optim.clipByGlobalNorm(0))).toBe('INVALID_ARGUMENT');
+    expect(code(() => optim.chain({} as never))).toBe('INVALID_ARGUMENT');
+    const opt = optim.adam(0.1);
+    const p = { w: tensor([1]) };
+    expect(code(() => opt.update(p, {} as never))).toBe('INVALID_ARGUMENT');
+    expect(code(() => opt.update({ v: tensor([1]) } as never, opt.init(p)))).toBe('TREE_MISMATCH');
+    const w = optim.adamw(0.1);
+    expect(code(() => w.update(p, w.init(p)))).toBe('INVALID_ARGUMENT');
+    expect(code(() => optim.applyUpdates(p, [tensor(1)] as never))).toBe('TREE_MISMATCH');
+  });
+});

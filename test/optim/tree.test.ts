@@ -1,0 +1,78 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { type AdjointError, add, grad, item, mul, scalar, type Tensor, tensor, toArray, tree } from '../../src/index.js';
+import { thrown } from '../reference.js';
+
+const code = (f: () => unknown): string | undefined => (thrown(f) as AdjointError | undefined)?.code;
+const params = () => ({ w: tensor([[1, 2], [3, 4]]), b: tensor([0.5, -1]), layers: [tensor(2), 3] });
+
+describe('tree utilities', () => {
+  it('leaves, flatten and unflatten agree on the canonical order (sorted keys) and round-trip', () => {
+    const p = params();
+    const ls = tree.leaves(p);
+    expect(ls).toEqual([p.b, p.layers[0], 3, p.w]);
+    const [leaves, def] = tree.flatten(p);
+    expect(leaves).toEqual(ls);
+    const back = tree.unflatten<ReturnType<typeof params>>(def, leaves);
+    expect(back).toEqual(p);
+    expect(back).not.toBe(p);
+    expect(Object.isFrozen(back) && Object.isFrozen(back.layers)).toBe(true);
+  });
+
+  it('map and map2 keep the structure and never change their inputs', () => {
+    const p = params();
+    const doubled = tree.map((x) => mul(x, 2), p);
+    expect(toArray(doubled.w)).toEqual([[2, 4], [6, 8]]);
+    expect(toArray(doubled.layers[1] as Tensor)).toBe(6);
+    expect(Object.isFrozen(doubled)).toBe(true);
+    expect(p.layers[1]).toBe(3);
+    const summed = tree.map2((a, b) => add(a, b), p, doubled);
+    expect(toArray(summed.b)).toEqual([1.5, -3]);
+  });
+
+  it('reduce folds the leaves in order', () => {
+    expect(tree.reduce((acc: number[], x) => [...acc, x.size], params(), [])).toEqual([2, 1, 1, 4]);
+  });
+
+  it('the vector-space helpers treat a tree as one vector', () => {
+    const p = params();
+    const q = tree.map((x) => add(x, 1), p);
+    // dot over all 8 entries: Σ x(x + 1)
+    const flat = [1, 2, 3, 4, 0.5, -1, 2, 3];
+    expect(item(tree.dot(p, q))).toBeCloseTo(flat.reduce((s, x) => s + x * (x + 1), 0), 12);
+    expect(item(tree.norm(p))).toBeCloseTo(Math.hypot(...flat), 12);
+    expect(toArray(tree.sub(q, p).w)).toEqual([[1, 1], [1, 1]]);
+    expect(toArray(tree.add(p, p).b)).toEqual([1, -2]);
+    expect(toArray(tree.scale(p, -2).b)).toEqual([-1, 2]);
+    expect(toArray(tree.zerosLike(p).w)).toEqual([[0, 0], [0, 0]]);
+    expect(item(tree.dot({}, {}))).toBe(0);
+  });
+
+  test.prop([fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 1, maxLength: 6 })], { seed: 11, numRuns: 30 })(
+    'norm² = dot(t, t), and the gradient of norm is t / norm (0 at the zero tree)',
+    (xs) => {
+      const t = { a: tensor(xs), b: [scalar(xs[0]!)] };
+      const n = item(tree.norm(t));
+      expect(n * n).toBeCloseTo(item(tree.dot(t, t)), 8);
+      const g = grad((u: typeof t) => tree.norm(u))(t);
+      if (n === 0) expect(toArray(g.a)).toEqual(xs.map(() => 0));
+      else (toArray(g.a) as number[]).forEach((v, i) => expect(v).toBeCloseTo(xs[i]! / n, 10));
+    },
+  );
+
+  it('scale differentiates with respect to its factor', () => {
+    const f = (s: Tensor) => tree.dot(tree.scale({ a: tensor([1, 2]) }, s), { a: tensor([3, 4]) });
+    expect(item(grad(f)(scalar(7)))).toBe(11);
+  });
+
+  it('refuses mismatched structures, bad leaves and bad functions with typed errors', () => {
+    expect(code(() => tree.map2((a) => a, { a: 1 }, { b: 1 } as never))).toBe('TREE_MISMATCH');
+    expect(code(() => tree.add([1, 2], [1] as never))).toBe('TREE_MISMATCH');
+    expect(code(() => tree.map((x) => x, { a: 'x' } as never))).toBe('NOT_NUMERIC');
+    expect(code(() => tree.map((() => 'no') as never, { a: 1 }))).toBe('NOT_NUMERIC');
+    expect(code(() => tree.map(3 as never, { a: 1 }))).toBe('INVALID_ARGUMENT');
+    const [, def] = tree.flatten([1, 2]);
+    expect(code(() => tree.unflatten(def, [1]))).toBe('TREE_MISMATCH');
+    expect(code(() => tree.unflatten({} as never, [1]))).toBe('INVALID_ARGUMENT');
+  });
+});
