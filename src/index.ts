@@ -7,7 +7,7 @@
 export { AdjointError, ArgumentError, AxisError, ERROR_CODES, type ErrorCode, IndexError, LinAlgError, ShapeError } from './core/errors.js';
 export type { Shape } from './core/shape.js';
 export { type Backend, getBackend, ready, setBackend } from './core/backend.js';
-export { type DType, item, type NestedArray, Tensor, toArray, toTypedArray } from './core/Tensor.js';
+export { type DType, type FloatArray, item, type NestedArray, Tensor, toArray, toTypedArray } from './core/Tensor.js';
 export {
   arange,
   eye,
@@ -22,6 +22,10 @@ export {
   zeros,
   zerosLike,
 } from './core/creation.js';
+/**
+ * Counter-based random numbers (threefry, as JAX): explicit keys, `split` and `foldIn`, and samplers
+ * (`uniform`, `normal`, ...) that are pure functions of a key.
+ */
 export * as random from './core/random.js';
 export {
   abs,
@@ -98,7 +102,9 @@ export { Log, type LogEntry } from './effects/Log.js';
 export { Observe, observe } from './effects/Observe.js';
 export { Checked, Fail } from './effects/Fail.js';
 export { IO, type NotAPromise } from './effects/IO.js';
+/** Functions over pytrees (parameters, gradients, optimizer state): `map`, `map2`, `flatten`, `dot`, `norm`, ... */
 export * as tree from './optim/tree.js';
+/** Optimizers as pure gradient transformations (optax style): `sgd`, `momentum`, `adam`, `adamw`, `rmsprop`, `clipByGlobalNorm`, `chain`, `applyUpdates`. */
 export * as optim from './optim/optimizers.js';
 export {
   huber,

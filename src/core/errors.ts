@@ -118,6 +118,9 @@ export class AdjointError extends Error {
 /**
  * Shapes that do not fit together: broadcasting, matmul, reshape, concat, ragged arrays, pytrees.
  *
+ * @example
+ * import { add, tensor, ShapeError } from 'adjoint'
+ * assert.throws(() => add(tensor([1, 2]), tensor([1, 2, 3])), (e) => e instanceof ShapeError && e.code === 'BROADCAST_INCOMPATIBLE')
  * @category errors
  * @since 0.1.0
  */
@@ -126,6 +129,9 @@ export class ShapeError extends AdjointError {}
 /**
  * An axis outside `[-ndim, ndim)`, or repeated.
  *
+ * @example
+ * import { sum, tensor, AxisError } from 'adjoint'
+ * assert.throws(() => sum(tensor([1, 2]), { axis: 1 }), (e) => e instanceof AxisError && e.code === 'AXIS_OUT_OF_RANGE')
  * @category errors
  * @since 0.1.0
  */
@@ -134,6 +140,9 @@ export class AxisError extends AdjointError {}
 /**
  * An index outside the dimension it indexes (`take`, `slice` bounds are clamped like NumPy and do not throw).
  *
+ * @example
+ * import { take, tensor, IndexError } from 'adjoint'
+ * assert.throws(() => take(tensor([1, 2]), [5]), (e) => e instanceof IndexError && e.code === 'INDEX_OUT_OF_RANGE')
  * @category errors
  * @since 0.1.0
  */
@@ -142,6 +151,9 @@ export class IndexError extends AdjointError {}
 /**
  * A value of the wrong kind: a non-numeric leaf, an unknown dtype, a bad option.
  *
+ * @example
+ * import { zeros, ArgumentError } from 'adjoint'
+ * assert.throws(() => zeros([2], { dtype: 'int8' as never }), (e) => e instanceof ArgumentError && e.code === 'INVALID_DTYPE')
  * @category errors
  * @since 0.1.0
  */
@@ -168,6 +180,10 @@ export const formatShape = (shape: ReadonlyArray<number>): string => `[${shape.j
  * `checkGrads` found derivatives that disagree: `discrepancy` is the largest relative error, `where`
  * says which check, order, leaf and element.
  *
+ * @example
+ * import { checkGrads, mul, stopGradient, tensor, GradCheckError } from 'adjoint'
+ * // stopGradient hides half of the derivative from AD, but not from finite differences
+ * assert.throws(() => checkGrads((x) => mul(x, stopGradient(x)), [tensor([1.5])]), (e) => e instanceof GradCheckError && e.discrepancy > 0.1)
  * @category errors
  * @since 0.1.0
  */
@@ -188,6 +204,10 @@ export class GradCheckError extends AdjointError {
  * A checked op met an input outside its domain (`Checked.log(-1)`): the op, the SSA value that held
  * the input (`w3 (in grad)`, or `a constant`), and the offending element.
  *
+ * @example
+ * import { Checked, Fail, run, DomainError } from 'adjoint'
+ * const r = run(Fail.either(Checked.log(-1)))
+ * assert.ok(r._tag === 'Left' && r.left instanceof DomainError && r.left.code === 'DOMAIN_ERROR')
  * @category errors
  * @since 0.1.0
  */

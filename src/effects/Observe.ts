@@ -51,6 +51,11 @@ export function observe(x: Tensor | number): Program<number, 'Observe'> {
 /**
  * The `Observe` effect's handler.
  *
+ * @example
+ * import { Program, Observe, run } from 'adjoint'
+ * const p = Program.map(Observe.value(3), (n) => (n > 0 ? 'positive' : 'not positive'))
+ * assert.equal(run(Observe.run(p)), 'positive')
+ *
  * @category effects
  * @since 0.1.0
  */

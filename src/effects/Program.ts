@@ -109,7 +109,14 @@ const ProgramTypeId: unique symbol = Symbol.for('adjoint/Program');
  * @since 0.1.0
  */
 export interface Program<A, E = never> {
-  readonly [ProgramTypeId]: { readonly _A: () => A; readonly _E: () => E };
+  /** Phantom fields: they carry the type parameters and hold nothing at run time. */
+  readonly [ProgramTypeId]: {
+    /** The result type. */
+    readonly _A: () => A;
+    /** The effect union. */
+    readonly _E: () => E;
+  };
+  /** `yield* program` inside `Program.gen` runs it and gives its result. */
   [Symbol.iterator](): Generator<Program<A, E>, A, unknown>;
 }
 
@@ -694,9 +701,13 @@ export const Program = Object.freeze({
   map,
   ap,
   tap,
+  /** Runs programs in order and collects their results: an array of programs, or a record of programs. */
   all,
+  /** Maps each element to a program and runs them in order, collecting the results. */
   traverse,
+  /** Generator do-notation: `yield*` runs an effect or sub-program and gives its result. */
   gen,
+  /** True for programs. */
   isProgram,
   URI,
   Functor,
