@@ -1,3 +1,5 @@
+import { deflateSync } from 'node:zlib';
+
 /**
  * A few SVG drawing helpers for the examples' pictures (loss curves, decision regions, image
  * grids): plain strings, no dependencies, so the examples write images a README can show without
@@ -82,19 +84,50 @@ export function mix(a: readonly [number, number, number], b: readonly [number, n
   return `rgb(${c.join(',')})`;
 }
 
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** An 8-bit grayscale PNG of `pixels` (row-major in [0, 1], 1 = black ink on white). */
+export function grayPng(pixels: ArrayLike<number>, rows: number, cols: number): Buffer {
+  const chunk = (type: string, data: Uint8Array): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(cols, 0);
+  header.writeUInt32BE(rows, 4);
+  header[8] = 8; // bit depth
+  header[9] = 0; // grayscale
+  const raw = Buffer.alloc(rows * (cols + 1));
+  for (let r = 0; r < rows; r++) {
+    raw[r * (cols + 1)] = 0; // filter: none
+    for (let c = 0; c < cols; c++) raw[r * (cols + 1) + 1 + c] = Math.round(255 * (1 - Math.min(1, Math.max(0, pixels[r * cols + c]!))));
+  }
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
+}
+
 /**
- * A grayscale image (`pixels` row-major in [0, 1], `rows` × `cols`) drawn as one `<rect>` per
- * non-white pixel at `scale` px per pixel, top-left at (x, y).
+ * A grayscale image (`pixels` row-major in [0, 1]) at (x, y), `scale` px per pixel: an embedded PNG
+ * drawn with sharp pixels, with a thin frame.
  */
 export function grayImage(x: number, y: number, pixels: ArrayLike<number>, rows: number, cols: number, scale: number): string {
-  const parts: string[] = [`<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(cols * scale)}" height="${fmt(rows * scale)}" fill="white" stroke="#ccc"/>`];
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const v = Math.min(1, Math.max(0, pixels[r * cols + c]!));
-      if (v < 0.04) continue;
-      const g = Math.round(255 * (1 - v));
-      parts.push(`<rect x="${fmt(x + c * scale)}" y="${fmt(y + r * scale)}" width="${fmt(scale)}" height="${fmt(scale)}" fill="rgb(${g},${g},${g})"/>`);
-    }
-  }
-  return parts.join('');
+  const href = `data:image/png;base64,${grayPng(pixels, rows, cols).toString('base64')}`;
+  return (
+    `<image x="${fmt(x)}" y="${fmt(y)}" width="${fmt(cols * scale)}" height="${fmt(rows * scale)}" style="image-rendering:pixelated" preserveAspectRatio="none" href="${href}"/>` +
+    `<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(cols * scale)}" height="${fmt(rows * scale)}" fill="none" stroke="#ccc"/>`
+  );
 }

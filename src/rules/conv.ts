@@ -5,12 +5,14 @@
  * numbers (NHWC, ...) are not supported: transpose to this layout first.
  *
  * One linear primitive does the work, `patches` (im2col, JAX's `conv_general_dilated_patches`): it
- * copies every window of the padded, strided, dilated input into its own column, so that a
- * convolution is one matrix product with the kernel (the blocked `gemm` behind `matmul`), max
- * pooling is a `max` over the window axis and average pooling a `mean`. Its transpose, `col2im`, sums
+ * copies every window of the padded, strided, dilated input into its own row (`[N, OH, OW, C, KH,
+ * KW]`), so that a convolution of a whole batch is one matrix product with the kernel (the blocked
+ * `gemm` behind `matmul`, with every output position of every image as a row), max pooling is a
+ * `max` over the window axis and average pooling a `mean`. Its transpose, `col2im`, sums
  * the columns back into the image (the primitive under the input gradient). Both are rows of the
- * registry; `conv`, `maxPool` and `avgPool` are compositions, so their derivatives at every order
- * come from `patches`, `matmul` and the reductions, with no rule of their own.
+ * registry; `conv` and `avgPool` are compositions, so their derivatives at every order come from
+ * `patches`, `matmul` and `mean`, with no rule of their own. `maxPool` gathers each window's maximum
+ * with `take` at indices from `poolArgmax` (a row without derivative), so its gradient is `take`'s.
  *
  * @since 0.1.0
  */
@@ -21,11 +23,12 @@ import { bind } from '../core/primitive.js';
 import type { Rule } from '../core/rule.js';
 import { type Shape, sizeOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, type Tensor } from '../core/Tensor.js';
+import { Zero } from '../core/zero.js';
 import { rule } from './combinators.js';
 import type { Operand } from './elementwise.js';
 import { matmul } from './linalg.js';
-import { max, mean } from './reduction.js';
-import { reshape } from './structure.js';
+import { mean } from './reduction.js';
+import { reshape, take, transpose } from './structure.js';
 
 // ---- patches and col2im ----------------------------------------------------------------------------
 
@@ -44,7 +47,7 @@ export interface Col2imParams extends PatchesParams {
   readonly size: readonly [number, number];
 }
 
-/** Output length of one spatial axis; `undefined` when the window does not fit the padded input. */
+/** Output length of one spatial axis (below 1 when the window does not fit the padded input). */
 function outLength(n: number, k: number, stride: number, [lo, hi]: readonly [number, number], dilation: number): number {
   const span = (k - 1) * dilation + 1;
   return Math.floor((n + lo + hi - span) / stride) + 1;
@@ -58,38 +61,40 @@ function windowError(op: string, shape: Shape, p: PatchesParams): ShapeError {
   );
 }
 
+/** `[N, C, H, W]` → `[N, OH, OW, C, KH, KW]`: one row of `C·KH·KW` taps per output position. */
 function patchesShape(op: string, shape: Shape, p: PatchesParams): Shape {
-  const [h, w] = shape.slice(-2) as [number, number];
+  if (shape.length !== 4) throw new ShapeError('SHAPE_MISMATCH', op, `needs an input of shape [N, C, H, W], got ${formatShape(shape)}`);
+  const [n, c, h, w] = shape as [number, number, number, number];
   const oh = outLength(h, p.window[0], p.strides[0], p.padding[0], p.dilation[0]);
   const ow = outLength(w, p.window[1], p.strides[1], p.padding[1], p.dilation[1]);
   if (oh < 1 || ow < 1) throw windowError(op, shape, p);
-  return Object.freeze([...shape.slice(0, -2), p.window[0], p.window[1], oh, ow]);
+  return Object.freeze([n, oh, ow, c, p.window[0], p.window[1]]);
 }
 
 /**
- * Walks every (window offset, output position) pair of one image and calls `f(dst, src)` with the
- * column-buffer index and the image index (-1 where the window reads padding). `f` is the copy
- * (`patches`) or the accumulation (`col2im`).
+ * The image offset (`iy·W + ix`) each (output position, window tap) pair reads, or -1 where it reads
+ * padding: the same for every image and channel, so computed once per call.
  */
-function eachTap(h: number, w: number, oh: number, ow: number, p: PatchesParams, f: (dst: number, src: number) => void): void {
+function tapTable(h: number, w: number, oh: number, ow: number, p: PatchesParams): Int32Array {
   const [kh, kw] = p.window;
   const [sh, sw] = p.strides;
   const [dh, dw] = p.dilation;
   const top = p.padding[0][0];
   const left = p.padding[1][0];
-  let dst = 0;
-  for (let ky = 0; ky < kh; ky++) {
-    for (let kx = 0; kx < kw; kx++) {
-      for (let oy = 0; oy < oh; oy++) {
+  const table = new Int32Array(oh * ow * kh * kw);
+  let t = 0;
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox++) {
+      for (let ky = 0; ky < kh; ky++) {
         const iy = oy * sh + ky * dh - top;
-        const rowOk = iy >= 0 && iy < h;
-        for (let ox = 0; ox < ow; ox++, dst++) {
+        for (let kx = 0; kx < kw; kx++, t++) {
           const ix = ox * sw + kx * dw - left;
-          f(dst, rowOk && ix >= 0 && ix < w ? iy * w + ix : -1);
+          table[t] = iy >= 0 && iy < h && ix >= 0 && ix < w ? iy * w + ix : -1;
         }
       }
     }
   }
+  return table;
 }
 
 export const patchesP: Rule<PatchesParams> = rule<PatchesParams>({
@@ -98,30 +103,31 @@ export const patchesP: Rule<PatchesParams> = rule<PatchesParams>({
   maskKind: 'linear',
   examples: [
     { args: [{ shape: [2, 2, 4, 5] }], params: { window: [2, 3], strides: [1, 2], padding: [[1, 0], [1, 1]], dilation: [1, 1], value: 0 } },
-    { args: [{ shape: [1, 3, 5] }], params: { window: [2, 2], strides: [2, 1], padding: [[0, 0], [0, 1]], dilation: [2, 1], value: 0 } },
+    { args: [{ shape: [1, 1, 3, 5] }], params: { window: [2, 2], strides: [2, 1], padding: [[0, 0], [0, 1]], dilation: [2, 1], value: 0 } },
   ],
-  shape: ([x], p) => {
-    if (x!.shape.length < 2) throw new ShapeError('SHAPE_MISMATCH', 'patches', `needs at least 2 axes, got shape ${formatShape(x!.shape)}`);
-    return { shape: patchesShape('patches', x!.shape, p), dtype: x!.dtype };
-  },
+  shape: ([x], p) => ({ shape: patchesShape('patches', x!.shape, p), dtype: x!.dtype }),
   impl: ([x], p, out) => {
-    const [h, w] = x!.shape.slice(-2) as [number, number];
-    const [oh, ow] = out.shape.slice(-2) as [number, number];
-    const images = sizeOf(x!.shape.slice(0, -2));
-    const cols = p.window[0] * p.window[1] * oh * ow;
-    const data = allocate(out.dtype, images * cols);
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [, oh, ow] = out.shape as [number, number, number];
+    const k = p.window[0] * p.window[1];
+    const positions = oh * ow;
+    const data = allocate(out.dtype, sizeOf(out.shape));
     if (data.length === 0) return fromData(out.shape, out.dtype, data);
     const src = dataOf(x!);
-    // one index table for all images: the walk is the same for each
-    const table = new Int32Array(cols);
-    eachTap(h, w, oh, ow, p, (d, s) => (table[d] = s));
+    const table = tapTable(h, w, oh, ow, p);
     const value = p.value;
-    for (let b = 0; b < images; b++) {
-      const inBase = b * h * w;
-      const outBase = b * cols;
-      for (let d = 0; d < cols; d++) {
-        const s = table[d]!;
-        data[outBase + d] = s < 0 ? value : src[inBase + s]!;
+    const plane = h * w;
+    let o = 0;
+    for (let b = 0; b < n; b++) {
+      for (let pos = 0; pos < positions; pos++) {
+        const taps = pos * k;
+        for (let ch = 0; ch < c; ch++) {
+          const base = (b * c + ch) * plane;
+          for (let j = 0; j < k; j++, o++) {
+            const s = table[taps + j]!;
+            data[o] = s < 0 ? value : src[base + s]!;
+          }
+        }
       }
     }
     return fromData(out.shape, out.dtype, data);
@@ -130,43 +136,95 @@ export const patchesP: Rule<PatchesParams> = rule<PatchesParams>({
   vjp: (ct, [x], _ans, p) => [bind(col2imP, [ct], { ...p, value: 0, size: x!.shape.slice(-2) as [number, number] })],
 });
 
-// The transpose of patches: every column entry is added back to the pixel it was copied from.
+// The transpose of patches: every tap is added back to the pixel it was copied from.
 export const col2imP: Rule<Col2imParams> = rule<Col2imParams>({
   name: 'col2im',
   maskKind: 'linear',
   examples: [
-    { args: [{ shape: [2, 2, 2, 3, 4, 3] }], params: { window: [2, 3], strides: [1, 2], padding: [[1, 0], [1, 1]], dilation: [1, 1], value: 0, size: [4, 5] } },
+    { args: [{ shape: [2, 4, 3, 2, 2, 3] }], params: { window: [2, 3], strides: [1, 2], padding: [[1, 0], [1, 1]], dilation: [1, 1], value: 0, size: [4, 5] } },
   ],
-  shape: ([c], p) => {
-    const lead = c!.shape.slice(0, -4);
-    const want = patchesShape('col2im', [...lead, ...p.size], p);
-    if (want.length !== c!.shape.length || want.some((d, i) => d !== c!.shape[i])) {
-      throw new ShapeError('SHAPE_MISMATCH', 'col2im', `columns of shape ${formatShape(c!.shape)} do not come from an image of size ${p.size.join('x')} (expected ${formatShape(want)})`);
+  shape: ([cols], p) => {
+    const s = cols!.shape;
+    const image = [s[0] ?? 0, s[3] ?? 0, ...p.size];
+    const want = patchesShape('col2im', image, p);
+    if (want.length !== s.length || want.some((d, i) => d !== s[i])) {
+      throw new ShapeError('SHAPE_MISMATCH', 'col2im', `columns of shape ${formatShape(s)} do not come from an image of size ${p.size.join('x')} (expected ${formatShape(want)})`);
     }
-    return { shape: Object.freeze([...lead, ...p.size]), dtype: c!.dtype };
+    return { shape: Object.freeze(image), dtype: cols!.dtype };
   },
-  impl: ([c], p, out) => {
-    const [h, w] = p.size;
-    const [oh, ow] = c!.shape.slice(-2) as [number, number];
-    const images = sizeOf(out.shape.slice(0, -2));
-    const cols = p.window[0] * p.window[1] * oh * ow;
-    const data = allocate(out.dtype, images * h * w);
-    if (images * cols === 0) return fromData(out.shape, out.dtype, data);
-    const src = dataOf(c!);
-    const table = new Int32Array(cols);
-    eachTap(h, w, oh, ow, p, (d, s) => (table[d] = s));
-    for (let b = 0; b < images; b++) {
-      const outBase = b * h * w;
-      const inBase = b * cols;
-      for (let d = 0; d < cols; d++) {
-        const s = table[d]!;
-        if (s >= 0) data[outBase + s] = data[outBase + s]! + src[inBase + d]!;
+  impl: ([cols], p, out) => {
+    const [n, c, h, w] = out.shape as [number, number, number, number];
+    const [, oh, ow] = cols!.shape as [number, number, number];
+    const k = p.window[0] * p.window[1];
+    const positions = oh * ow;
+    const data = allocate(out.dtype, sizeOf(out.shape));
+    if (data.length === 0 || cols!.size === 0) return fromData(out.shape, out.dtype, data);
+    const src = dataOf(cols!);
+    const table = tapTable(h, w, oh, ow, p);
+    const plane = h * w;
+    let i = 0;
+    for (let b = 0; b < n; b++) {
+      for (let pos = 0; pos < positions; pos++) {
+        const taps = pos * k;
+        for (let ch = 0; ch < c; ch++) {
+          const base = (b * c + ch) * plane;
+          for (let j = 0; j < k; j++, i++) {
+            const s = table[taps + j]!;
+            if (s >= 0) data[base + s] = data[base + s]! + src[i]!;
+          }
+        }
       }
     }
     return fromData(out.shape, out.dtype, data);
   },
   jvp: (_primals, [cDot], _ans, p) => bind(col2imP, [cDot as Tensor], p),
   vjp: (ct, _primals, _ans, p) => [bind(patchesP, [ct], { window: p.window, strides: p.strides, padding: p.padding, dilation: p.dilation, value: 0 })],
+});
+
+/**
+ * For each window of a `[N, C, H, W]` input, the flat index (into the whole input) of its maximum:
+ * the first one in window order on ties, NaN winning like `max`. Integer-valued, so it has no
+ * derivative; `maxPool` gathers the maxima with `take` at these indices, and so gets its gradient
+ * from `take` (each window's cotangent goes to its maximum, as JAX's and PyTorch's max pooling).
+ */
+export const poolArgmaxP: Rule<PatchesParams> = rule<PatchesParams>({
+  name: 'poolArgmax',
+  examples: [{ args: [{ shape: [1, 2, 4, 5] }], params: { window: [2, 2], strides: [2, 1], padding: [[0, 1], [1, 0]], dilation: [1, 1], value: -Infinity } }],
+  shape: ([x], p) => {
+    const [n, oh, ow, c] = patchesShape('poolArgmax', x!.shape, p);
+    return { shape: Object.freeze([n!, c!, oh!, ow!]), dtype: 'float64' };
+  },
+  impl: ([x], p, out) => {
+    const [n, c, h, w] = x!.shape as [number, number, number, number];
+    const [, , oh, ow] = out.shape as [number, number, number, number];
+    const k = p.window[0] * p.window[1];
+    const positions = oh * ow;
+    const data = new Float64Array(sizeOf(out.shape));
+    if (data.length === 0) return fromData(out.shape, 'float64', data);
+    const src = dataOf(x!);
+    const table = tapTable(h, w, oh, ow, p);
+    const plane = h * w;
+    let o = 0;
+    for (let b = 0; b < n; b++) {
+      for (let ch = 0; ch < c; ch++) {
+        const base = (b * c + ch) * plane;
+        for (let pos = 0; pos < positions; pos++) {
+          let best = -1;
+          let bestValue = -Infinity;
+          for (let j = pos * k, end = j + k; j < end; j++) {
+            const s = table[j]!;
+            if (s < 0) continue;
+            const v = src[base + s]!;
+            if (best < 0 || v > bestValue || (v !== v && bestValue === bestValue)) [best, bestValue] = [s, v];
+          }
+          data[o++] = base + best;
+        }
+      }
+    }
+    return fromData(out.shape, 'float64', data);
+  },
+  jvp: () => Zero, // integer-valued: no derivative
+  vjp: () => [Zero],
 });
 
 // ---- the boundary: spatial arguments -------------------------------------------------------------
@@ -217,6 +275,7 @@ function asImage(op: string, x: Tensor, what: string): { image: Tensor; d: 1 | 2
 
 /** Patches of a 4-d image for a `d`-dimensional window given per spatial axis. */
 function imagePatches(op: string, image: Tensor, d: 1 | 2, window: number[], strides: number[], padding: Array<[number, number]>, dilation: number[], value: number): Tensor {
+  // (1-d inputs come here with a height of 1 and a window of height 1)
   const lift = <T>(v: T[], one: T): [T, T] => (d === 1 ? [one, v[0]!] : [v[0]!, v[1]!]);
   const p: PatchesParams = {
     window: lift(window, 1),
@@ -293,12 +352,22 @@ export function conv(lhs: Operand, rhs: Operand, options: ConvOptions = {}): Ten
   const strides = parseSpatial(op, 'windowStrides', o.windowStrides, d, 1, 1);
   const dilation = parseSpatial(op, 'rhsDilation', o.rhsDilation, d, 1, 1);
   const padding = parsePadding(op, o.padding, x.shape.slice(2), window, strides, dilation);
-  const cols = imagePatches(op, image, d, window, strides, padding, dilation, 0); // [N, C, kh, kw, oh, ow]
-  const [oh, ow] = cols.shape.slice(-2) as [number, number];
+  const cols = imagePatches(op, image, d, window, strides, padding, dilation, 0); // [N, OH, OW, C, KH, KW]
+  const [, oh, ow] = cols.shape as [number, number, number];
   const k = sizeOf(window);
-  // [N, G, Cg·K, P] against [G, O/G, Cg·K]: one gemm per (image, group)
-  const result = matmul(reshape(w, [groups, out / groups, cg * k]), reshape(cols, [n, groups, cg * k, oh * ow]));
-  return reshape(result, d === 1 ? [n, out, ow] : [n, out, oh, ow]);
+  const positions = n * oh * ow;
+  let result: Tensor; // [N·OH·OW, O]
+  if (groups === 1) {
+    // every output position of every image at once: one gemm [N·P, C·K] · [C·K, O]
+    result = matmul(reshape(cols, [positions, c * k]), transpose(reshape(w, [out, c * k])));
+  } else {
+    // [G, N·P, Cg·K] · [G, Cg·K, O/G]: one gemm per group
+    const grouped = transpose(reshape(cols, [positions, groups, cg * k]), [1, 0, 2]);
+    const kernels = transpose(reshape(w, [groups, out / groups, cg * k]), [0, 2, 1]);
+    result = reshape(transpose(matmul(grouped, kernels), [1, 0, 2]), [positions, out]);
+  }
+  const nchw = transpose(reshape(result, [n, oh, ow, out]), [0, 3, 1, 2]);
+  return d === 1 ? reshape(nchw, [n, out, ow]) : nchw;
 }
 
 // ---- pooling -------------------------------------------------------------------------------------
@@ -316,7 +385,7 @@ export interface PoolOptions {
   readonly padding?: Padding;
 }
 
-function pool(op: string, x: Operand, windowShape: number | ReadonlyArray<number>, options: PoolOptions, value: number): { windows: Tensor; shape: number[] } {
+function poolWindows(op: string, x: Operand, windowShape: number | ReadonlyArray<number>, options: PoolOptions): { image: Tensor; d: 1 | 2; p: PatchesParams; shape: number[] } {
   const t = asTensor(op, x);
   const o = parseOptions(op, 'options', options, ['strides', 'padding']);
   const { image, d } = asImage(op, t, 'x');
@@ -324,17 +393,22 @@ function pool(op: string, x: Operand, windowShape: number | ReadonlyArray<number
   const strides = parseSpatial(op, 'strides', o.strides, d, 0, 1);
   if (o.strides === undefined) window.forEach((k, i) => (strides[i] = k));
   const padding = parsePadding(op, o.padding, t.shape.slice(2), window, strides, [1, 1]);
-  const cols = imagePatches(op, image, d, window, strides, padding, [1, 1], value);
-  const [oh, ow] = cols.shape.slice(-2) as [number, number];
-  const [n, c] = [t.shape[0]!, t.shape[1]!];
-  return { windows: reshape(cols, [n, c, sizeOf(window), oh * ow]), shape: d === 1 ? [n, c, ow] : [n, c, oh, ow] };
+  // a window made only of padding would have no element to pool
+  padding.forEach(([lo, hi], i) => {
+    if (lo >= window[i]! || hi >= window[i]!) invalidArgument(op, 'padding', o.padding, `pad each side by less than the window (${window.join('x')})`);
+  });
+  const lift = <T>(v: T[], one: T): [T, T] => (d === 1 ? [one, v[0]!] : [v[0]!, v[1]!]);
+  const p: PatchesParams = { window: lift(window, 1), strides: lift(strides, 1), padding: lift(padding, [0, 0] as [number, number]), dilation: [1, 1], value: 0 };
+  const [n, oh, ow, c] = patchesShape(op, image.shape, p);
+  return { image, d, p, shape: d === 1 ? [n!, c!, ow!] : [n!, c!, oh!, ow!] };
 }
 
 /**
  * Max pooling over windows of `windowShape` (an integer for every spatial axis, or one per axis) on
  * `[N, C, W]` or `[N, C, H, W]` inputs, the layout of `conv`. Strides default to the window
- * (non-overlapping windows); `'SAME'` padding pads with -Infinity, so padding is never the maximum.
- * The gradient goes to the maximum of each window, split evenly between ties (as `max`).
+ * (non-overlapping windows); padding is never the maximum (as if it were -Infinity), and must be
+ * smaller than the window on each side. The gradient of each window goes to its maximum, the first
+ * one in the window on ties (as JAX's and PyTorch's max pooling; `max` splits ties instead).
  *
  * Errors: `SHAPE_MISMATCH` for a rank other than 3 or 4 or a window larger than the padded input.
  * @example
@@ -346,8 +420,10 @@ function pool(op: string, x: Operand, windowShape: number | ReadonlyArray<number
  * @since 0.1.0
  */
 export function maxPool(x: Operand, windowShape: number | ReadonlyArray<number>, options: PoolOptions = {}): Tensor {
-  const { windows, shape } = pool('maxPool', x, windowShape, options, -Infinity);
-  return reshape(max(windows, { axis: 2 }), shape);
+  const { image, p, shape } = poolWindows('maxPool', x, windowShape, options);
+  // gather each window's maximum: take's transpose (scatterAdd) routes the gradient, at any order
+  const at = bind(poolArgmaxP, [image], p);
+  return reshape(take(reshape(image, [-1]), at), shape);
 }
 
 /**
@@ -364,6 +440,9 @@ export function maxPool(x: Operand, windowShape: number | ReadonlyArray<number>,
  * @since 0.1.0
  */
 export function avgPool(x: Operand, windowShape: number | ReadonlyArray<number>, options: PoolOptions = {}): Tensor {
-  const { windows, shape } = pool('avgPool', x, windowShape, options, 0);
-  return reshape(mean(windows, { axis: 2 }), shape);
+  const { image, p, shape } = poolWindows('avgPool', x, windowShape, options);
+  const cols = bind(patchesP, [image], p); // [N, OH, OW, C, KH, KW]
+  const [n, oh, ow, c] = cols.shape as [number, number, number, number];
+  const means = mean(reshape(cols, [n, oh, ow, c, p.window[0] * p.window[1]]), { axis: 4 });
+  return reshape(transpose(means, [0, 3, 1, 2]), shape);
 }

@@ -103,9 +103,11 @@ describe('pooling', () => {
     expect(toArray(maxPool(tensor([[[3, 1, 4, 1, 5, 9]]]), 3))).toEqual([[[4, 9]]]);
   });
 
-  it('maxPool sends the gradient to each window maximum (ties split), and both pass checkGrads at order 2', () => {
+  it('maxPool sends the gradient to each window maximum (the first on ties), and both pass checkGrads at order 2', () => {
     const g = grad((t: Tensor) => sum(maxPool(t, 2)))(tensor([[[[1, 7, 2, 2], [3, 0, 2, 2]]]]));
-    expect(toArray(g)).toEqual([[[[0, 1, 0.25, 0.25], [0, 0, 0.25, 0.25]]]]);
+    expect(toArray(g)).toEqual([[[[0, 1, 1, 0], [0, 0, 0, 0]]]]);
+    // overlapping windows: an element that is the maximum of two windows gets both cotangents
+    expect(toArray(grad((t: Tensor) => sum(maxPool(t, 2, { strides: 1 })))(tensor([[[1, 5, 2]]])))).toEqual([[[0, 2, 0]]]);
     const x = random.normal(random.key(4), [2, 2, 5, 4]);
     expect(checkGrads((t: Tensor) => maxPool(t, [2, 2], { strides: 1, padding: 'SAME' }), [x], { order: 2 }).checks).toBeGreaterThan(0);
     expect(checkGrads((t: Tensor) => avgPool(t, [3, 2], { padding: [[1, 1], [0, 0]] }), [x], { order: 2 }).checks).toBeGreaterThan(0);
@@ -117,5 +119,6 @@ describe('pooling', () => {
     expect(code(() => maxPool(x, [2, 2, 2]))).toBe('INVALID_ARGUMENT');
     expect(code(() => avgPool(x, 2, { stride: 1 } as never))).toBe('UNKNOWN_OPTION');
     expect(code(() => avgPool(tensor([1, 2]), 2))).toBe('SHAPE_MISMATCH');
+    expect(code(() => maxPool(x, 2, { padding: [[2, 0], [0, 0]] }))).toBe('INVALID_ARGUMENT');
   });
 });
