@@ -68,6 +68,8 @@ export { diagonal, trace, tril, triu } from './rules/matrix.js';
 export { cholesky, det, inv, slogdet, solve, triangularSolve, type TriangularSolveOptions } from './rules/solve.js';
 export { eigh, qr } from './rules/decompositions.js';
 export { norm, type NormOptions, type NormOrder } from './rules/norm.js';
+export { einsum } from './rules/einsum.js';
+export { at, gather, type IndexedUpdate, oneHot, type OneHotOptions, takeAlongAxis } from './rules/indexing.js';
 export { avgPool, conv, type ConvOptions, maxPool, type Padding, type PoolOptions } from './rules/conv.js';
 export { broadcastTo, concat, expandDims, pad, reshape, slice, squeeze, stack, take, transpose } from './rules/structure.js';
 export { GradCheckError } from './core/errors.js';

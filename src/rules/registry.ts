@@ -12,6 +12,7 @@ import './broadcasting.js';
 import * as decompositions from './decompositions.js';
 import * as elementwise from './elementwise.js';
 import * as conv from './conv.js';
+import * as indexing from './indexing.js';
 import * as linalg from './linalg.js';
 import * as matrix from './matrix.js';
 import * as norm from './norm.js';
@@ -26,7 +27,7 @@ const isRow = (v: unknown): v is Rule<never> | MultiRule<never> =>
 const isMulti = (v: Rule<never> | MultiRule<never>): v is MultiRule<never> => 'multipleResults' in v && v.multipleResults === true;
 
 /** Every row exported by a rules file (exports named `<op>P`). */
-const rows = [elementwise, reduction, linalg, structure, matrix, solve, decompositions, norm, math, conv].flatMap((m) =>
+const rows = [elementwise, reduction, linalg, structure, matrix, solve, decompositions, norm, math, conv, indexing].flatMap((m) =>
   Object.entries(m)
     .filter(([key, v]) => key.endsWith('P') && isRow(v))
     .map(([, v]) => v as Rule<never> | MultiRule<never>),

@@ -1,0 +1,333 @@
+/**
+ * Indexing: `takeAlongAxis` (also exported under PyTorch's name, `gather`) and its transpose
+ * `scatterAlongAxis`, functional indexed updates `at(x, indices).set(v)` / `.add(v)` / `.get()`
+ * (JAX's `x.at[...]`), and `oneHot`. Every update returns a new tensor; nothing is written in place.
+ *
+ * Indices are integer-valued numbers, arrays or tensors (tensors hold floats), negative ones counting
+ * from the end; concrete indices are checked (`INDEX_OUT_OF_RANGE`), as `take` does. On repeated
+ * indices `.add` accumulates and `.set` keeps the last value written (in index order), whose
+ * position is the only one that receives a gradient.
+ *
+ * @since 0.1.0
+ */
+import { arange, asTensor } from '../core/creation.js';
+import { ArgumentError, formatShape, IndexError, ShapeError } from '../core/errors.js';
+import { invalidArgument, parseOptions } from '../core/args.js';
+import { bind } from '../core/primitive.js';
+import type { Rule } from '../core/rule.js';
+import { normalizeAxis, type Shape, sizeOf } from '../core/shape.js';
+import { allocate, dataOf, fromData, isConcrete, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
+import { isZero, Zero } from '../core/zero.js';
+import { zerosLike } from '../core/creation.js';
+import { rule } from './combinators.js';
+import { add, astype, equal, mul, type Operand } from './elementwise.js';
+import { broadcastTo, expandDims, reshape, scatterAddP, take, takeP } from './structure.js';
+
+const freeze = (s: ReadonlyArray<number>): Shape => Object.freeze([...s]);
+
+/** Index values wrapped into [0, dim), checked; the message names the op and the axis. */
+function wrapIndices(op: string, indices: Tensor, dim: number, axis: number, shape: Shape): Int32Array {
+  const src = indices.ndim === 0 ? [scalarOf(indices)] : dataOf(indices);
+  const out = new Int32Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i]!;
+    if (!Number.isInteger(v) || v < -dim || v >= dim) {
+      throw new IndexError('INDEX_OUT_OF_RANGE', op, `index ${v} at position ${i} is not an integer in [${-dim}, ${dim - 1}] for axis ${axis} of shape ${formatShape(shape)}`);
+    }
+    out[i] = v < 0 ? v + dim : v;
+  }
+  return out;
+}
+
+/** An index argument as a tensor: a number, an array of numbers, or a tensor. */
+function indexTensor(op: string, indices: unknown): Tensor {
+  if (indices instanceof Tensor) return indices;
+  if (typeof indices === 'number') return asTensor(op, indices);
+  if (Array.isArray(indices) && indices.every((v) => typeof v === 'number')) return fromData(freeze([indices.length]), 'float64', Float64Array.from(indices as number[]));
+  return invalidArgument(op, 'indices', indices, 'pass an integer, an array of integers or a tensor of integer values');
+}
+
+// ---- takeAlongAxis and scatterAlongAxis ----------------------------------------------------------
+
+export interface AlongAxisParams {
+  readonly axis: number;
+}
+
+/** Outer size, the lengths along the axis, inner size: the three loops both kernels share. */
+function loops(shape: Shape, axis: number): [number, number] {
+  return [sizeOf(shape.slice(0, axis)), sizeOf(shape.slice(axis + 1))];
+}
+
+export const takeAlongAxisP: Rule<AlongAxisParams> = rule<AlongAxisParams>({
+  name: 'takeAlongAxis',
+  maskKind: 'linear',
+  examples: [
+    { args: [{ shape: [3, 4] }, { shape: [3, 2], values: [0, 3, 1, 1, -1, 2], constant: true }], params: { axis: 1 } },
+    { args: [{ shape: [3, 2] }, { shape: [4, 2], values: [0, 2, 1, 1, 2, 0, 0, 0], constant: true }], params: { axis: 0 } },
+  ],
+  shape: ([x, ind], p) => ({ shape: ind!.shape, dtype: x!.dtype }),
+  impl: ([x, ind], p, out) => {
+    const dim = x!.shape[p.axis]!;
+    const idx = wrapIndices('takeAlongAxis', ind!, dim, p.axis, x!.shape);
+    const [outer, inner] = loops(out.shape, p.axis);
+    const k = out.shape[p.axis]!;
+    const src = dataOf(x!);
+    const data = allocate(out.dtype, sizeOf(out.shape));
+    for (let a = 0; a < outer; a++) {
+      for (let j = 0; j < k; j++) {
+        for (let i = 0; i < inner; i++) {
+          const o = (a * k + j) * inner + i;
+          data[o] = src[(a * dim + idx[o]!) * inner + i]!;
+        }
+      }
+    }
+    return fromData(out.shape, out.dtype, data);
+  },
+  jvp: ([, ind], [xDot], _ans, p) => (isZero(xDot) ? Zero : bind(takeAlongAxisP, [xDot!, ind!], p)),
+  vjp: (ct, [x, ind], _ans, p) => [bind(scatterAlongAxisP, [ct, ind!], { axis: p.axis, size: x!.shape[p.axis]! }), Zero],
+});
+
+export interface ScatterAlongAxisParams {
+  readonly axis: number;
+  readonly size: number;
+}
+
+// The transpose of takeAlongAxis: each value is added into the slot its index names (repeats sum).
+export const scatterAlongAxisP: Rule<ScatterAlongAxisParams> = rule<ScatterAlongAxisParams>({
+  name: 'scatterAlongAxis',
+  maskKind: 'linear',
+  examples: [{ args: [{ shape: [3, 2] }, { shape: [3, 2], values: [0, 0, 3, 1, 2, 2], constant: true }], params: { axis: 1, size: 4 } }],
+  shape: ([v, ind], p) => ({ shape: freeze(ind!.shape.map((d, i) => (i === p.axis ? p.size : d))), dtype: v!.dtype }),
+  impl: ([v, ind], p, out) => {
+    const dim = p.size;
+    const idx = wrapIndices('scatterAlongAxis', ind!, dim, p.axis, out.shape);
+    const [outer, inner] = loops(v!.shape, p.axis);
+    const k = v!.shape[p.axis]!;
+    const src = dataOf(v!);
+    const data = allocate(out.dtype, sizeOf(out.shape));
+    for (let a = 0; a < outer; a++) {
+      for (let j = 0; j < k; j++) {
+        for (let i = 0; i < inner; i++) {
+          const s = (a * k + j) * inner + i;
+          const o = (a * dim + idx[s]!) * inner + i;
+          data[o] = data[o]! + src[s]!;
+        }
+      }
+    }
+    return fromData(out.shape, out.dtype, data);
+  },
+  jvp: ([, ind], [vDot], _ans, p) => (isZero(vDot) ? Zero : bind(scatterAlongAxisP, [vDot!, ind!], p)),
+  vjp: (ct, [, ind], _ans, p) => [bind(takeAlongAxisP, [ct, ind!], { axis: p.axis }), Zero],
+});
+
+/**
+ * `out[..., j, ...] = x[..., indices[..., j, ...], ...]` along `axis` (NumPy's `take_along_axis`,
+ * PyTorch's `gather`): `indices` has the rank of `x` and its sizes on every other axis; the result
+ * has the shape of `indices`. Typical use: the entries picked by `argmax` or `topk` indices.
+ * Its gradient adds each cotangent into the position it was taken from.
+ *
+ * Errors: `SHAPE_MISMATCH` when the shapes do not fit; `INDEX_OUT_OF_RANGE` for an index outside the axis.
+ * @example
+ * import { takeAlongAxis, tensor, toArray } from 'adjoint'
+ * const x = tensor([[10, 20, 30], [40, 50, 60]])
+ * assert.deepEqual(toArray(takeAlongAxis(x, tensor([[2], [0]]), 1)), [[30], [40]])
+ * assert.deepEqual(toArray(takeAlongAxis(x, tensor([[1, 0, 1]]), 0)), [[40, 20, 60]])
+ * @category indexing
+ * @since 0.1.0
+ */
+export function takeAlongAxis(x: Operand, indices: Tensor | ReadonlyArray<number>, axis: number): Tensor {
+  const op = 'takeAlongAxis';
+  const t = asTensor(op, x);
+  const ind = indexTensor(op, indices);
+  if (typeof axis !== 'number') invalidArgument(op, 'axis', axis, 'pass an integer axis');
+  const a = normalizeAxis(op, axis, t.ndim, t.shape);
+  if (ind.ndim !== t.ndim || ind.shape.some((d, i) => i !== a && d !== t.shape[i])) {
+    throw new ShapeError('SHAPE_MISMATCH', op, `indices of shape ${formatShape(ind.shape)} do not fit x of shape ${formatShape(t.shape)} along axis ${a}; indices must have the rank of x and its sizes on every other axis`);
+  }
+  if (isConcrete(ind)) wrapIndices(op, ind, t.shape[a]!, a, t.shape);
+  return bind(takeAlongAxisP, [t, ind], { axis: a });
+}
+
+/**
+ * PyTorch's name for `takeAlongAxis` (`torch.gather(x, dim, index)` has the same semantics):
+ * `gather(x, indices, axis)`.
+ * @example
+ * import { gather, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(gather(tensor([[1, 2], [3, 4]]), tensor([[1], [0]]), 1)), [[2], [3]])
+ * @category indexing
+ * @since 0.1.0
+ */
+export const gather: (x: Operand, indices: Tensor | ReadonlyArray<number>, axis: number) => Tensor = takeAlongAxis;
+
+// ---- at: functional indexed updates --------------------------------------------------------------
+
+export interface ScatterSetParams {
+  readonly axis: number;
+}
+
+/** 1 where an index is the last occurrence of its value (the write `.set` keeps), else 0. No derivative. */
+export const lastOccurrenceP: Rule<void> = rule<void>({
+  name: 'lastOccurrence',
+  examples: [{ args: [{ shape: [3], values: [3, 1, 2] }], params: undefined }],
+  shape: ([ind]) => ({ shape: ind!.shape, dtype: 'float64' }),
+  impl: ([ind], _p, out) => {
+    const src = ind!.ndim === 0 ? [scalarOf(ind!)] : dataOf(ind!);
+    const seen = new Set<number>();
+    const data = new Float64Array(src.length);
+    for (let i = src.length - 1; i >= 0; i--) {
+      if (!seen.has(src[i]!)) data[i] = 1;
+      seen.add(src[i]!);
+    }
+    return out.shape.length === 0 ? makeScalar(data[0]!, 'float64') : fromData(out.shape, 'float64', data);
+  },
+  jvp: () => Zero,
+  vjp: () => [Zero],
+});
+
+/**
+ * `x` with the slices `indices` (along `axis`) replaced by the rows of `v` (shape of `take(x,
+ * indices, axis)`); on repeated indices the last write wins.
+ */
+export const scatterSetP: Rule<ScatterSetParams> = rule<ScatterSetParams>({
+  name: 'scatterSet',
+  maskKind: 'linear',
+  examples: [
+    { args: [{ shape: [4, 3] }, { shape: [3, 3] }, { shape: [3], values: [2, 0, 2], constant: true }], params: { axis: 0 } },
+    { args: [{ shape: [2, 3] }, { shape: [2, 1] }, { shape: [1], values: [-1], constant: true }], params: { axis: 1 } },
+  ],
+  shape: ([x, v]) => ({ shape: x!.shape, dtype: x!.dtype === v!.dtype ? x!.dtype : 'float64' }),
+  impl: ([x, v, ind], p, out) => {
+    const dim = x!.shape[p.axis]!;
+    const idx = wrapIndices('at.set', ind!, dim, p.axis, x!.shape);
+    const [outer, inner] = loops(x!.shape, p.axis);
+    const data = allocate(out.dtype, sizeOf(out.shape));
+    data.set(dataOf(x!));
+    const src = v!.size === 0 ? new Float64Array(0) : dataOf(v!);
+    let s = 0;
+    for (let a = 0; a < outer; a++) {
+      for (let j = 0; j < idx.length; j++) {
+        const base = (a * dim + idx[j]!) * inner;
+        for (let i = 0; i < inner; i++) data[base + i] = src[s++]!;
+      }
+    }
+    return out.shape.length === 0 ? makeScalar(data[0]!, out.dtype) : fromData(out.shape, out.dtype, data);
+  },
+  // d set(x, v) = set(dx, dv): linear in (x, v) together
+  jvp: ([x, v, ind], [xDot, vDot], _ans, p) =>
+    bind(scatterSetP, [isZero(xDot) ? zerosLike(x!) : xDot!, isZero(vDot) ? zerosLike(v!) : vDot!, ind!], p),
+  vjp: (ct, [, v, ind], _ans, p, wants) => [
+    // overwritten positions get nothing; every other one passes ct through
+    wants[0] ? bind(scatterSetP, [ct, zerosLike(v!), ind!], p) : Zero,
+    // each written value gets the cotangent at its slot, if it was the write that stayed
+    wants[1] ? mul(bind(takeP, [ct, ind!], { axis: p.axis }), winnerMask(ind!, v!.shape, p.axis)) : Zero,
+    Zero,
+  ],
+});
+
+/** `lastOccurrence(indices)` shaped to broadcast against the taken rows (shape `vShape`). */
+function winnerMask(ind: Tensor, vShape: Shape, axis: number): Tensor {
+  const m = bind(lastOccurrenceP, [reshape(ind, [-1])], undefined);
+  return reshape(m, vShape.map((d, i) => (i === axis ? d : 1)));
+}
+
+/**
+ * The functional updates `at(x, indices, axis)` offers (JAX's `x.at[...]`); each returns a new tensor.
+ *
+ * @category indexing
+ * @since 0.1.0
+ */
+export interface IndexedUpdate {
+  /** `take(x, indices, axis)`. */
+  get(): Tensor;
+  /** `x` with the indexed slices replaced by `v` (broadcast to their shape); the last write wins on repeats. */
+  set(v: Operand): Tensor;
+  /** `x` with `v` added to the indexed slices; repeated indices accumulate. */
+  add(v: Operand): Tensor;
+}
+
+/**
+ * Functional indexed updates, as JAX's `x.at[indices]`: `at(x, indices).set(v)`, `.add(v)` and
+ * `.get()` select slices of `x` along `axis` (default 0) by integer indices (a number, an array or a
+ * tensor; negative ones count from the end) and return a new tensor; `x` is unchanged. `v` is
+ * broadcast to the shape of the selected slices, `take(x, indices, axis).shape`. On repeated
+ * indices `.add` accumulates and `.set` keeps the last value, which alone gets a gradient.
+ *
+ * Errors: `INDEX_OUT_OF_RANGE`; `AXIS_OUT_OF_RANGE`; `BROADCAST_INCOMPATIBLE` when `v` does not fit.
+ * @example
+ * import { at, tensor, toArray } from 'adjoint'
+ * const x = tensor([1, 2, 3, 4])
+ * assert.deepEqual(toArray(at(x, [0, 2]).set(0)), [0, 2, 0, 4])
+ * assert.deepEqual(toArray(at(x, [1, 1, -1]).add(10)), [1, 22, 3, 14])
+ * assert.deepEqual(toArray(at(tensor([[1, 2], [3, 4]]), 1, 1).set(tensor([7, 8]))), [[1, 7], [3, 8]])
+ * assert.deepEqual(toArray(x), [1, 2, 3, 4])
+ * @category indexing
+ * @since 0.1.0
+ */
+export function at(x: Operand, indices: Tensor | number | ReadonlyArray<number>, axis = 0): IndexedUpdate {
+  const op = 'at';
+  const t = asTensor(op, x);
+  const ind = indexTensor(op, indices);
+  if (typeof axis !== 'number') invalidArgument(op, 'axis', axis, 'pass an integer axis');
+  const a = normalizeAxis(op, axis, t.ndim, t.shape);
+  if (isConcrete(ind)) wrapIndices(op, ind, t.shape[a]!, a, t.shape);
+  const selected = freeze([...t.shape.slice(0, a), ...ind.shape, ...t.shape.slice(a + 1)]);
+  // the update as one row of values per index: indices flattened to 1-d
+  const flat = ind.ndim === 1 ? ind : reshape(ind, [ind.size]);
+  const rows = (v: Operand): Tensor => reshape(broadcastTo(astypeLike(asTensor(op, v, t.dtype), t), selected), [...t.shape.slice(0, a), ind.size, ...t.shape.slice(a + 1)]);
+  return Object.freeze({
+    get: () => take(t, ind, a),
+    set: (v: Operand) => bind(scatterSetP, [t, rows(v), flat], { axis: a }),
+    add: (v: Operand) => add(t, bind(scatterAddP, [rows(v), flat], { axis: a, size: t.shape[a]! })),
+  });
+}
+
+const astypeLike = (v: Tensor, like: Tensor): Tensor => (v.dtype === like.dtype ? v : astype(v, like.dtype));
+
+// ---- oneHot --------------------------------------------------------------------------------------
+
+/**
+ * Options of `oneHot`.
+ *
+ * @category indexing
+ * @since 0.1.0
+ */
+export interface OneHotOptions {
+  /** Where the new class axis goes (default -1, the end). */
+  readonly axis?: number;
+  /** The result's dtype (default float64). */
+  readonly dtype?: 'float64' | 'float32';
+}
+
+/**
+ * One-hot encoding (`jax.nn.one_hot`): a new axis of size `numClasses` (at the end by default)
+ * holding 1 at each index and 0 elsewhere. Indices are integers in `[0, numClasses)`; concrete
+ * ones outside are `INDEX_OUT_OF_RANGE` (JAX would give a row of zeros). No derivative.
+ *
+ * Shapes: indices `[...]` → `[..., numClasses]`.
+ * @example
+ * import { oneHot, tensor, toArray } from 'adjoint'
+ * assert.deepEqual(toArray(oneHot(tensor([2, 0]), 3)), [[0, 0, 1], [1, 0, 0]])
+ * assert.deepEqual(toArray(oneHot(tensor([2, 0]), 3, { axis: 0 })), [[0, 1], [0, 0], [1, 0]])
+ * @category indexing
+ * @since 0.1.0
+ */
+export function oneHot(indices: Tensor | number | ReadonlyArray<number>, numClasses: number, options: OneHotOptions = {}): Tensor {
+  const op = 'oneHot';
+  const ind = indexTensor(op, indices);
+  if (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses < 1) invalidArgument(op, 'numClasses', numClasses, 'pass a positive integer');
+  const o = parseOptions(op, 'options', options, ['axis', 'dtype']);
+  const axisArg = o.axis === undefined ? -1 : o.axis;
+  if (typeof axisArg !== 'number') invalidArgument(op, 'axis', axisArg, 'pass an integer axis');
+  const axis = normalizeAxis(op, axisArg, ind.ndim + 1);
+  const dtype = o.dtype === undefined ? 'float64' : o.dtype;
+  if (dtype !== 'float64' && dtype !== 'float32') throw new ArgumentError('INVALID_DTYPE', op, `dtype is ${String(dtype)}; pass 'float64' or 'float32'`);
+  if (isConcrete(ind)) {
+    const d = ind.ndim === 0 ? [scalarOf(ind)] : dataOf(ind);
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i]!;
+      if (!Number.isInteger(v) || v < 0 || v >= numClasses) throw new IndexError('INDEX_OUT_OF_RANGE', op, `index ${v} at position ${i} is not a class in [0, ${numClasses - 1}]`);
+    }
+  }
+  const classes = reshape(arange(numClasses, undefined, 1, { dtype }), Array.from({ length: ind.ndim + 1 }, (_, i) => (i === axis ? numClasses : 1)));
+  return equal(expandDims(ind.dtype === dtype ? ind : astype(ind, dtype), axis), classes);
+}
