@@ -693,8 +693,11 @@ export function fail(error: Error): Program<never, 'Fail'> {
  */
 export const Program = Object.freeze({
   of,
+  /** A program that computes `thunk()` when run (pure, synchronous code, deferred). */
   sync,
+  /** A program built lazily, when run. */
   defer,
+  /** A program that fails with `error` (the `Fail` effect; see `Fail.either`). */
   fail,
   flatMap,
   chain,

@@ -118,6 +118,7 @@ function policyPredicate(policy: unknown): ((name: string) => boolean) | undefin
  * const h = grad((x) => sum(sin(mul(sin(mul(x, 2)), 2))))(tensor([0.1, 0.2]))
  * assert.deepEqual(toArray(g), toArray(h))
  *
+ * @typeParam F - the type of the function, which the result keeps
  * @category transforms
  * @since 0.1.0
  */
