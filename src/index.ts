@@ -69,6 +69,24 @@ export { cholesky, det, inv, slogdet, solve, triangularSolve, type TriangularSol
 export { eigh, qr } from './rules/decompositions.js';
 export { norm, type NormOptions, type NormOrder } from './rules/norm.js';
 export { einsum } from './rules/einsum.js';
+export {
+  argmax,
+  argmin,
+  type ArgOptions,
+  argsort,
+  cumprod,
+  cumsum,
+  type MomentOptions,
+  prod,
+  type ProdOptions,
+  type ScanOptions,
+  sort,
+  type SortOptions,
+  std,
+  topk,
+  variance,
+} from './rules/scans.js';
+export { flip, repeat, type RepeatOptions, split, tile } from './rules/rearrange.js';
 export { at, gather, type IndexedUpdate, oneHot, type OneHotOptions, takeAlongAxis } from './rules/indexing.js';
 export { avgPool, conv, type ConvOptions, maxPool, type Padding, type PoolOptions } from './rules/conv.js';
 export { broadcastTo, concat, expandDims, pad, reshape, slice, squeeze, stack, take, transpose } from './rules/structure.js';

@@ -13,6 +13,7 @@ import * as decompositions from './decompositions.js';
 import * as elementwise from './elementwise.js';
 import * as conv from './conv.js';
 import * as indexing from './indexing.js';
+import * as scans from './scans.js';
 import * as linalg from './linalg.js';
 import * as matrix from './matrix.js';
 import * as norm from './norm.js';
@@ -27,7 +28,7 @@ const isRow = (v: unknown): v is Rule<never> | MultiRule<never> =>
 const isMulti = (v: Rule<never> | MultiRule<never>): v is MultiRule<never> => 'multipleResults' in v && v.multipleResults === true;
 
 /** Every row exported by a rules file (exports named `<op>P`). */
-const rows = [elementwise, reduction, linalg, structure, matrix, solve, decompositions, norm, math, conv, indexing].flatMap((m) =>
+const rows = [elementwise, reduction, linalg, structure, matrix, solve, decompositions, norm, math, conv, indexing, scans].flatMap((m) =>
   Object.entries(m)
     .filter(([key, v]) => key.endsWith('P') && isRow(v))
     .map(([, v]) => v as Rule<never> | MultiRule<never>),
