@@ -229,9 +229,6 @@ export const prodP: Rule<ProdParams> = rule<ProdParams>({
   vjp: (ct, [x], _ans, p) => [mul(p.keepdims ? ct : expandDims(ct, -1), exclusiveProducts(x!))],
 });
 
-/** The reduction arguments of `prod`, `variance`, `std`, `argmax`, `argmin`. */
-type AxisOrOptions<O> = number | ReadonlyArray<number> | O;
-
 /**
  * Options of `prod`.
  *
@@ -273,7 +270,7 @@ const reducedShape = (t: Tensor, axes: ReadonlyArray<number>, keepdims: boolean)
  * @category reductions
  * @since 0.1.0
  */
-export function prod(x: Operand, axis?: AxisOrOptions<ProdOptions>, keepdims?: boolean | Pick<ProdOptions, 'keepdims'>): Tensor {
+export function prod(x: Operand, axis?: number | ReadonlyArray<number> | ProdOptions, keepdims?: boolean | Pick<ProdOptions, 'keepdims'>): Tensor {
   const t = asTensor('prod', x);
   const { axes, keepdims: keep } = parseAxesArg('prod', t, axis, keepdims, ['keepdims']);
   const r = bind(prodP, [mergeLast(t, axes)], { keepdims: false });
@@ -320,7 +317,7 @@ function moments(op: string, x: Operand, axisOrOptions: unknown, rest: unknown):
  * @category reductions
  * @since 0.1.0
  */
-export function variance(x: Operand, axis?: AxisOrOptions<MomentOptions>, keepdims?: boolean | Omit<MomentOptions, 'axis'>): Tensor {
+export function variance(x: Operand, axis?: number | ReadonlyArray<number> | MomentOptions, keepdims?: boolean | Omit<MomentOptions, 'axis'>): Tensor {
   return moments('variance', x, axis, keepdims);
 }
 
@@ -333,7 +330,7 @@ export function variance(x: Operand, axis?: AxisOrOptions<MomentOptions>, keepdi
  * @category reductions
  * @since 0.1.0
  */
-export function std(x: Operand, axis?: AxisOrOptions<MomentOptions>, keepdims?: boolean | Omit<MomentOptions, 'axis'>): Tensor {
+export function std(x: Operand, axis?: number | ReadonlyArray<number> | MomentOptions, keepdims?: boolean | Omit<MomentOptions, 'axis'>): Tensor {
   return sqrt(moments('std', x, axis, keepdims));
 }
 
