@@ -79,7 +79,7 @@ export {
   type MomentOptions,
   prod,
   type ProdOptions,
-  type ScanOptions,
+  type CumulativeOptions,
   sort,
   type SortOptions,
   std,

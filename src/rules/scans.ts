@@ -148,7 +148,7 @@ function scanArguments(op: string, t: Tensor, axisOrOptions: unknown, rest: unkn
  * @category reductions
  * @since 0.1.0
  */
-export interface ScanOptions {
+export interface CumulativeOptions {
   /** The axis to scan (default: none, the flattened input, as NumPy). */
   readonly axis?: number;
   /** Scan from the end of the axis (JAX's `lax.cumsum(..., reverse=True)`). */
@@ -166,7 +166,7 @@ export interface ScanOptions {
  * @category reductions
  * @since 0.1.0
  */
-export function cumsum(x: Operand, axis?: number | ScanOptions, options?: Pick<ScanOptions, 'reverse'>): Tensor {
+export function cumsum(x: Operand, axis?: number | CumulativeOptions, options?: Pick<CumulativeOptions, 'reverse'>): Tensor {
   const t = asTensor('cumsum', x);
   const { x: u, p } = scanArguments('cumsum', t, axis, options);
   return bind(cumsumP, [u], p);
@@ -182,7 +182,7 @@ export function cumsum(x: Operand, axis?: number | ScanOptions, options?: Pick<S
  * @category reductions
  * @since 0.1.0
  */
-export function cumprod(x: Operand, axis?: number | ScanOptions, options?: Pick<ScanOptions, 'reverse'>): Tensor {
+export function cumprod(x: Operand, axis?: number | CumulativeOptions, options?: Pick<CumulativeOptions, 'reverse'>): Tensor {
   const t = asTensor('cumprod', x);
   const { x: u, p } = scanArguments('cumprod', t, axis, options);
   return bind(cumprodP, [u], p);
