@@ -89,6 +89,15 @@ function field(op: string, state: unknown, key: string): unknown {
 
 const frozen = <T extends object>(o: T): T => Object.freeze(o);
 
+/** The state of a stateless transformation: an empty object, as its `init` makes. */
+function emptyState(op: string, state: unknown): OptState {
+  if (!isPlainObject(state) || Object.keys(state).length > 0) {
+    throw new ArgumentError('INVALID_ARGUMENT', op, `state is ${describeValue(state)}; pass the state returned by init (an empty object)`);
+  }
+  return EMPTY;
+}
+const EMPTY: OptState = Object.freeze({});
+
 /** `update` that checks the transformation's own arguments before running `step`. */
 function transformation(name: string, init: (params: unknown) => OptState, step: (grads: unknown, state: OptState, params: unknown) => readonly [unknown, OptState]): GradientTransformation {
   return frozen({
@@ -116,8 +125,8 @@ export function sgd(learningRate: LearningRate): GradientTransformation {
   const lr = parseLearningRate('optim.sgd', learningRate);
   return transformation(
     'sgd',
-    () => frozen({}),
-    (grads, state) => [tree.scale(grads, neg(lr)), state],
+    () => EMPTY,
+    (grads, state) => [tree.scale(grads, neg(lr)), emptyState('optim.sgd.update', state)],
   );
 }
 
@@ -311,12 +320,13 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation {
   if (limit <= 0) invalidArgument('optim.clipByGlobalNorm', 'maxNorm', maxNorm, 'pass a positive number');
   return transformation(
     'clipByGlobalNorm',
-    () => frozen({}),
+    () => EMPTY,
     (grads, state) => {
+      emptyState('optim.clipByGlobalNorm.update', state);
       const norm = tree.norm(grads);
       // where: at norm 0 the unselected quotient is Infinity, and contributes an exact 0 to gradients
       const factor = where(greater(norm, limit), div(limit, norm), 1);
-      return [tree.scale(grads, factor), state];
+      return [tree.scale(grads, factor), EMPTY];
     },
   );
 }

@@ -13,7 +13,7 @@
 import { asTensor, zerosLike as zerosLikeTensor } from '../core/creation.js';
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { describeDef, flatten as flattenTree, type Leaf, sameDef, type TreeDef, unflatten as unflattenTree } from '../core/Tree.js';
-import { parseFunction } from '../core/args.js';
+import { describeValue, parseFunction } from '../core/args.js';
 import { Tensor } from '../core/Tensor.js';
 import { add as addOp, greater, mul, type Operand, sqrt, sub as subOp, where } from '../rules/elementwise.js';
 import { sum } from '../rules/reduction.js';
@@ -85,9 +85,18 @@ export function unflatten<T = unknown>(def: TreeDef, leaves: ReadonlyArray<Leaf>
   return unflattenTree<T>(def, leaves);
 }
 
-function countLeaves(def: TreeDef): number {
-  if (def === null || typeof def !== 'object' || !('_tag' in def)) throw new ArgumentError('INVALID_ARGUMENT', 'tree.unflatten', 'def must be a structure returned by tree.flatten');
-  return def._tag === 'Leaf' ? 1 : def.children.reduce((n, c) => n + countLeaves(c), 0);
+/** The number of leaves of a structure; anything that is not a structure `flatten` made is `INVALID_ARGUMENT`. */
+function countLeaves(def: unknown, seen = new Set<unknown>()): number {
+  const d = def as { _tag?: unknown; children?: unknown; keys?: unknown };
+  const bad = (): never => {
+    throw new ArgumentError('INVALID_ARGUMENT', 'tree.unflatten', `def is ${describeValue(def)}; pass the structure returned by tree.flatten`);
+  };
+  if (d === null || typeof d !== 'object' || seen.has(d)) return bad();
+  if (d._tag === 'Leaf') return 1;
+  if ((d._tag !== 'Array' && d._tag !== 'Object') || !Array.isArray(d.children)) return bad();
+  if (d._tag === 'Object' && (!Array.isArray(d.keys) || d.keys.length !== d.children.length || d.keys.some((k) => typeof k !== 'string'))) return bad();
+  seen.add(d);
+  return d.children.reduce((n: number, c: unknown) => n + countLeaves(c, seen), 0);
 }
 
 /**

@@ -1,14 +1,15 @@
 /**
  * The axis convention of the boundary issue (positional and options forms, negative axes, typed
- * errors for unknown option keys and for repeated or out-of-range axes), for the ops of
- * `scans.ts` and `rearrange.ts`. The same signatures as the shared parsers planned for
- * `core/args.ts` (`parseAxis`, `parseAxes`, `parseAxisArguments`), so that when those land this
- * file is deleted and its importers import them from there instead.
+ * errors for unknown option keys and for repeated or out-of-range axes), and the size check of a
+ * result shape, for the ops of `scans.ts`, `rearrange.ts`, `indexing.ts` and `conv.ts`. The same
+ * signatures as the shared parsers planned for `core/args.ts` (`parseAxis`, `parseAxes`,
+ * `parseAxisArguments`, `checkSize`), so that when those land this file is deleted and its
+ * importers import them from there instead.
  *
  * @since 0.1.0
  */
 import { describeValue, invalidArgument, isPlainObject, parseOptions } from '../core/args.js';
-import { ArgumentError, AxisError, formatShape } from '../core/errors.js';
+import { ArgumentError, AxisError, formatShape, ShapeError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 
 function where(ndim: number, shape: Shape): string {
@@ -58,4 +59,16 @@ export function parseAxisArguments<K extends string>(
   }
   if (restKey === undefined) invalidArgument(op, 'the argument after the axis', rest, 'omit it');
   return { axis: axisOrOptions, [restKey]: rest } as { readonly axis?: unknown } & { readonly [P in K]?: unknown };
+}
+
+/** The most elements one tensor may have: the longest typed array V8 makes. */
+export const MAX_ELEMENTS = 2 ** 32;
+
+/** Throws `ALLOCATION_TOO_LARGE` when a result of `shape` would have more elements than a buffer can hold. */
+export function checkSize(op: string, shape: ReadonlyArray<number>): void {
+  let n = 1;
+  for (const d of shape) n *= d;
+  if (n > MAX_ELEMENTS) {
+    throw new ShapeError('ALLOCATION_TOO_LARGE', op, `shape ${formatShape(shape)} has ${n} elements, more than the ${MAX_ELEMENTS} a buffer can hold; use smaller dimensions`);
+  }
 }

@@ -25,6 +25,7 @@ import { type Shape, sizeOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, type Tensor } from '../core/Tensor.js';
 import { Zero } from '../core/zero.js';
 import { rule } from './combinators.js';
+import { checkSize } from './axisArgs.js';
 import type { Operand } from './elementwise.js';
 import { matmul } from './linalg.js';
 import { mean } from './reduction.js';
@@ -284,7 +285,7 @@ function imagePatches(op: string, image: Tensor, d: 1 | 2, window: number[], str
     dilation: lift(dilation, 1),
     value,
   };
-  patchesShape(op, image.shape, p);
+  checkSize(op, patchesShape(op, image.shape, p));
   return bind(patchesP, [image], p);
 }
 
@@ -400,6 +401,7 @@ function poolWindows(op: string, x: Operand, windowShape: number | ReadonlyArray
   const lift = <T>(v: T[], one: T): [T, T] => (d === 1 ? [one, v[0]!] : [v[0]!, v[1]!]);
   const p: PatchesParams = { window: lift(window, 1), strides: lift(strides, 1), padding: lift(padding, [0, 0] as [number, number]), dilation: [1, 1], value: 0 };
   const [n, oh, ow, c] = patchesShape(op, image.shape, p);
+  checkSize(op, [n!, oh!, ow!, c!, p.window[0] * p.window[1]]);
   return { image, d, p, shape: d === 1 ? [n!, c!, ow!] : [n!, c!, oh!, ow!] };
 }
 

@@ -20,6 +20,7 @@ import { allocate, dataOf, fromData, isConcrete, makeScalar, scalarOf, Tensor } 
 import { isZero, Zero } from '../core/zero.js';
 import { zerosLike } from '../core/creation.js';
 import { rule } from './combinators.js';
+import { checkSize } from './axisArgs.js';
 import { add, astype, equal, mul, type Operand } from './elementwise.js';
 import { broadcastTo, expandDims, reshape, scatterAddP, take, takeP } from './structure.js';
 
@@ -328,6 +329,7 @@ export function oneHot(indices: Tensor | number | ReadonlyArray<number>, numClas
       if (!Number.isInteger(v) || v < 0 || v >= numClasses) throw new IndexError('INDEX_OUT_OF_RANGE', op, `index ${v} at position ${i} is not a class in [0, ${numClasses - 1}]`);
     }
   }
+  checkSize(op, [...ind.shape, numClasses]);
   const classes = reshape(arange(numClasses, undefined, 1, { dtype }), Array.from({ length: ind.ndim + 1 }, (_, i) => (i === axis ? numClasses : 1)));
   return equal(expandDims(ind.dtype === dtype ? ind : astype(ind, dtype), axis), classes);
 }

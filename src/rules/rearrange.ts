@@ -13,7 +13,8 @@ import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { fromData, type Tensor } from '../core/Tensor.js';
 import type { Operand } from './elementwise.js';
 import { broadcastTo, expandDims, reshape, slice, take } from './structure.js';
-import { parseAxes, parseAxis, parseAxisArguments } from './axisArgs.js';
+import { checkSize, parseAxes, parseAxis, parseAxisArguments } from './axisArgs.js';
+import { describeValue } from '../core/args.js';
 
 const indexVector = (values: ReadonlyArray<number>): Tensor => fromData(Object.freeze([values.length]), 'float64', Float64Array.from(values));
 
@@ -61,6 +62,7 @@ export function tile(x: Operand, reps: number | ReadonlyArray<number>): Tensor {
   const shape = [...new Array<number>(rank - t.ndim).fill(1), ...t.shape];
   const r = [...new Array<number>(rank - list.length).fill(1), ...list];
   // [d0, d1] → [1, d0, 1, d1] → broadcast to [r0, d0, r1, d1] → [r0·d0, r1·d1]
+  checkSize(op, shape.map((d, i) => d * r[i]!));
   const interleaved = shape.flatMap((d) => [1, d]);
   const target = shape.flatMap((d, i) => [r[i]!, d]);
   return reshape(broadcastTo(reshape(t, interleaved), target), shape.map((d, i) => d * r[i]!));
@@ -99,6 +101,7 @@ export function repeat(x: Operand, repeats: number | ReadonlyArray<number>, axis
   const n = t.shape[a]!;
   if (typeof repeats === 'number') {
     if (!Number.isSafeInteger(repeats) || repeats < 0) invalidArgument(op, 'repeats', repeats, 'pass a non-negative integer or one per entry of the axis');
+    checkSize(op, t.shape.map((d, i) => (i === a ? d * repeats : d)));
     // [..., n, ...] → [..., n, 1, ...] → broadcast [..., n, r, ...] → [..., n·r, ...]
     const e = expandDims(t, a + 1);
     const target = e.shape.map((d, i) => (i === a + 1 ? repeats : d));
@@ -107,6 +110,7 @@ export function repeat(x: Operand, repeats: number | ReadonlyArray<number>, axis
   if (!Array.isArray(repeats) || repeats.length !== n || repeats.some((r) => typeof r !== 'number' || !Number.isSafeInteger(r) || r < 0)) {
     invalidArgument(op, 'repeats', repeats, `pass a non-negative integer or ${n} of them (one per entry of axis ${a})`);
   }
+  checkSize(op, t.shape.map((d, i) => (i === a ? repeats.reduce((s, r) => s + r, 0) : d)));
   const indices = repeats.flatMap((r, i) => new Array<number>(r).fill(i));
   return take(t, indexVector(indices), a);
 }
@@ -138,7 +142,7 @@ export function split(x: Operand, sectionsOrIndices: number | ReadonlyArray<numb
     cuts = Array.from({ length: k - 1 }, (_, i) => ((i + 1) * n) / k);
   } else {
     if (!Array.isArray(sectionsOrIndices) || sectionsOrIndices.some((v, i) => typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > n || (i > 0 && v < sectionsOrIndices[i - 1]!))) {
-      throw new ArgumentError('INVALID_ARGUMENT', op, `indices ${JSON.stringify(sectionsOrIndices)} must be increasing integers in [0, ${n}] (axis ${a} of shape ${formatShape(t.shape)})`);
+      throw new ArgumentError('INVALID_ARGUMENT', op, `indices are ${describeValue(sectionsOrIndices)}; they must be increasing integers in [0, ${n}] (axis ${a} of shape ${formatShape(t.shape)})`);
     }
     cuts = [...sectionsOrIndices];
   }
