@@ -14,6 +14,7 @@ const benches: ReadonlyArray<readonly [string, () => Promise<void>]> = [
   ['vmap: per-example gradients, Jacobians and Hessians', async () => (await import('./vmap.js')).benchVmap()],
   ['loops and checkpointing', async () => (await import('./loops.js')).benchLoops()],
   ['implicit differentiation: customRoot against unrolled iterations', async () => (await import('./implicit.js')).benchImplicit()],
+  ['conv 3x3, 8 -> 16 channels, batch 50', async () => (await import('./conv.js')).benchConv()],
 ];
 
 function reportFailure(e: unknown): void {
