@@ -24,6 +24,7 @@ import type { Rule } from '../core/rule.js';
 import { type Shape, sizeOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, type Tensor } from '../core/Tensor.js';
 import { Zero } from '../core/zero.js';
+import { toFront } from '../core/batching.js';
 import { rule } from './combinators.js';
 import { checkSize } from './axisArgs.js';
 import type { Operand } from './elementwise.js';
@@ -98,8 +99,22 @@ function tapTable(h: number, w: number, oh: number, ow: number, p: PatchesParams
   return table;
 }
 
+/**
+ * Batching rule of the image rows: the lanes are more images, so they are merged into the batch
+ * axis for one call and split off again (lanes first).
+ */
+function batchImages<P>(prim: () => Rule<P>) {
+  return (args: ReadonlyArray<Tensor>, dims: ReadonlyArray<number | undefined>, p: P): readonly [Tensor, number] => {
+    const x = toFront(args[0]!, dims[0]);
+    const [lanes, n] = [x.shape[0]!, x.shape[1]!];
+    const out = bind(prim(), [reshape(x, [lanes * n, ...x.shape.slice(2)])], p);
+    return [reshape(out, [lanes, n, ...out.shape.slice(1)]), 0];
+  };
+}
+
 export const patchesP: Rule<PatchesParams> = rule<PatchesParams>({
   name: 'patches',
+  batch: batchImages(() => patchesP),
   // affine in x (the padding value is a constant); its linear part moves entries with coefficient 1
   maskKind: 'linear',
   examples: [
@@ -140,6 +155,7 @@ export const patchesP: Rule<PatchesParams> = rule<PatchesParams>({
 // The transpose of patches: every tap is added back to the pixel it was copied from.
 export const col2imP: Rule<Col2imParams> = rule<Col2imParams>({
   name: 'col2im',
+  batch: batchImages(() => col2imP),
   maskKind: 'linear',
   examples: [
     { args: [{ shape: [2, 4, 3, 2, 2, 3] }], params: { window: [2, 3], strides: [1, 2], padding: [[1, 0], [1, 1]], dilation: [1, 1], value: 0, size: [4, 5] } },

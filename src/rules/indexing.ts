@@ -19,6 +19,7 @@ import { normalizeAxis, type Shape, sizeOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, isConcrete, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
 import { isZero, Zero } from '../core/zero.js';
 import { zerosLike } from '../core/creation.js';
+import { batchedFront } from '../core/batching.js';
 import { rule } from './combinators.js';
 import { checkSize } from './axisArgs.js';
 import { add, astype, equal, mul, type Operand } from './elementwise.js';
@@ -62,6 +63,8 @@ function loops(shape: Shape, axis: number): [number, number] {
 export const takeAlongAxisP: Rule<AlongAxisParams> = rule<AlongAxisParams>({
   name: 'takeAlongAxis',
   maskKind: 'linear',
+  // lanes first on both operands (indices repeated when unbatched), the axis one further
+  batch: (args, dims, p, size) => [bind(takeAlongAxisP, [batchedFront(args[0]!, dims[0], size), batchedFront(args[1]!, dims[1], size)], { axis: p.axis + 1 }), 0],
   examples: [
     { args: [{ shape: [3, 4] }, { shape: [3, 2], values: [0, 3, 1, 1, -1, 2], constant: true }], params: { axis: 1 } },
     { args: [{ shape: [3, 2] }, { shape: [4, 2], values: [0, 2, 1, 1, 2, 0, 0, 0], constant: true }], params: { axis: 0 } },
@@ -97,6 +100,7 @@ export interface ScatterAlongAxisParams {
 export const scatterAlongAxisP: Rule<ScatterAlongAxisParams> = rule<ScatterAlongAxisParams>({
   name: 'scatterAlongAxis',
   maskKind: 'linear',
+  batch: (args, dims, p, size) => [bind(scatterAlongAxisP, [batchedFront(args[0]!, dims[0], size), batchedFront(args[1]!, dims[1], size)], { axis: p.axis + 1, size: p.size }), 0],
   examples: [{ args: [{ shape: [3, 2] }, { shape: [3, 2], values: [0, 0, 3, 1, 2, 2], constant: true }], params: { axis: 1, size: 4 } }],
   shape: ([v, ind], p) => ({ shape: freeze(ind!.shape.map((d, i) => (i === p.axis ? p.size : d))), dtype: v!.dtype }),
   impl: ([v, ind], p, out) => {

@@ -113,6 +113,7 @@ export const clipP: Rule<void> = rule<void>({
     { args: [{ shape: [4] }, { shape: [4], values: [-3, 0.1, -0.2, 0.3] }, { shape: [], values: [0.4] }], params: undefined },
   ],
   maskKind: 'elementwise',
+  batch: 'elementwise',
   shape: ([x, lo, hi]) => ({ shape: broadcastShapes('clip', x!.shape, lo!.shape, hi!.shape), dtype: promote(promote(x!.dtype, lo!.dtype), hi!.dtype) }),
   impl: ([x, lo, hi], _p, out) => mapTernary(x!, lo!, hi!, out.shape, out.dtype, clipOf),
   jvp: ([x, lo, hi], dots) => {

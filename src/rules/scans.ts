@@ -24,6 +24,7 @@ import type { Rule } from '../core/rule.js';
 import { type Shape, sizeOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, makeScalar, type Tensor } from '../core/Tensor.js';
 import { Zero } from '../core/zero.js';
+import { toFront } from '../core/batching.js';
 import { rule } from './combinators.js';
 import { div, mul, type Operand, sqrt, square, sub, where } from './elementwise.js';
 import { takeAlongAxis } from './indexing.js';
@@ -66,9 +67,18 @@ const SCAN_EXAMPLES = [
   { args: [{ shape: [2, 4, 3] }], params: { axis: 1, reverse: true } },
 ];
 
+/** Batching rule of the scans: lanes first, the scanned axis one further. */
+function batchScan(prim: () => Rule<ScanParams>) {
+  return (args: ReadonlyArray<Tensor>, dims: ReadonlyArray<number | undefined>, p: ScanParams): readonly [Tensor, number] => [
+    bind(prim(), [toFront(args[0]!, dims[0])], { axis: p.axis + 1, reverse: p.reverse }),
+    0,
+  ];
+}
+
 export const cumsumP: Rule<ScanParams> = rule<ScanParams>({
   name: 'cumsum',
   maskKind: 'linear',
+  batch: batchScan(() => cumsumP),
   examples: SCAN_EXAMPLES,
   shape: ([x]) => x!,
   impl: ([x], p, out) => scanKernel(x!, p, out.dtype, 0, (a, v) => a + v),
@@ -123,6 +133,7 @@ function cumprodLinear(x: Tensor, p: ScanParams, v: Tensor, transposed: boolean)
 
 export const cumprodP: Rule<ScanParams> = rule<ScanParams>({
   name: 'cumprod',
+  batch: batchScan(() => cumprodP),
   examples: [
     { args: [{ shape: [4] }], params: { axis: 0, reverse: false } },
     { args: [{ shape: [2, 3] }], params: { axis: 1, reverse: true } },
@@ -208,6 +219,7 @@ function exclusiveProducts(x: Tensor): Tensor {
 
 export const prodP: Rule<ProdParams> = rule<ProdParams>({
   name: 'prod',
+  batch: 'leading', // reduces the last axis: leading axes are independent
   examples: [
     { args: [{ shape: [4] }], params: { keepdims: false } },
     { args: [{ shape: [2, 3] }], params: { keepdims: true } },
@@ -344,6 +356,7 @@ export interface ArgParams {
 function argExtremum(name: string, better: (v: number, best: number) => boolean): Rule<ArgParams> {
   return rule<ArgParams>({
     name,
+    batch: 'leading', // searches the last axis: leading axes are independent
     examples: [{ args: [{ shape: [2, 4] }], params: { descending: false } }],
     shape: ([x]) => ({ shape: Object.freeze(x!.shape.slice(0, -1)), dtype: 'float64' }),
     impl: ([x], _p, out) => {
@@ -372,6 +385,7 @@ export const argminP = argExtremum('argmin', (v, b) => v < b);
 
 export const argsortP: Rule<ArgParams> = rule<ArgParams>({
   name: 'argsort',
+  batch: 'leading', // sorts the last axis: leading axes are independent
   examples: [
     { args: [{ shape: [5] }], params: { descending: false } },
     { args: [{ shape: [2, 3] }], params: { descending: true } },
