@@ -27,7 +27,7 @@ import { Zero } from '../core/zero.js';
 import { toFront } from '../core/batching.js';
 import { rule } from './combinators.js';
 import { checkSize } from './axisArgs.js';
-import type { Operand } from './elementwise.js';
+import { type Operand, sub } from './elementwise.js';
 import { matmul } from './linalg.js';
 import { mean } from './reduction.js';
 import { reshape, take, transpose } from './structure.js';
@@ -206,6 +206,16 @@ export const col2imP: Rule<Col2imParams> = rule<Col2imParams>({
  */
 export const poolArgmaxP: Rule<PatchesParams> = rule<PatchesParams>({
   name: 'poolArgmax',
+  // lanes merged into the image batch; each lane's indices then made relative to its own input again
+  batch: (args, dims, p) => {
+    const x = toFront(args[0]!, dims[0]);
+    const lanes = x.shape[0]!;
+    const per = sizeOf(x.shape.slice(1));
+    const merged = bind(poolArgmaxP, [reshape(x, [lanes * x.shape[1]!, ...x.shape.slice(2)])], p);
+    const out = reshape(merged, [lanes, x.shape[1]!, ...merged.shape.slice(1)]);
+    const offsets = fromData(Object.freeze([lanes, 1, 1, 1, 1]), 'float64', Float64Array.from({ length: lanes }, (_, l) => l * per));
+    return [sub(out, offsets), 0];
+  },
   examples: [{ args: [{ shape: [1, 2, 4, 5] }], params: { window: [2, 2], strides: [2, 1], padding: [[0, 1], [1, 0]], dilation: [1, 1], value: -Infinity } }],
   shape: ([x], p) => {
     const [n, oh, ow, c] = patchesShape('poolArgmax', x!.shape, p);

@@ -19,11 +19,11 @@ import { normalizeAxis, type Shape, sizeOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, isConcrete, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
 import { isZero, Zero } from '../core/zero.js';
 import { zerosLike } from '../core/creation.js';
-import { batchedFront } from '../core/batching.js';
+import { batchedFront, toFront as toFrontIndices } from '../core/batching.js';
 import { rule } from './combinators.js';
 import { checkSize } from './axisArgs.js';
 import { add, astype, equal, mul, type Operand } from './elementwise.js';
-import { broadcastTo, expandDims, reshape, scatterAddP, take, takeP } from './structure.js';
+import { broadcastTo, expandDims, reshape, scatterAddP, stack, take, takeP } from './structure.js';
 
 const freeze = (s: ReadonlyArray<number>): Shape => Object.freeze([...s]);
 
@@ -173,15 +173,19 @@ export interface ScatterSetParams {
 /** 1 where an index is the last occurrence of its value (the write `.set` keeps), else 0. No derivative. */
 export const lastOccurrenceP: Rule<void> = rule<void>({
   name: 'lastOccurrence',
+  batch: 'leading', // each row of the last axis on its own
   examples: [{ args: [{ shape: [3], values: [3, 1, 2] }], params: undefined }],
   shape: ([ind]) => ({ shape: ind!.shape, dtype: 'float64' }),
   impl: ([ind], _p, out) => {
     const src = ind!.ndim === 0 ? [scalarOf(ind!)] : dataOf(ind!);
-    const seen = new Set<number>();
+    const n = ind!.ndim === 0 ? 1 : ind!.shape[ind!.ndim - 1]!;
     const data = new Float64Array(src.length);
-    for (let i = src.length - 1; i >= 0; i--) {
-      if (!seen.has(src[i]!)) data[i] = 1;
-      seen.add(src[i]!);
+    for (let row = 0; row < src.length; row += n) {
+      const seen = new Set<number>();
+      for (let i = row + n - 1; i >= row; i--) {
+        if (!seen.has(src[i]!)) data[i] = 1;
+        seen.add(src[i]!);
+      }
     }
     return out.shape.length === 0 ? makeScalar(data[0]!, 'float64') : fromData(out.shape, 'float64', data);
   },
@@ -196,6 +200,15 @@ export const lastOccurrenceP: Rule<void> = rule<void>({
 export const scatterSetP: Rule<ScatterSetParams> = rule<ScatterSetParams>({
   name: 'scatterSet',
   maskKind: 'linear',
+  batch: (args, dims, p, size) => {
+    const [x, v] = [batchedFront(args[0]!, dims[0], size), batchedFront(args[1]!, dims[1], size)];
+    const q = { axis: p.axis + 1 };
+    // the same indices in every lane: one call; indices that differ by lane: one call per lane
+    if (dims[2] === undefined) return [bind(scatterSetP, [x, v, args[2]!], q), 0];
+    const ind = toFrontIndices(args[2]!, dims[2]);
+    const lanes = Array.from({ length: size }, (_, l) => bind(scatterSetP, [take(x, l, 0), take(v, l, 0), take(ind, l, 0)], p));
+    return [stack(lanes), 0];
+  },
   examples: [
     { args: [{ shape: [4, 3] }, { shape: [3, 3] }, { shape: [3], values: [2, 0, 2], constant: true }], params: { axis: 0 } },
     { args: [{ shape: [2, 3] }, { shape: [2, 1] }, { shape: [1], values: [-1], constant: true }], params: { axis: 1 } },

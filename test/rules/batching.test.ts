@@ -1,11 +1,14 @@
 /**
  * vmap over the new ops: each result equals the per-lane results stacked, for lanes on any axis and
- * for unbatched operands. The rows with batching rules: clip, cumsum, cumprod, prod, argmax, argmin,
- * argsort, takeAlongAxis, scatterAlongAxis, patches and col2im (so conv, avgPool, sort and topk).
+ * for unbatched operands: every new row has a batching rule (clip, cumsum, cumprod, prod, argmax,
+ * argmin, argsort, takeAlongAxis, scatterAlongAxis, scatterSet, lastOccurrence, patches, col2im,
+ * poolArgmax), so conv, the pools, sort, topk and at() vmap, and jacrev/jacfwd/hessian go through them.
  */
 import { describe, expect, it } from 'vitest';
 import {
   argmax,
+  at,
+  maxPool,
   argsort,
   avgPool,
   clip,
@@ -69,6 +72,22 @@ describe('vmap over the new ops', () => {
     const w = random.normal(random.key(5), [2, 1, 3, 3]);
     expectPerLane((t) => conv(t, w, { padding: 'SAME', windowStrides: 2 }), imgs);
     expectPerLane((t) => avgPool(t, 2), imgs, 1);
+  });
+
+  it('maxPool and at().set, with indices shared by the lanes or their own', () => {
+    const imgs = random.normal(random.key(8), [2, 2, 1, 4, 4]);
+    expectPerLane((t) => maxPool(t, 2), imgs);
+    expectPerLane((t) => maxPool(t, [2, 3], { strides: 1 }), imgs, 1);
+    const rows = random.normal(random.key(9), [3, 4]);
+    expectPerLane((t) => at(t, [1, 1, 3]).set(tensor([7, 8, 9])), rows);
+    const f = (t: Tensor, i: Tensor) => at(t, i).set(tensor([5, 6]));
+    const is = tensor([[0, 0], [3, 1], [2, 2]]);
+    const batched = vmap(f)(rows, is);
+    const each = stack([0, 1, 2].map((l) => f(take(rows, l, 0), take(is, l, 0))));
+    expect(toArray(batched)).toEqual(toArray(each));
+    // jacrev maps over the basis with vmap: the last write alone gets the derivative
+    const j = jacrev((v: Tensor) => at(tensor([0, 0, 0]), [2, 2]).set(v))(tensor([1, 2])) as Tensor;
+    expect(toArray(j)).toEqual([[0, 0], [0, 0], [0, 1]]);
   });
 
   it('jacrev (a batched pass over the basis) through cumprod is exact at zeros', () => {
