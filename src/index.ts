@@ -122,7 +122,7 @@ export { Random } from './effects/Random.js';
 export { Log, type LogEntry } from './effects/Log.js';
 export { Observe, observe } from './effects/Observe.js';
 export { Checked, Fail } from './effects/Fail.js';
-export { IO, type NotAPromise } from './effects/IO.js';
+export { IO, type IOOptions, type NotAPromise } from './effects/IO.js';
 /** Functions over pytrees (parameters, gradients, optimizer state): `map`, `map2`, `flatten`, `dot`, `norm`, ... */
 export * as tree from './optim/tree.js';
 /** Optimizers as pure gradient transformations (optax style): `sgd`, `momentum`, `adam`, `adamw`, `rmsprop`, `clipByGlobalNorm`, `chain`, `applyUpdates`. */
