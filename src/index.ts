@@ -87,7 +87,7 @@ export {
   variance,
 } from './rules/scans.js';
 export { flip, repeat, type RepeatOptions, split, tile } from './rules/rearrange.js';
-export { at, gather, type IndexedUpdate, oneHot, type OneHotOptions, takeAlongAxis } from './rules/indexing.js';
+export { at, gather, type IndexArgument, type IndexedUpdate, oneHot, type OneHotOptions, takeAlongAxis } from './rules/indexing.js';
 export { avgPool, conv, type ConvOptions, maxPool, type Padding, type PoolOptions } from './rules/conv.js';
 export { broadcastTo, concat, expandDims, pad, reshape, slice, squeeze, stack, take, transpose } from './rules/structure.js';
 export { GradCheckError } from './core/errors.js';

@@ -18,7 +18,7 @@
  */
 import { asTensor } from '../core/creation.js';
 import { formatShape, ShapeError } from '../core/errors.js';
-import { invalidArgument, parseOptions } from '../core/args.js';
+import { checkSize, invalidArgument, parseOptions } from '../core/args.js';
 import { bind } from '../core/primitive.js';
 import type { Rule } from '../core/rule.js';
 import { type Shape, sizeOf } from '../core/shape.js';
@@ -26,7 +26,6 @@ import { allocate, dataOf, fromData, type Tensor } from '../core/Tensor.js';
 import { Zero } from '../core/zero.js';
 import { toFront } from '../core/batching.js';
 import { rule } from './combinators.js';
-import { checkSize } from './axisArgs.js';
 import { type Operand, sub } from './elementwise.js';
 import { matmul } from './linalg.js';
 import { mean } from './reduction.js';

@@ -182,7 +182,8 @@ function concreteScalar(a: Operand): number | undefined {
   return a instanceof Tensor && isScalarF64(a) ? scalarOf(a) : undefined;
 }
 
-function binaryOp(prim: Rule<void>): BinaryOp {
+/** @internal The public function of a binary elementwise row (math.ts's rows use it too): arity, data-last form, scalar path. */
+export function binaryOp(prim: Rule<void>): BinaryOp {
   const scalarImpl = prim.scalarImpl;
   const general = (x: Operand, y: Operand): Tensor => {
     if (scalarImpl !== undefined) {
@@ -206,7 +207,8 @@ function binaryOp(prim: Rule<void>): BinaryOp {
   } as BinaryOp;
 }
 
-function unaryOp(prim: Rule<void>): (x: Operand) => Tensor {
+/** @internal The public function of a unary elementwise row (math.ts's rows use it too): arity check, scalar path. */
+export function unaryOp(prim: Rule<void>): (x: Operand) => Tensor {
   const scalarImpl = prim.scalarImpl;
   const general = (x: Operand): Tensor => {
     const a = scalarImpl === undefined ? undefined : concreteScalar(x);

@@ -10,18 +10,17 @@
  *
  * @since 0.1.0
  */
-import { arange, asTensor } from '../core/creation.js';
-import { ArgumentError, formatShape, IndexError, ShapeError } from '../core/errors.js';
-import { invalidArgument, parseOptions } from '../core/args.js';
+import { arange, asTensor, tensor } from '../core/creation.js';
+import { formatShape, IndexError, ShapeError } from '../core/errors.js';
+import { checkArity, checkSize, invalidArgument, parseAxis, parseAxisArguments, parseDType, parseInteger } from '../core/args.js';
 import { bind } from '../core/primitive.js';
 import type { Rule } from '../core/rule.js';
-import { normalizeAxis, type Shape, sizeOf } from '../core/shape.js';
-import { allocate, dataOf, fromData, isConcrete, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
+import { type Shape, sizeOf } from '../core/shape.js';
+import { allocate, dataOf, type DType, fromData, isConcrete, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
 import { isZero, Zero } from '../core/zero.js';
 import { zerosLike } from '../core/creation.js';
 import { batchedFront, toFront as toFrontIndices } from '../core/batching.js';
 import { rule } from './combinators.js';
-import { checkSize } from './axisArgs.js';
 import { add, astype, equal, mul, type Operand } from './elementwise.js';
 import { broadcastTo, expandDims, reshape, scatterAddP, stack, take, takeP } from './structure.js';
 
@@ -41,12 +40,11 @@ function wrapIndices(op: string, indices: Tensor, dim: number, axis: number, sha
   return out;
 }
 
-/** An index argument as a tensor: a number, an array of numbers, or a tensor. */
+/** An index argument as a tensor: a number, an array (nested for more dimensions) or a tensor, as `take` takes them. */
 function indexTensor(op: string, indices: unknown): Tensor {
-  if (indices instanceof Tensor) return indices;
-  if (typeof indices === 'number') return asTensor(op, indices);
-  if (Array.isArray(indices) && indices.every((v) => typeof v === 'number')) return fromData(freeze([indices.length]), 'float64', Float64Array.from(indices as number[]));
-  return invalidArgument(op, 'indices', indices, 'pass an integer, an array of integers or a tensor of integer values');
+  if (indices instanceof Tensor || typeof indices === 'number') return asTensor(op, indices);
+  if (Array.isArray(indices)) return tensor(indices as ReadonlyArray<number>);
+  return invalidArgument(op, 'indices', indices, 'pass integer indices: a number, an array (nested for more dimensions) or a tensor');
 }
 
 // ---- takeAlongAxis and scatterAlongAxis ----------------------------------------------------------
@@ -140,12 +138,17 @@ export const scatterAlongAxisP: Rule<ScatterAlongAxisParams> = rule<ScatterAlong
  * @category indexing
  * @since 0.1.0
  */
-export function takeAlongAxis(x: Operand, indices: Tensor | ReadonlyArray<number>, axis: number): Tensor {
-  const op = 'takeAlongAxis';
+export function takeAlongAxis(x: Operand, indices: IndexArgument, axis: number | { readonly axis: number }): Tensor {
+  return alongAxis('takeAlongAxis', arguments.length, x, indices, axis);
+}
+
+function alongAxis(op: string, nargs: number, x: Operand, indices: IndexArgument, axis: unknown): Tensor {
+  checkArity(op, nargs, 3, `${op}(x, indices, axis) or ${op}(x, indices, { axis })`);
   const t = asTensor(op, x);
   const ind = indexTensor(op, indices);
-  if (typeof axis !== 'number') invalidArgument(op, 'axis', axis, 'pass an integer axis');
-  const a = normalizeAxis(op, axis, t.ndim, t.shape);
+  const given = parseAxisArguments(op, axis, undefined, []).axis;
+  if (given === undefined) invalidArgument(op, 'axis', given, `pass the axis to take along, an integer in [${-t.ndim}, ${t.ndim - 1}]`);
+  const a = parseAxis(op, 'axis', given, t.ndim, t.shape);
   if (ind.ndim !== t.ndim || ind.shape.some((d, i) => i !== a && d !== t.shape[i])) {
     throw new ShapeError('SHAPE_MISMATCH', op, `indices of shape ${formatShape(ind.shape)} do not fit x of shape ${formatShape(t.shape)} along axis ${a}; indices must have the rank of x and its sizes on every other axis`);
   }
@@ -162,7 +165,18 @@ export function takeAlongAxis(x: Operand, indices: Tensor | ReadonlyArray<number
  * @category indexing
  * @since 0.1.0
  */
-export const gather: (x: Operand, indices: Tensor | ReadonlyArray<number>, axis: number) => Tensor = takeAlongAxis;
+export function gather(x: Operand, indices: IndexArgument, axis: number | { readonly axis: number }): Tensor {
+  return alongAxis('gather', arguments.length, x, indices, axis);
+}
+
+/**
+ * Integer indices as `take`, `takeAlongAxis` and `at` accept them: a number, an array (nested for more
+ * dimensions) or a tensor holding integer values; negative ones count from the end.
+ *
+ * @category indexing
+ * @since 0.1.0
+ */
+export type IndexArgument = Tensor | number | ReadonlyArray<number> | ReadonlyArray<ReadonlyArray<number>>;
 
 // ---- at: functional indexed updates --------------------------------------------------------------
 
@@ -281,21 +295,32 @@ export interface IndexedUpdate {
  * @category indexing
  * @since 0.1.0
  */
-export function at(x: Operand, indices: Tensor | number | ReadonlyArray<number>, axis = 0): IndexedUpdate {
+export function at(x: Operand, indices: IndexArgument, axis: number | { readonly axis?: number } = 0): IndexedUpdate {
   const op = 'at';
+  checkArity(op, arguments.length, 3, 'at(x, indices, axis?) or at(x, indices, { axis })');
   const t = asTensor(op, x);
   const ind = indexTensor(op, indices);
-  if (typeof axis !== 'number') invalidArgument(op, 'axis', axis, 'pass an integer axis');
-  const a = normalizeAxis(op, axis, t.ndim, t.shape);
+  const given = parseAxisArguments(op, axis, undefined, []).axis;
+  const a = parseAxis(op, 'axis', given === undefined ? 0 : given, t.ndim, t.shape);
   if (isConcrete(ind)) wrapIndices(op, ind, t.shape[a]!, a, t.shape);
   const selected = freeze([...t.shape.slice(0, a), ...ind.shape, ...t.shape.slice(a + 1)]);
   // the update as one row of values per index: indices flattened to 1-d
   const flat = ind.ndim === 1 ? ind : reshape(ind, [ind.size]);
-  const rows = (v: Operand): Tensor => reshape(broadcastTo(astypeLike(asTensor(op, v, t.dtype), t), selected), [...t.shape.slice(0, a), ind.size, ...t.shape.slice(a + 1)]);
+  const rows = (method: string, v: Operand): Tensor => reshape(broadcastTo(astypeLike(asTensor(method, v, t.dtype), t), selected), [...t.shape.slice(0, a), ind.size, ...t.shape.slice(a + 1)]);
+  // each method refuses extra arguments, as every op does (`.set(v, i)` would drop `i`)
   return Object.freeze({
-    get: () => take(t, ind, a),
-    set: (v: Operand) => bind(scatterSetP, [t, rows(v), flat], { axis: a }),
-    add: (v: Operand) => add(t, bind(scatterAddP, [rows(v), flat], { axis: a, size: t.shape[a]! })),
+    get(): Tensor {
+      checkArity('at.get', arguments.length, 0, 'at(x, indices, axis?).get()');
+      return take(t, ind, a);
+    },
+    set(v: Operand): Tensor {
+      checkArity('at.set', arguments.length, 1, 'at(x, indices, axis?).set(v)');
+      return bind(scatterSetP, [t, rows('at.set', v), flat], { axis: a });
+    },
+    add(v: Operand): Tensor {
+      checkArity('at.add', arguments.length, 1, 'at(x, indices, axis?).add(v)');
+      return add(t, bind(scatterAddP, [rows('at.add', v), flat], { axis: a, size: t.shape[a]! }));
+    },
   });
 }
 
@@ -310,43 +335,44 @@ const astypeLike = (v: Tensor, like: Tensor): Tensor => (v.dtype === like.dtype 
  * @since 0.1.0
  */
 export interface OneHotOptions {
-  /** Where the new class axis goes (default -1, the end). */
+  /** Where the new class axis goes, in the result (default -1, the end). */
   readonly axis?: number;
   /** The result's dtype (default float64). */
-  readonly dtype?: 'float64' | 'float32';
+  readonly dtype?: DType;
 }
 
 /**
  * One-hot encoding (`jax.nn.one_hot`): a new axis of size `numClasses` (at the end by default)
- * holding 1 at each index and 0 elsewhere. Indices are integers in `[0, numClasses)`; concrete
- * ones outside are `INDEX_OUT_OF_RANGE` (JAX would give a row of zeros). No derivative.
+ * holding 1 at each index and 0 elsewhere. The axis is positional or an option:
+ * `oneHot(i, 3, 0)`, `oneHot(i, 3, { axis: 0, dtype: 'float32' })`. Indices are integers in
+ * `[0, numClasses)`; concrete ones outside are `INDEX_OUT_OF_RANGE` (JAX would give a row of zeros).
+ * No derivative.
  *
  * Shapes: indices `[...]` → `[..., numClasses]`.
  * @example
  * import { oneHot, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(oneHot(tensor([2, 0]), 3)), [[0, 0, 1], [1, 0, 0]])
+ * assert.deepEqual(toArray(oneHot([2, 0], 3, 0)), [[0, 1], [0, 0], [1, 0]])
  * assert.deepEqual(toArray(oneHot(tensor([2, 0]), 3, { axis: 0 })), [[0, 1], [0, 0], [1, 0]])
  * @category indexing
  * @since 0.1.0
  */
-export function oneHot(indices: Tensor | number | ReadonlyArray<number>, numClasses: number, options: OneHotOptions = {}): Tensor {
+export function oneHot(indices: IndexArgument, numClasses: number, axis?: number | OneHotOptions): Tensor {
   const op = 'oneHot';
+  checkArity(op, arguments.length, 3, 'oneHot(indices, numClasses, axis?) or oneHot(indices, numClasses, { axis, dtype })');
   const ind = indexTensor(op, indices);
-  if (typeof numClasses !== 'number' || !Number.isSafeInteger(numClasses) || numClasses < 1) invalidArgument(op, 'numClasses', numClasses, 'pass a positive integer');
-  const o = parseOptions(op, 'options', options, ['axis', 'dtype']);
-  const axisArg = o.axis === undefined ? -1 : o.axis;
-  if (typeof axisArg !== 'number') invalidArgument(op, 'axis', axisArg, 'pass an integer axis');
-  const axis = normalizeAxis(op, axisArg, ind.ndim + 1);
-  const dtype = o.dtype === undefined ? 'float64' : o.dtype;
-  if (dtype !== 'float64' && dtype !== 'float32') throw new ArgumentError('INVALID_DTYPE', op, `dtype is ${String(dtype)}; pass 'float64' or 'float32'`);
+  const classCount = parseInteger(op, 'numClasses', numClasses, { min: 1 });
+  const o = parseAxisArguments(op, axis, undefined, ['dtype']);
+  const a = parseAxis(op, 'axis', o.axis === undefined ? -1 : o.axis, ind.ndim + 1, `the result of rank ${ind.ndim + 1} (one-hot of indices of shape ${formatShape(ind.shape)})`);
+  const dtype = parseDType(op, 'dtype', o.dtype, 'float64');
   if (isConcrete(ind)) {
     const d = ind.ndim === 0 ? [scalarOf(ind)] : dataOf(ind);
     for (let i = 0; i < d.length; i++) {
       const v = d[i]!;
-      if (!Number.isInteger(v) || v < 0 || v >= numClasses) throw new IndexError('INDEX_OUT_OF_RANGE', op, `index ${v} at position ${i} is not a class in [0, ${numClasses - 1}]`);
+      if (!Number.isInteger(v) || v < 0 || v >= classCount) throw new IndexError('INDEX_OUT_OF_RANGE', op, `index ${v} at position ${i} is not a class in [0, ${classCount - 1}]`);
     }
   }
-  checkSize(op, [...ind.shape, numClasses]);
-  const classes = reshape(arange(numClasses, undefined, 1, { dtype }), Array.from({ length: ind.ndim + 1 }, (_, i) => (i === axis ? numClasses : 1)));
-  return equal(expandDims(ind.dtype === dtype ? ind : astype(ind, dtype), axis), classes);
+  checkSize(op, [...ind.shape, classCount]);
+  const classes = reshape(arange(classCount, undefined, 1, { dtype }), Array.from({ length: ind.ndim + 1 }, (_, i) => (i === a ? classCount : 1)));
+  return equal(expandDims(ind.dtype === dtype ? ind : astype(ind, dtype), a), classes);
 }

@@ -11,6 +11,7 @@
  *
  * @since 0.1.0
  */
+import { checkArity, invalidArgument } from '../core/args.js';
 import { asTensor } from '../core/creation.js';
 import { mapTernary, promote } from '../core/kernels.js';
 import { bind } from '../core/primitive.js';
@@ -19,7 +20,7 @@ import { broadcastShapes } from '../core/shape.js';
 import type { Tensor } from '../core/Tensor.js';
 import { isZero, Zero } from '../core/zero.js';
 import { addTangents, binary, rule, unary, unaryZero } from './combinators.js';
-import { binaryOperands, equal, exp, greaterEqual, less, lessEqual, mul, neg, type Operand, sigmoid, square, sub, where } from './elementwise.js';
+import { type BinaryOp, binaryOp, binaryOperands, equal, exp, greaterEqual, less, lessEqual, mul, neg, type Operand, sigmoid, square, sub, unaryOp, where } from './elementwise.js';
 
 // ---- kernels on numbers -------------------------------------------------------------------------
 
@@ -128,8 +129,6 @@ export const clipP: Rule<void> = rule<void>({
 
 // ---- wrappers -----------------------------------------------------------------------------------
 
-const unaryOp = (prim: Rule<void>) => (x: Operand): Tensor => bind(prim, [asTensor(prim.name, x)], undefined);
-
 /**
  * Largest integer not above `x`, elementwise. Its derivative is 0 (undefined at integers, taken as 0).
  * @example
@@ -197,21 +196,31 @@ export const logSigmoid = unaryOp(logSigmoidP);
 
 /**
  * `log(eˣ + eʸ)` with broadcasting, without overflow; the gradient is `(sigmoid(x - y), sigmoid(y - x))`,
- * split evenly at ties.
+ * split evenly at ties. Like `add`, also data-last: `pipe(x, logaddexp(y))`.
  * @example
  * import { logaddexp, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(logaddexp(tensor([1000, 0]), 1000)), [1000 + Math.LN2, 1000])
  * @category elementwise
  * @since 0.1.0
  */
-export function logaddexp(x: Operand, y: Operand): Tensor {
-  return bind(logaddexpP, binaryOperands('logaddexp', x, y), undefined);
+export const logaddexp: BinaryOp = binaryOp(logaddexpP);
+
+/** A bound of `clip`: omitted (`undefined`) is no bound; a number must not be NaN (±Infinity is no bound). */
+function clipBound(param: 'min' | 'max', v: unknown, none: number): Operand {
+  if (v === undefined) return none;
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) invalidArgument('clip', param, v, 'pass a number or a tensor, or omit it (undefined) for no bound');
+    return v;
+  }
+  return v as Operand;
 }
 
 /**
  * Limits `x` to `[min, max]` elementwise (`jnp.clip`), with broadcasting; either bound may be omitted
  * (`undefined`). Where `min > max` the result is `max`. The cotangent goes to `x` on the closed
  * interval and to the bound that was taken elsewhere.
+ *
+ * Errors: `INVALID_ARGUMENT` for a bound that is NaN or not a number or tensor; `BROADCAST_INCOMPATIBLE`.
  * @example
  * import { clip, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(clip(tensor([-2, 0.5, 3]), 0, 1)), [0, 0.5, 1])
@@ -220,7 +229,8 @@ export function logaddexp(x: Operand, y: Operand): Tensor {
  * @since 0.1.0
  */
 export function clip(x: Operand, min?: Operand, max?: Operand): Tensor {
-  const [a, lo] = binaryOperands('clip', asTensor('clip', x), min ?? -Infinity);
-  const [, hi] = binaryOperands('clip', a, max ?? Infinity);
+  checkArity('clip', arguments.length, 3, 'clip(x, min?, max?) with undefined for an omitted bound');
+  const [a, lo] = binaryOperands('clip', asTensor('clip', x), clipBound('min', min, -Infinity));
+  const [, hi] = binaryOperands('clip', a, clipBound('max', max, Infinity));
   return bind(clipP, [a, lo, hi], undefined);
 }

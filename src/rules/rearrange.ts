@@ -8,13 +8,11 @@
  * @since 0.1.0
  */
 import { asTensor } from '../core/creation.js';
-import { invalidArgument } from '../core/args.js';
+import { checkSize, describeValue, invalidArgument, parseAxes, parseAxis, parseAxisArguments } from '../core/args.js';
 import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { fromData, type Tensor } from '../core/Tensor.js';
 import type { Operand } from './elementwise.js';
 import { broadcastTo, expandDims, reshape, slice, take } from './structure.js';
-import { checkSize, parseAxes, parseAxis, parseAxisArguments } from './axisArgs.js';
-import { describeValue } from '../core/args.js';
 
 const indexVector = (values: ReadonlyArray<number>): Tensor => fromData(Object.freeze([values.length]), 'float64', Float64Array.from(values));
 

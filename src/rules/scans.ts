@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import { asTensor, eye } from '../core/creation.js';
-import { parseBoolean, parseInteger } from '../core/args.js';
+import { parseAxes, parseAxis, parseAxisArguments, parseBoolean, parseInteger } from '../core/args.js';
 import { ShapeError, formatShape } from '../core/errors.js';
 import { bind } from '../core/primitive.js';
 import type { Rule } from '../core/rule.js';
@@ -30,7 +30,6 @@ import { div, mul, type Operand, sqrt, square, sub, where } from './elementwise.
 import { takeAlongAxis } from './indexing.js';
 import { mean, sum } from './reduction.js';
 import { broadcastTo, expandDims, pad, reshape, slice, transpose } from './structure.js';
-import { parseAxes, parseAxis, parseAxisArguments } from './axisArgs.js';
 
 /** Axis and direction of a scan. */
 export interface ScanParams {
