@@ -78,7 +78,6 @@ export {
   cumsum,
   type MomentOptions,
   prod,
-  type ProdOptions,
   type CumulativeOptions,
   sort,
   type SortOptions,

@@ -10,9 +10,9 @@
  *
  * @since 0.1.0
  */
-import { parseEnum, parseNumber, parseOptions, invalidArgument } from '../core/args.js';
+import { checkArity, describeValue, invalidArgument, parseEnum, parseNumber, parseOptions } from '../core/args.js';
 import { arange, asTensor } from '../core/creation.js';
-import { formatShape, IndexError, ShapeError } from '../core/errors.js';
+import { ArgumentError, formatShape, IndexError, ShapeError } from '../core/errors.js';
 import { sameShape } from '../core/shape.js';
 import { dataOf, isConcrete, type Tensor } from '../core/Tensor.js';
 import { abs, equal, lessEqual, mul, neg, type Operand, square, sub, where } from '../rules/elementwise.js';
@@ -56,7 +56,9 @@ function sameShapes(op: string, a: Tensor, b: Tensor, what: string): void {
  * Softmax cross-entropy `-Σ_c labels_c · logSoftmax(logits)_c` over the last axis, from logits of
  * shape `[..., classes]`. `labels` is either a distribution per example (one-hot or soft, the same
  * shape as `logits`) or integer class indices of shape `[...]` (the logits' shape without its last
- * axis), each in `[0, classes)` (`INDEX_OUT_OF_RANGE` otherwise). Labels get no gradient.
+ * axis), each in `[0, classes)` (`INDEX_OUT_OF_RANGE` otherwise). Distributions hold probabilities
+ * in [0, 1] (`INVALID_ARGUMENT` otherwise; their sums are not checked). Traced labels cannot be read
+ * and are trusted.
  *
  * Shapes: `logits [..., C]`, `labels [..., C]` or `[...]`; result `[]` (or `[...]` with `reduction: 'none'`).
  * @example
@@ -69,6 +71,7 @@ function sameShapes(op: string, a: Tensor, b: Tensor, what: string): void {
  */
 export function softmaxCrossEntropy(logits: Operand, labels: Operand, options: LossOptions = {}): Tensor {
   const op = 'softmaxCrossEntropy';
+  checkArity(op, arguments.length, 3, 'softmaxCrossEntropy(logits, labels, { reduction }?)');
   const x = asTensor(op, logits);
   const y = asTensor(op, labels);
   const reduction = parseReduction(op, options);
@@ -78,7 +81,10 @@ export function softmaxCrossEntropy(logits: Operand, labels: Operand, options: L
   if (y.ndim === x.ndim - 1 && sameShape(y.shape, x.shape.slice(0, -1))) {
     checkClassIndices(op, y, classes);
     targets = equal(expandDims(y, -1), arange(classes, undefined, 1, { dtype: x.dtype }));
-  } else if (sameShape(y.shape, x.shape)) targets = y;
+  } else if (sameShape(y.shape, x.shape)) {
+    checkProbabilities(op, y);
+    targets = y;
+  }
   else {
     throw new ShapeError(
       'SHAPE_MISMATCH',
@@ -101,10 +107,23 @@ function checkClassIndices(op: string, y: Tensor, classes: number): void {
   }
 }
 
+/** Targets are probabilities: concrete ones outside [0, 1] (or NaN) would give a loss that is not a cross-entropy. */
+function checkProbabilities(op: string, z: Tensor): void {
+  if (!isConcrete(z)) return;
+  const d = dataOf(z);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (!(v >= 0 && v <= 1)) {
+      throw new ArgumentError('INVALID_ARGUMENT', op, `label ${describeValue(v).replace('the number ', '')} at position ${i} is not a probability; labels that are not class indices are probabilities, numbers in [0, 1]`);
+    }
+  }
+}
+
 /**
  * Binary cross-entropy from logits, `-(z·log σ(x) + (1 - z)·log(1 - σ(x)))`, computed as
  * `softplus(x) - x·z`: finite at any finite logit (where `log(sigmoid(x))` would give -Infinity), with
- * gradient `sigmoid(x) - z`. Targets `z` are probabilities in [0, 1], the same shape as the logits.
+ * gradient `sigmoid(x) - z`. Targets `z` are probabilities in [0, 1], the same shape as the logits
+ * (concrete ones outside are `INVALID_ARGUMENT`; traced ones cannot be read and are trusted).
  *
  * Shapes: `logits` and `labels` equal; result `[]` (or that shape with `reduction: 'none'`).
  * @example
@@ -116,10 +135,12 @@ function checkClassIndices(op: string, y: Tensor, classes: number): void {
  */
 export function sigmoidBinaryCrossEntropy(logits: Operand, labels: Operand, options: LossOptions = {}): Tensor {
   const op = 'sigmoidBinaryCrossEntropy';
+  checkArity(op, arguments.length, 3, 'sigmoidBinaryCrossEntropy(logits, labels, { reduction }?)');
   const x = asTensor(op, logits);
   const z = asTensor(op, labels);
   const reduction = parseReduction(op, options);
   sameShapes(op, x, z, 'logits and labels');
+  checkProbabilities(op, z);
   return reduce(sub(softplus(x), mul(x, z)), reduction);
 }
 
@@ -135,6 +156,7 @@ export function sigmoidBinaryCrossEntropy(logits: Operand, labels: Operand, opti
  */
 export function meanSquaredError(predictions: Operand, targets: Operand, options: LossOptions = {}): Tensor {
   const op = 'meanSquaredError';
+  checkArity(op, arguments.length, 3, 'meanSquaredError(predictions, targets, { reduction }?)');
   const p = asTensor(op, predictions);
   const t = asTensor(op, targets);
   const reduction = parseReduction(op, options);
@@ -166,6 +188,7 @@ export interface HuberOptions extends LossOptions {
  */
 export function huber(predictions: Operand, targets: Operand, options: HuberOptions = {}): Tensor {
   const op = 'huber';
+  checkArity(op, arguments.length, 3, 'huber(predictions, targets, { reduction, delta }?)');
   const p = asTensor(op, predictions);
   const t = asTensor(op, targets);
   const o = parseOptions(op, 'options', options, ['reduction', 'delta']);

@@ -15,9 +15,9 @@
  */
 import { asTensor, zerosLike } from '../core/creation.js';
 import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
-import { describeValue, invalidArgument, isPlainObject, parseNumber, parseOptions } from '../core/args.js';
-import { Tensor } from '../core/Tensor.js';
-import type { Tree } from '../core/Tree.js';
+import { checkArity, describeValue, invalidArgument, isPlainObject, parseBoolean, parseNumber, parseOptions } from '../core/args.js';
+import { isConcrete, scalarOf, Tensor } from '../core/Tensor.js';
+import { flatten as flattenTree, type Tree } from '../core/Tree.js';
 import { add, div, greater, mul, neg, pow, sqrt, square, sub, where } from '../rules/elementwise.js';
 import * as tree from './tree.js';
 
@@ -49,19 +49,30 @@ export interface GradientTransformation {
 }
 
 /**
- * A learning rate: a finite number, or a 0-d tensor (which `grad` may trace, for meta-gradients).
+ * A learning rate: a finite number `≥ 0`, or a 0-d tensor (which `grad` may trace, for
+ * meta-gradients). A negative learning rate is refused (`INVALID_ARGUMENT`): the updates already
+ * point downhill, so a negative rate would silently climb the loss; to maximise an objective,
+ * minimise its negation. 0 is allowed (the parameters stay put). A concrete tensor is checked the
+ * same way; a traced one cannot be read, and is trusted.
  *
  * @category optimizers
  * @since 0.1.0
  */
 export type LearningRate = number | Tensor;
 
+const LEARNING_RATE = 'pass a finite number ≥ 0 or a 0-d tensor holding one (to maximise an objective, minimise its negation)';
+
 function parseLearningRate(op: string, v: unknown): Tensor {
   if (v instanceof Tensor) {
     if (v.ndim !== 0) throw new ShapeError('SHAPE_MISMATCH', op, `learningRate is a tensor of shape ${formatShape(v.shape)}; pass a number or a 0-d tensor`);
+    if (isConcrete(v)) {
+      const value = scalarOf(v);
+      if (!Number.isFinite(value) || value < 0) invalidArgument(op, 'learningRate', value, LEARNING_RATE);
+    }
     return v;
   }
-  return asTensor(op, parseNumber(op, 'learningRate', v));
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) invalidArgument(op, 'learningRate', v, LEARNING_RATE);
+  return asTensor(op, v);
 }
 
 /** A hyperparameter in [0, 1) (a decay rate). */
@@ -72,10 +83,11 @@ function parseDecay(op: string, param: string, v: unknown, fallback: number): nu
   return d;
 }
 
-function parsePositive(op: string, param: string, v: unknown, fallback: number): number {
+/** A finite hyperparameter `≥ 0` (`weightDecay`), or `> 0` when `strict` (`eps`, which a division needs). */
+function parseNonNegative(op: string, param: string, v: unknown, fallback: number, strict = false): number {
   if (v === undefined) return fallback;
   const d = parseNumber(op, param, v);
-  if (d < 0) invalidArgument(op, param, v, 'pass a non-negative number');
+  if (strict ? d <= 0 : d < 0) invalidArgument(op, param, v, strict ? 'pass a finite number > 0' : 'pass a finite number ≥ 0');
   return d;
 }
 
@@ -98,16 +110,28 @@ function emptyState(op: string, state: unknown): OptState {
 }
 const EMPTY: OptState = Object.freeze({});
 
-/** `update` that checks the transformation's own arguments before running `step`. */
-function transformation(name: string, init: (params: unknown) => OptState, step: (grads: unknown, state: OptState, params: unknown) => readonly [unknown, OptState]): GradientTransformation {
+/** A transformation whose `init` and `update` refuse extra arguments (`op` is `optim.adam`, ...). */
+function transformation(op: string, init: (params: unknown) => OptState, step: (grads: unknown, state: OptState, params: unknown) => readonly [unknown, OptState]): GradientTransformation {
   return frozen({
-    init: <P>(params: P) => init(params),
-    update: <P>(grads: P, state: OptState, params?: P) => {
+    init<P>(params: P): OptState {
+      checkArity(`${op}.init`, arguments.length, 1, `${op}(...).init(params)`);
+      return init(params);
+    },
+    update<P>(grads: P, state: OptState, params?: P): readonly [P, OptState] {
+      checkArity(`${op}.update`, arguments.length, 3, `${op}(...).update(grads, state, params?)`);
       const [updates, next] = step(grads, state, params);
       return frozen([updates as P, next] as const);
     },
-    [Symbol.toStringTag]: name,
+    [Symbol.toStringTag]: op.replace('optim.', ''),
   });
+}
+
+/** The `init` of a stateless transformation: checks that `params` is a tree, and keeps nothing. */
+function stateless(op: string): (params: unknown) => OptState {
+  return (params) => {
+    flattenTree(`${op}.init`, params);
+    return EMPTY;
+  };
 }
 
 /**
@@ -122,10 +146,11 @@ function transformation(name: string, init: (params: unknown) => OptState, step:
  * @since 0.1.0
  */
 export function sgd(learningRate: LearningRate): GradientTransformation {
+  checkArity('optim.sgd', arguments.length, 1, 'optim.sgd(learningRate)');
   const lr = parseLearningRate('optim.sgd', learningRate);
   return transformation(
-    'sgd',
-    () => EMPTY,
+    'optim.sgd',
+    stateless('optim.sgd'),
     (grads, state) => [tree.scale(grads, neg(lr)), emptyState('optim.sgd.update', state)],
   );
 }
@@ -160,13 +185,13 @@ export interface MomentumOptions {
  */
 export function momentum(learningRate: LearningRate, options: MomentumOptions = {}): GradientTransformation {
   const op = 'optim.momentum';
+  checkArity(op, arguments.length, 2, 'optim.momentum(learningRate, { beta, nesterov }?)');
   const lr = parseLearningRate(op, learningRate);
   const o = parseOptions(op, 'options', options, ['beta', 'nesterov']);
   const beta = parseDecay(op, 'beta', o.beta, 0.9);
-  if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') invalidArgument(op, 'nesterov', o.nesterov, 'pass true or false');
-  const nesterov = o.nesterov === true;
+  const nesterov = parseBoolean(op, 'nesterov', o.nesterov, false);
   return transformation(
-    'momentum',
+    op,
     (params) => frozen({ trace: tree.zerosLike(params) }) as OptState,
     (grads, state) => {
       const trace = tree.map2((g, t) => add(g, mul(beta, t)), grads, field(`${op}.update`, state, 'trace'));
@@ -187,7 +212,7 @@ export interface AdamOptions {
   readonly b1?: number;
   /** Decay of the second-moment estimate, in [0, 1) (default 0.999). */
   readonly b2?: number;
-  /** Added to the root of the second moment, for stability (default 1e-8). */
+  /** Added to the root of the second moment, for stability (default 1e-8; must be > 0, or a zero gradient would give 0/0). */
   readonly eps?: number;
 }
 
@@ -198,20 +223,20 @@ export interface AdamOptions {
  * @since 0.1.0
  */
 export interface AdamWOptions extends AdamOptions {
-  /** Decoupled weight decay: `weightDecay · params` is added to the step (default 1e-4, as optax). */
+  /** Decoupled weight decay, `≥ 0`: `weightDecay · params` is added to the step (default 1e-4, as optax). */
   readonly weightDecay?: number;
 }
 
-function adamFamily(op: string, learningRate: unknown, options: unknown, decoupled: boolean): GradientTransformation {
+function adamFamily(op: string, nargs: number, learningRate: unknown, options: unknown, decoupled: boolean): GradientTransformation {
+  checkArity(op, nargs, 2, `${op}(learningRate, { b1, b2, eps${decoupled ? ', weightDecay' : ''} }?)`);
   const lr = parseLearningRate(op, learningRate);
   const o = parseOptions(op, 'options', options, decoupled ? ['b1', 'b2', 'eps', 'weightDecay'] : ['b1', 'b2', 'eps']);
   const b1 = parseDecay(op, 'b1', o.b1, 0.9);
   const b2 = parseDecay(op, 'b2', o.b2, 0.999);
-  const eps = parsePositive(op, 'eps', o.eps, 1e-8);
-  const weightDecay = parsePositive(op, 'weightDecay', (o as { weightDecay?: unknown }).weightDecay, 1e-4);
-  const name = decoupled ? 'adamw' : 'adam';
+  const eps = parseNonNegative(op, 'eps', o.eps, 1e-8, true);
+  const weightDecay = parseNonNegative(op, 'weightDecay', (o as { weightDecay?: unknown }).weightDecay, 1e-4);
   return transformation(
-    name,
+    op,
     (params) => frozen({ count: zerosLike(asTensor(op, 0)), mu: tree.zerosLike(params), nu: tree.zerosLike(params) }) as OptState,
     (grads, state, params) => {
       const u = `${op}.update`;
@@ -244,7 +269,7 @@ function adamFamily(op: string, learningRate: unknown, options: unknown, decoupl
  * @since 0.1.0
  */
 export function adam(learningRate: LearningRate, options: AdamOptions = {}): GradientTransformation {
-  return adamFamily('optim.adam', learningRate, options, false);
+  return adamFamily('optim.adam', arguments.length, learningRate, options, false);
 }
 
 /**
@@ -260,7 +285,7 @@ export function adam(learningRate: LearningRate, options: AdamOptions = {}): Gra
  * @since 0.1.0
  */
 export function adamw(learningRate: LearningRate, options: AdamWOptions = {}): GradientTransformation {
-  return adamFamily('optim.adamw', learningRate, options, true);
+  return adamFamily('optim.adamw', arguments.length, learningRate, options, true);
 }
 
 /**
@@ -272,7 +297,7 @@ export function adamw(learningRate: LearningRate, options: AdamWOptions = {}): G
 export interface RmspropOptions {
   /** Decay of the squared-gradient average, in [0, 1) (default 0.9). */
   readonly decay?: number;
-  /** Added to the average before the root, for stability (default 1e-8). */
+  /** Added to the average before the root, for stability (default 1e-8; must be > 0). */
   readonly eps?: number;
 }
 
@@ -289,12 +314,13 @@ export interface RmspropOptions {
  */
 export function rmsprop(learningRate: LearningRate, options: RmspropOptions = {}): GradientTransformation {
   const op = 'optim.rmsprop';
+  checkArity(op, arguments.length, 2, 'optim.rmsprop(learningRate, { decay, eps }?)');
   const lr = parseLearningRate(op, learningRate);
   const o = parseOptions(op, 'options', options, ['decay', 'eps']);
   const decay = parseDecay(op, 'decay', o.decay, 0.9);
-  const eps = parsePositive(op, 'eps', o.eps, 1e-8);
+  const eps = parseNonNegative(op, 'eps', o.eps, 1e-8, true);
   return transformation(
-    'rmsprop',
+    op,
     (params) => frozen({ nu: tree.zerosLike(params) }) as OptState,
     (grads, state) => {
       const nu = tree.map2((g, v) => add(mul(decay, v), mul(1 - decay, square(g))), grads, field(`${op}.update`, state, 'nu'));
@@ -310,17 +336,19 @@ export function rmsprop(learningRate: LearningRate, options: RmspropOptions = {}
  * @example
  * import { optim, tree, tensor, toArray } from 'adjoint'
  * const clip = optim.clipByGlobalNorm(1)
- * const [g] = clip.update({ a: tensor([3]), b: tensor([4]) }, clip.init(null))
+ * const grads = { a: tensor([3]), b: tensor([4]) }
+ * const [g] = clip.update(grads, clip.init(grads))
  * assert.equal(toArray(tree.norm(g)), 1)
  * @category optimizers
  * @since 0.1.0
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation {
+  checkArity('optim.clipByGlobalNorm', arguments.length, 1, 'optim.clipByGlobalNorm(maxNorm)');
   const limit = parseNumber('optim.clipByGlobalNorm', 'maxNorm', maxNorm);
   if (limit <= 0) invalidArgument('optim.clipByGlobalNorm', 'maxNorm', maxNorm, 'pass a positive number');
   return transformation(
-    'clipByGlobalNorm',
-    () => EMPTY,
+    'optim.clipByGlobalNorm',
+    stateless('optim.clipByGlobalNorm'),
     (grads, state) => {
       emptyState('optim.clipByGlobalNorm.update', state);
       const norm = tree.norm(grads);
@@ -349,7 +377,7 @@ export function chain(...transformations: ReadonlyArray<GradientTransformation>)
     }
   });
   return transformation(
-    'chain',
+    'optim.chain',
     (params) => frozen(transformations.map((t) => t.init(params))),
     (grads, state, params) => {
       if (!Array.isArray(state) || state.length !== transformations.length) {
@@ -377,5 +405,6 @@ export function chain(...transformations: ReadonlyArray<GradientTransformation>)
  * @since 0.1.0
  */
 export function applyUpdates<P>(params: P, updates: P): P {
+  checkArity('optim.applyUpdates', arguments.length, 2, 'optim.applyUpdates(params, updates)');
   return tree.map2((p, u) => add(p, u), params, updates);
 }

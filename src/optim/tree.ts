@@ -13,7 +13,7 @@
 import { asTensor, zerosLike as zerosLikeTensor } from '../core/creation.js';
 import { ArgumentError, ShapeError } from '../core/errors.js';
 import { describeDef, flatten as flattenTree, type Leaf, sameDef, type TreeDef, unflatten as unflattenTree } from '../core/Tree.js';
-import { describeValue, parseFunction } from '../core/args.js';
+import { checkArity, describeValue, invalidArgument, parseFunction } from '../core/args.js';
 import { Tensor } from '../core/Tensor.js';
 import { add as addOp, greater, mul, type Operand, sqrt, sub as subOp, where } from '../rules/elementwise.js';
 import { sum } from '../rules/reduction.js';
@@ -25,7 +25,7 @@ const leafTensor = (op: string, l: Leaf): Tensor => asTensor(op, l);
 
 function checkLeafResult(op: string, v: unknown, i: number): Leaf {
   if (v instanceof Tensor || typeof v === 'number') return v;
-  throw new ArgumentError('NOT_NUMERIC', op, `the function returned ${v === null ? 'null' : typeof v} for leaf ${i}; it must return a Tensor or a number`);
+  throw new ArgumentError('NOT_NUMERIC', op, `leaf ${i} is ${describeValue(v)}; ${op === 'tree.unflatten' ? 'pass' : 'the function must return'} a Tensor or a number`);
 }
 
 /** The leaves of several trees that must share one structure (`TREE_MISMATCH` otherwise). */
@@ -61,6 +61,7 @@ function zipLeaves(op: string, trees: ReadonlyArray<unknown>): { leaves: Leaf[][
  * @since 0.1.0
  */
 export function flatten(tree: unknown): readonly [ReadonlyArray<Leaf>, TreeDef] {
+  checkArity('tree.flatten', arguments.length, 1, 'tree.flatten(tree)');
   const { leaves, def } = flattenTree('tree.flatten', tree);
   return Object.freeze([Object.freeze(leaves), def] as const);
 }
@@ -76,7 +77,8 @@ export function flatten(tree: unknown): readonly [ReadonlyArray<Leaf>, TreeDef] 
  * @since 0.1.0
  */
 export function unflatten<T = unknown>(def: TreeDef, leaves: ReadonlyArray<Leaf>): T {
-  if (!Array.isArray(leaves)) throw new ArgumentError('INVALID_ARGUMENT', 'tree.unflatten', 'leaves must be an array of tensors or numbers');
+  checkArity('tree.unflatten', arguments.length, 2, 'tree.unflatten(def, leaves)');
+  if (!Array.isArray(leaves)) invalidArgument('tree.unflatten', 'leaves', leaves, 'pass an array of tensors or numbers, one per leaf of def');
   const want = countLeaves(def);
   if (leaves.length !== want) {
     throw new ShapeError('TREE_MISMATCH', 'tree.unflatten', `got ${leaves.length} leaves for the structure ${describeDef(def)}, which has ${want}; pass one leaf per leaf`);
@@ -108,6 +110,7 @@ function countLeaves(def: unknown, seen = new Set<unknown>()): number {
  * @since 0.1.0
  */
 export function leaves(tree: unknown): ReadonlyArray<Leaf> {
+  checkArity('tree.leaves', arguments.length, 1, 'tree.leaves(tree)');
   return Object.freeze(flattenTree('tree.leaves', tree).leaves);
 }
 
@@ -125,6 +128,7 @@ export function leaves(tree: unknown): ReadonlyArray<Leaf> {
  * @since 0.1.0
  */
 export function map<T>(f: (leaf: Tensor) => Operand, tree: T): T {
+  checkArity('tree.map', arguments.length, 2, 'tree.map(f, tree); to zip two trees use tree.map2(f, a, b)');
   const fn = parseFunction<(leaf: Tensor) => Operand>('tree.map', 'f', f);
   const { leaves: ls, def } = flattenTree('tree.map', tree);
   return unflattenTree<T>(def, ls.map((l, i) => checkLeafResult('tree.map', fn(leafTensor('tree.map', l)), i)));
@@ -143,6 +147,7 @@ export function map<T>(f: (leaf: Tensor) => Operand, tree: T): T {
  * @since 0.1.0
  */
 export function map2<T>(f: (a: Tensor, b: Tensor) => Operand, a: T, b: T): T {
+  checkArity('tree.map2', arguments.length, 3, 'tree.map2(f, a, b)');
   const fn = parseFunction<(a: Tensor, b: Tensor) => Operand>('tree.map2', 'f', f);
   const { leaves: [la, lb], def } = zipLeaves('tree.map2', [a, b]);
   return unflattenTree<T>(def, la!.map((l, i) => checkLeafResult('tree.map2', fn(leafTensor('tree.map2', l), leafTensor('tree.map2', lb![i]!)), i)));
@@ -157,6 +162,7 @@ export function map2<T>(f: (a: Tensor, b: Tensor) => Operand, a: T, b: T): T {
  * @since 0.1.0
  */
 export function reduce<A>(f: (acc: A, leaf: Tensor) => A, tree: unknown, initial: A): A {
+  checkArity('tree.reduce', arguments.length, 3, 'tree.reduce(f, tree, initial)');
   const fn = parseFunction<(acc: A, leaf: Tensor) => A>('tree.reduce', 'f', f);
   return flattenTree('tree.reduce', tree).leaves.reduce((acc, l) => fn(acc, leafTensor('tree.reduce', l)), initial);
 }
@@ -170,6 +176,7 @@ export function reduce<A>(f: (acc: A, leaf: Tensor) => A, tree: unknown, initial
  * @since 0.1.0
  */
 export function add<T>(a: T, b: T): T {
+  checkArity('tree.add', arguments.length, 2, 'tree.add(a, b)');
   const { leaves: [la, lb], def } = zipLeaves('tree.add', [a, b]);
   return unflattenTree<T>(def, la!.map((l, i) => addOp(l, lb![i]!)));
 }
@@ -183,6 +190,7 @@ export function add<T>(a: T, b: T): T {
  * @since 0.1.0
  */
 export function sub<T>(a: T, b: T): T {
+  checkArity('tree.sub', arguments.length, 2, 'tree.sub(a, b)');
   const { leaves: [la, lb], def } = zipLeaves('tree.sub', [a, b]);
   return unflattenTree<T>(def, la!.map((l, i) => subOp(l, lb![i]!)));
 }
@@ -197,6 +205,7 @@ export function sub<T>(a: T, b: T): T {
  * @since 0.1.0
  */
 export function scale<T>(tree: T, s: Operand): T {
+  checkArity('tree.scale', arguments.length, 2, 'tree.scale(tree, s)');
   const { leaves: ls, def } = flattenTree('tree.scale', tree);
   const factor = asTensor('tree.scale', s);
   return unflattenTree<T>(def, ls.map((l) => mul(l, factor)));
@@ -212,6 +221,7 @@ export function scale<T>(tree: T, s: Operand): T {
  * @since 0.1.0
  */
 export function dot<T>(a: T, b: T): Tensor {
+  checkArity('tree.dot', arguments.length, 2, 'tree.dot(a, b)');
   const { leaves: [la, lb] } = zipLeaves('tree.dot', [a, b]);
   return la!.reduce<Tensor>((acc, l, i) => addOp(acc, sum(mul(l, lb![i]!))), asTensor('tree.dot', 0));
 }
@@ -226,6 +236,7 @@ export function dot<T>(a: T, b: T): Tensor {
  * @since 0.1.0
  */
 export function norm(tree: unknown): Tensor {
+  checkArity('tree.norm', arguments.length, 1, 'tree.norm(tree)');
   const sq = dot(tree, tree);
   // sqrt'(0) is infinite; the unselected branch of where contributes an exact 0 instead of NaN
   return where(greater(sq, 0), sqrt(sq), 0);
@@ -240,6 +251,7 @@ export function norm(tree: unknown): Tensor {
  * @since 0.1.0
  */
 export function zerosLike<T>(tree: T): T {
+  checkArity('tree.zerosLike', arguments.length, 1, 'tree.zerosLike(tree)');
   const { leaves: ls, def } = flattenTree('tree.zerosLike', tree);
   return unflattenTree<T>(def, ls.map((l) => zerosLikeTensor(asTensor('tree.zerosLike', l))));
 }

@@ -18,7 +18,7 @@
  */
 import { asTensor } from '../core/creation.js';
 import { formatShape, ShapeError } from '../core/errors.js';
-import { checkSize, invalidArgument, parseOptions } from '../core/args.js';
+import { checkArity, checkSize, invalidArgument, parseInteger, parseOptions } from '../core/args.js';
 import { bind } from '../core/primitive.js';
 import type { Rule } from '../core/rule.js';
 import { type Shape, sizeOf } from '../core/shape.js';
@@ -265,14 +265,12 @@ export const poolArgmaxP: Rule<PatchesParams> = rule<PatchesParams>({
  */
 export type Padding = 'SAME' | 'VALID' | ReadonlyArray<readonly [number, number]>;
 
-/** A per-axis integer parameter: one number for every spatial axis, or one per axis. */
+/** A per-axis integer parameter: one integer for every spatial axis, or an array of one per axis. */
 function parseSpatial(op: string, param: string, v: unknown, d: number, fallback: number, min: number): number[] {
   if (v === undefined) return new Array<number>(d).fill(fallback);
-  const list = typeof v === 'number' ? new Array<unknown>(d).fill(v) : v;
-  if (!Array.isArray(list) || list.length !== d || list.some((e) => typeof e !== 'number' || !Number.isSafeInteger(e) || e < min)) {
-    invalidArgument(op, param, v, `pass an integer of at least ${min}, or an array of ${d} of them (one per spatial axis)`);
-  }
-  return list as number[];
+  if (typeof v === 'number') return new Array<number>(d).fill(parseInteger(op, param, v, { min }));
+  if (!Array.isArray(v) || v.length !== d) invalidArgument(op, param, v, `pass an integer of at least ${min}, or an array of ${d} of them (one per spatial axis)`);
+  return Array.from(v, (e: unknown, i) => parseInteger(op, `${param}[${i}]`, e, { min }));
 }
 
 function parsePadding(op: string, v: unknown, sizes: ReadonlyArray<number>, window: ReadonlyArray<number>, strides: ReadonlyArray<number>, dilation: ReadonlyArray<number>): Array<[number, number]> {
@@ -287,9 +285,12 @@ function parsePadding(op: string, v: unknown, sizes: ReadonlyArray<number>, wind
       return [lo, total - lo];
     });
   }
-  const ok = Array.isArray(v) && v.length === d && v.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every((e) => typeof e === 'number' && Number.isSafeInteger(e) && e >= 0));
-  if (!ok) invalidArgument(op, 'padding', v, `pass 'SAME', 'VALID', or ${d} [low, high] pairs of non-negative integers (one per spatial axis)`);
-  return (v as Array<[number, number]>).map(([lo, hi]) => [lo, hi]);
+  const want = `pass 'SAME', 'VALID', or ${d} [low, high] pairs of non-negative integers (one per spatial axis)`;
+  if (!Array.isArray(v) || v.length !== d) invalidArgument(op, 'padding', v, want);
+  return Array.from(v, (pair: unknown, i): [number, number] => {
+    if (!Array.isArray(pair) || pair.length !== 2) invalidArgument(op, `padding[${i}]`, pair, want);
+    return [parseInteger(op, `padding[${i}][0]`, pair[0], { min: 0 }), parseInteger(op, `padding[${i}][1]`, pair[1], { min: 0 })];
+  });
 }
 
 /** `x` as 4-d (a 1-d spatial input gets a height of 1), with its spatial rank. */
@@ -356,6 +357,7 @@ export interface ConvOptions {
  */
 export function conv(lhs: Operand, rhs: Operand, options: ConvOptions = {}): Tensor {
   const op = 'conv';
+  checkArity(op, arguments.length, 3, 'conv(lhs, rhs, { windowStrides, padding, rhsDilation, featureGroupCount }?)');
   const x = asTensor(op, lhs);
   const w = asTensor(op, rhs);
   const o = parseOptions(op, 'options', options, ['windowStrides', 'padding', 'rhsDilation', 'featureGroupCount']);
@@ -363,8 +365,7 @@ export function conv(lhs: Operand, rhs: Operand, options: ConvOptions = {}): Ten
   if (w.ndim !== x.ndim) {
     throw new ShapeError('SHAPE_MISMATCH', op, `rhs has shape ${formatShape(w.shape)} but lhs has shape ${formatShape(x.shape)}; the kernel is [outChannels, inChannels / featureGroupCount, ...window] with as many window axes as lhs has spatial axes`);
   }
-  const groups = o.featureGroupCount === undefined ? 1 : (o.featureGroupCount as number);
-  if (typeof groups !== 'number' || !Number.isSafeInteger(groups) || groups < 1) invalidArgument(op, 'featureGroupCount', o.featureGroupCount, 'pass a positive integer');
+  const groups = o.featureGroupCount === undefined ? 1 : parseInteger(op, 'featureGroupCount', o.featureGroupCount, { min: 1 });
   const [n, c] = [x.shape[0]!, x.shape[1]!];
   const [out, cg] = [w.shape[0]!, w.shape[1]!];
   if (cg * groups !== c || out % groups !== 0) {
@@ -411,7 +412,8 @@ export interface PoolOptions {
   readonly padding?: Padding;
 }
 
-function poolWindows(op: string, x: Operand, windowShape: number | ReadonlyArray<number>, options: PoolOptions): { image: Tensor; d: 1 | 2; p: PatchesParams; shape: number[] } {
+function poolWindows(op: string, nargs: number, x: Operand, windowShape: number | ReadonlyArray<number>, options: PoolOptions): { image: Tensor; d: 1 | 2; p: PatchesParams; shape: number[] } {
+  checkArity(op, nargs, 3, `${op}(x, windowShape, { strides, padding }?)`);
   const t = asTensor(op, x);
   const o = parseOptions(op, 'options', options, ['strides', 'padding']);
   const { image, d } = asImage(op, t, 'x');
@@ -447,7 +449,7 @@ function poolWindows(op: string, x: Operand, windowShape: number | ReadonlyArray
  * @since 0.1.0
  */
 export function maxPool(x: Operand, windowShape: number | ReadonlyArray<number>, options: PoolOptions = {}): Tensor {
-  const { image, p, shape } = poolWindows('maxPool', x, windowShape, options);
+  const { image, p, shape } = poolWindows('maxPool', arguments.length, x, windowShape, options);
   // gather each window's maximum: take's transpose (scatterAdd) routes the gradient, at any order
   const at = bind(poolArgmaxP, [image], p);
   return reshape(take(reshape(image, [-1]), at), shape);
@@ -467,7 +469,7 @@ export function maxPool(x: Operand, windowShape: number | ReadonlyArray<number>,
  * @since 0.1.0
  */
 export function avgPool(x: Operand, windowShape: number | ReadonlyArray<number>, options: PoolOptions = {}): Tensor {
-  const { image, p, shape } = poolWindows('avgPool', x, windowShape, options);
+  const { image, p, shape } = poolWindows('avgPool', arguments.length, x, windowShape, options);
   const cols = bind(patchesP, [image], p); // [N, OH, OW, C, KH, KW]
   const [n, oh, ow, c] = cols.shape as [number, number, number, number];
   const means = mean(reshape(cols, [n, oh, ow, c, p.window[0] * p.window[1]]), { axis: 4 });

@@ -11,6 +11,7 @@
  *
  * @since 0.1.0
  */
+import { invalidArgument } from '../core/args.js';
 import { asTensor, eye } from '../core/creation.js';
 import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import type { Tensor } from '../core/Tensor.js';
@@ -27,8 +28,8 @@ interface Term {
 
 const LETTER = /^[a-zA-Z]$/;
 
-function parse(op: string, subscripts: string, n: number): { inputs: string[][]; output: string[] } {
-  if (typeof subscripts !== 'string') throw new ArgumentError('INVALID_ARGUMENT', op, `subscripts must be a string such as 'ij,jk->ik', got ${typeof subscripts}`);
+function parse(op: string, subscripts: unknown, n: number): { inputs: string[][]; output: string[] } {
+  if (typeof subscripts !== 'string') invalidArgument(op, 'subscripts', subscripts, "pass a string such as 'ij,jk->ik' first, then the operands");
   const spec = subscripts.replace(/\s+/g, '');
   if (spec.includes('.')) throw new ArgumentError('INVALID_ARGUMENT', op, `'${subscripts}': ellipsis (...) is not supported; name every axis with a letter`);
   const arrow = spec.split('->');

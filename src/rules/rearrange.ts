@@ -8,11 +8,21 @@
  * @since 0.1.0
  */
 import { asTensor } from '../core/creation.js';
-import { checkSize, describeValue, invalidArgument, parseAxes, parseAxis, parseAxisArguments } from '../core/args.js';
-import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
+import { checkArity, checkSize, invalidArgument, parseAxes, parseAxis, parseAxisArguments, parseInteger } from '../core/args.js';
+import { formatShape, ShapeError } from '../core/errors.js';
 import { fromData, type Tensor } from '../core/Tensor.js';
 import type { Operand } from './elementwise.js';
+import type { Axes, ReduceOptions } from './reduction.js';
 import { broadcastTo, expandDims, reshape, slice, take } from './structure.js';
+
+/** A count, or an array of counts (non-negative integers); the array is copied. */
+function counts(op: string, param: string, v: unknown, length?: number): number[] {
+  if (typeof v === 'number') return [parseInteger(op, param, v, { min: 0 })];
+  if (!Array.isArray(v) || (length !== undefined && v.length !== length)) {
+    invalidArgument(op, param, v, `pass a non-negative integer or an array of them${length === undefined ? '' : ` (${length}, one per entry of the axis)`}`);
+  }
+  return Array.from(v, (r: unknown, i) => parseInteger(op, `${param}[${i}]`, r, { min: 0 }));
+}
 
 const indexVector = (values: ReadonlyArray<number>): Tensor => fromData(Object.freeze([values.length]), 'float64', Float64Array.from(values));
 
@@ -28,8 +38,9 @@ const indexVector = (values: ReadonlyArray<number>): Tensor => fromData(Object.f
  * @category structure
  * @since 0.1.0
  */
-export function flip(x: Operand, axis?: number | ReadonlyArray<number> | { readonly axis?: number | ReadonlyArray<number> }): Tensor {
+export function flip(x: Operand, axis?: Axes | Pick<ReduceOptions, 'axis'>): Tensor {
   const op = 'flip';
+  checkArity(op, arguments.length, 2, 'flip(x, axis?) or flip(x, { axis })');
   const t = asTensor(op, x);
   const o = parseAxisArguments(op, axis, undefined, []);
   const axes = parseAxes(op, 'axis', o.axis, t.ndim, t.shape);
@@ -51,11 +62,9 @@ export function flip(x: Operand, axis?: number | ReadonlyArray<number> | { reado
  */
 export function tile(x: Operand, reps: number | ReadonlyArray<number>): Tensor {
   const op = 'tile';
+  checkArity(op, arguments.length, 2, 'tile(x, reps) with reps a count or one count per axis');
   const t = asTensor(op, x);
-  const list = typeof reps === 'number' ? [reps] : reps;
-  if (!Array.isArray(list) || list.some((r) => typeof r !== 'number' || !Number.isSafeInteger(r) || r < 0)) {
-    invalidArgument(op, 'reps', reps, 'pass a non-negative integer or an array of them');
-  }
+  const list = counts(op, 'reps', reps);
   const rank = Math.max(t.ndim, list.length);
   const shape = [...new Array<number>(rank - t.ndim).fill(1), ...t.shape];
   const r = [...new Array<number>(rank - list.length).fill(1), ...list];
@@ -89,6 +98,7 @@ export interface RepeatOptions {
  */
 export function repeat(x: Operand, repeats: number | ReadonlyArray<number>, axis?: number | RepeatOptions): Tensor {
   const op = 'repeat';
+  checkArity(op, arguments.length, 3, 'repeat(x, repeats, axis?) or repeat(x, repeats, { axis })');
   let t = asTensor(op, x);
   const o = parseAxisArguments(op, axis, undefined, []);
   let a: number;
@@ -98,18 +108,16 @@ export function repeat(x: Operand, repeats: number | ReadonlyArray<number>, axis
   } else a = parseAxis(op, 'axis', o.axis, t.ndim, t.shape);
   const n = t.shape[a]!;
   if (typeof repeats === 'number') {
-    if (!Number.isSafeInteger(repeats) || repeats < 0) invalidArgument(op, 'repeats', repeats, 'pass a non-negative integer or one per entry of the axis');
+    parseInteger(op, 'repeats', repeats, { min: 0 });
     checkSize(op, t.shape.map((d, i) => (i === a ? d * repeats : d)));
     // [..., n, ...] → [..., n, 1, ...] → broadcast [..., n, r, ...] → [..., n·r, ...]
     const e = expandDims(t, a + 1);
     const target = e.shape.map((d, i) => (i === a + 1 ? repeats : d));
     return reshape(broadcastTo(e, target), t.shape.map((d, i) => (i === a ? d * repeats : d)));
   }
-  if (!Array.isArray(repeats) || repeats.length !== n || repeats.some((r) => typeof r !== 'number' || !Number.isSafeInteger(r) || r < 0)) {
-    invalidArgument(op, 'repeats', repeats, `pass a non-negative integer or ${n} of them (one per entry of axis ${a})`);
-  }
-  checkSize(op, t.shape.map((d, i) => (i === a ? repeats.reduce((s, r) => s + r, 0) : d)));
-  const indices = repeats.flatMap((r, i) => new Array<number>(r).fill(i));
+  const list = counts(op, 'repeats', repeats, n);
+  checkSize(op, t.shape.map((d, i) => (i === a ? list.reduce((s, r) => s + r, 0) : d)));
+  const indices = list.flatMap((r, i) => new Array<number>(r).fill(i));
   return take(t, indexVector(indices), a);
 }
 
@@ -128,21 +136,24 @@ export function repeat(x: Operand, repeats: number | ReadonlyArray<number>, axis
  */
 export function split(x: Operand, sectionsOrIndices: number | ReadonlyArray<number>, axis?: number | { readonly axis?: number }): ReadonlyArray<Tensor> {
   const op = 'split';
+  checkArity(op, arguments.length, 3, 'split(x, sections or indices, axis?) or split(x, sections or indices, { axis })');
   const t = asTensor(op, x);
   const o = parseAxisArguments(op, axis, undefined, []);
-  const a = parseAxis(op, 'axis', o.axis ?? 0, t.ndim, t.shape);
+  const a = parseAxis(op, 'axis', o.axis === undefined ? 0 : o.axis, t.ndim, t.shape);
   const n = t.shape[a]!;
   let cuts: number[];
   if (typeof sectionsOrIndices === 'number') {
-    const k = sectionsOrIndices;
-    if (!Number.isSafeInteger(k) || k < 1) invalidArgument(op, 'sections', k, 'pass a positive integer or an array of split indices');
+    const k = parseInteger(op, 'sections', sectionsOrIndices, { min: 1 });
     if (n % k !== 0) throw new ShapeError('SHAPE_MISMATCH', op, `axis ${a} of shape ${formatShape(t.shape)} has ${n} entries, which do not split into ${k} equal sections; pass split indices instead`);
     cuts = Array.from({ length: k - 1 }, (_, i) => ((i + 1) * n) / k);
   } else {
-    if (!Array.isArray(sectionsOrIndices) || sectionsOrIndices.some((v, i) => typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > n || (i > 0 && v < sectionsOrIndices[i - 1]!))) {
-      throw new ArgumentError('INVALID_ARGUMENT', op, `indices are ${describeValue(sectionsOrIndices)}; they must be increasing integers in [0, ${n}] (axis ${a} of shape ${formatShape(t.shape)})`);
+    if (!Array.isArray(sectionsOrIndices)) invalidArgument(op, 'sections', sectionsOrIndices, 'pass a number of equal sections, or an array of split indices');
+    // each index at least the one before, and within the axis: [2, 5] cuts [:2], [2:5], [5:]
+    cuts = [];
+    for (let i = 0; i < sectionsOrIndices.length; i++) {
+      const lo = i === 0 ? 0 : cuts[i - 1]!;
+      cuts.push(parseInteger(op, `indices[${i}]`, sectionsOrIndices[i], { min: lo, max: n }));
     }
-    cuts = [...sectionsOrIndices];
   }
   const bounds = [0, ...cuts, n];
   const parts: Tensor[] = [];

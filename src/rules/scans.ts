@@ -17,18 +17,18 @@
  * @since 0.1.0
  */
 import { asTensor, eye } from '../core/creation.js';
-import { parseAxes, parseAxis, parseAxisArguments, parseBoolean, parseInteger } from '../core/args.js';
+import { checkArity, parseAxes, parseAxis, parseAxisArguments, parseBoolean, parseInteger } from '../core/args.js';
 import { ShapeError, formatShape } from '../core/errors.js';
 import { bind } from '../core/primitive.js';
 import type { Rule } from '../core/rule.js';
-import { type Shape, sizeOf } from '../core/shape.js';
+import { reducedShape, type Shape, sizeOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, makeScalar, type Tensor } from '../core/Tensor.js';
 import { Zero } from '../core/zero.js';
 import { toFront } from '../core/batching.js';
 import { rule } from './combinators.js';
 import { div, mul, type Operand, sqrt, square, sub, where } from './elementwise.js';
 import { takeAlongAxis } from './indexing.js';
-import { mean, sum } from './reduction.js';
+import { type Axes, type KeepdimsOrOptions, mean, type ReduceOptions, sum } from './reduction.js';
 import { broadcastTo, expandDims, pad, reshape, slice, transpose } from './structure.js';
 
 /** Axis and direction of a scan. */
@@ -145,7 +145,9 @@ export const cumprodP: Rule<ScanParams> = rule<ScanParams>({
 });
 
 /** The parameters of a scan from `(axis, options)` in either form; no axis means the flattened input. */
-function scanArguments(op: string, t: Tensor, axisOrOptions: unknown, rest: unknown): { x: Tensor; p: ScanParams } {
+function scanArguments(op: string, nargs: number, x: Operand, axisOrOptions: unknown, rest: unknown): { x: Tensor; p: ScanParams } {
+  checkArity(op, nargs, 3, `${op}(x, axis?, { reverse }?) or ${op}(x, { axis, reverse })`);
+  const t = asTensor(op, x);
   const o = parseAxisArguments(op, axisOrOptions, rest, ['reverse']);
   const reverse = parseBoolean(op, 'reverse', o.reverse, false);
   if (o.axis === undefined) return { x: reshape(t, [t.size]), p: { axis: 0, reverse } };
@@ -177,8 +179,7 @@ export interface CumulativeOptions {
  * @since 0.1.0
  */
 export function cumsum(x: Operand, axis?: number | CumulativeOptions, options?: Pick<CumulativeOptions, 'reverse'>): Tensor {
-  const t = asTensor('cumsum', x);
-  const { x: u, p } = scanArguments('cumsum', t, axis, options);
+  const { x: u, p } = scanArguments('cumsum', arguments.length, x, axis, options);
   return bind(cumsumP, [u], p);
 }
 
@@ -193,8 +194,7 @@ export function cumsum(x: Operand, axis?: number | CumulativeOptions, options?: 
  * @since 0.1.0
  */
 export function cumprod(x: Operand, axis?: number | CumulativeOptions, options?: Pick<CumulativeOptions, 'reverse'>): Tensor {
-  const t = asTensor('cumprod', x);
-  const { x: u, p } = scanArguments('cumprod', t, axis, options);
+  const { x: u, p } = scanArguments('cumprod', arguments.length, x, axis, options);
   return bind(cumprodP, [u], p);
 }
 
@@ -240,19 +240,6 @@ export const prodP: Rule<ProdParams> = rule<ProdParams>({
   vjp: (ct, [x], _ans, p) => [mul(p.keepdims ? ct : expandDims(ct, -1), exclusiveProducts(x!))],
 });
 
-/**
- * Options of `prod`.
- *
- * @category reductions
- * @since 0.1.0
- */
-export interface ProdOptions {
-  /** Axis or axes to multiply over; all of them when omitted. */
-  readonly axis?: number | ReadonlyArray<number>;
-  /** Keep reduced axes as size-1 dimensions. */
-  readonly keepdims?: boolean;
-}
-
 /** Moves `axes` to the end and merges them into one, for a row that reduces its last axis. */
 function mergeLast(t: Tensor, axes: ReadonlyArray<number>): Tensor {
   const keep = [...t.shape.keys()].filter((a) => !axes.includes(a));
@@ -260,32 +247,32 @@ function mergeLast(t: Tensor, axes: ReadonlyArray<number>): Tensor {
   return reshape(moved, [...keep.map((a) => t.shape[a]!), axes.reduce((n, a) => n * t.shape[a]!, 1)]);
 }
 
+/** The axes and `keepdims` of a reduction in any of the accepted forms (see `sum`), and the raw options. */
 function parseAxesArg(op: string, t: Tensor, axisOrOptions: unknown, rest: unknown, keys: ReadonlyArray<'keepdims' | 'ddof'>) {
   const o = parseAxisArguments(op, axisOrOptions, rest, keys, 'keepdims');
   const axes = parseAxes(op, 'axis', o.axis, t.ndim, t.shape);
   return { axes, keepdims: parseBoolean(op, 'keepdims', o.keepdims, false), o };
 }
 
-/** The result of reducing `axes` of `t` with `keepdims`. */
-const reducedShape = (t: Tensor, axes: ReadonlyArray<number>, keepdims: boolean): number[] =>
-  t.shape.flatMap((d, i) => (axes.includes(i) ? (keepdims ? [1] : []) : [d]));
-
 /**
- * Product over `axis` (all axes by default), as `jnp.prod`. The gradient of each entry is the product
- * of the others, exact where entries are 0.
+ * Product over `axis` (all axes by default), as `jnp.prod`, with the axis arguments of `sum`
+ * (`prod(x, 1)`, `prod(x, [0, 1], true)`, `prod(x, { axis: -1, keepdims: true })`). The gradient of
+ * each entry is the product of the others, exact where entries are 0.
  * @example
  * import { prod, grad, tensor, toArray } from 'adjoint'
  * assert.equal(toArray(prod(tensor([[1, 2], [3, 4]]))), 24)
  * assert.deepEqual(toArray(prod(tensor([[1, 2], [3, 4]]), 1)), [2, 12])
+ * assert.deepEqual(toArray(prod(tensor([[1, 2], [3, 4]]), { axis: -2, keepdims: true })), [[3, 8]])
  * assert.deepEqual(toArray(grad((x) => prod(x))(tensor([2, 0, 3]))), [0, 6, 0])
  * @category reductions
  * @since 0.1.0
  */
-export function prod(x: Operand, axis?: number | ReadonlyArray<number> | ProdOptions, keepdims?: boolean | Pick<ProdOptions, 'keepdims'>): Tensor {
+export function prod(x: Operand, axis?: Axes | ReduceOptions, keepdims?: KeepdimsOrOptions): Tensor {
+  checkArity('prod', arguments.length, 3, 'prod(x, axis?, keepdims?) or prod(x, { axis, keepdims })');
   const t = asTensor('prod', x);
   const { axes, keepdims: keep } = parseAxesArg('prod', t, axis, keepdims, ['keepdims']);
   const r = bind(prodP, [mergeLast(t, axes)], { keepdims: false });
-  return reshape(r, reducedShape(t, axes, keep));
+  return reshape(r, reducedShape(t.shape, axes, keep));
 }
 
 // ---- variance and std ----------------------------------------------------------------------------
@@ -296,21 +283,19 @@ export function prod(x: Operand, axis?: number | ReadonlyArray<number> | ProdOpt
  * @category reductions
  * @since 0.1.0
  */
-export interface MomentOptions {
-  /** Axis or axes to reduce; all of them when omitted. */
-  readonly axis?: number | ReadonlyArray<number>;
-  /** Keep reduced axes as size-1 dimensions. */
-  readonly keepdims?: boolean;
+export interface MomentOptions extends ReduceOptions {
   /** Delta degrees of freedom: the divisor is `n - ddof` (default 0; 1 gives the unbiased sample variance). */
   readonly ddof?: number;
 }
 
-function moments(op: string, x: Operand, axisOrOptions: unknown, rest: unknown): Tensor {
+function moments(op: string, nargs: number, x: Operand, axisOrOptions: unknown, rest: unknown): Tensor {
+  checkArity(op, nargs, 3, `${op}(x, axis?, keepdims?) or ${op}(x, axis?, { keepdims, ddof }) or ${op}(x, { axis, keepdims, ddof })`);
   const t = asTensor(op, x);
   const { axes, keepdims, o } = parseAxesArg(op, t, axisOrOptions, rest, ['keepdims', 'ddof']);
-  const ddof = o.ddof === undefined ? 0 : parseInteger(op, 'ddof', o.ddof, { min: 0 });
   const n = axes.reduce((k, a) => k * t.shape[a]!, 1);
-  if (n - ddof <= 0) throw new ShapeError('SHAPE_MISMATCH', op, `reducing ${n} element(s) of a tensor of shape ${formatShape(t.shape)} with ddof ${ddof} divides by ${n - ddof}; pass a smaller ddof or reduce more elements`);
+  // the divisor n - ddof must be positive: no silent NaN or Infinity (or negative variance)
+  if (n === 0) throw new ShapeError('SHAPE_MISMATCH', op, `the axes [${axes.join(', ')}] of a tensor of shape ${formatShape(t.shape)} hold no elements; there is no ${op} of nothing`);
+  const ddof = o.ddof === undefined ? 0 : parseInteger(op, 'ddof', o.ddof, { min: 0, max: n - 1 });
   const centred = sub(t, mean(t, { axis: axes, keepdims: true }));
   return div(sum(square(centred), { axis: axes, keepdims }), n - ddof);
 }
@@ -319,17 +304,22 @@ function moments(op: string, x: Operand, axisOrOptions: unknown, rest: unknown):
  * Variance over `axis` (all axes by default): `Σ (x - mean)² / (n - ddof)`, as `jnp.var` (`var` is
  * a reserved word, hence the name). `ddof: 1` gives the unbiased sample variance.
  *
- * Errors: `SHAPE_MISMATCH` when `n - ddof ≤ 0`.
+ * The axis arguments are `sum`'s, with `ddof` as one more option:
+ * `variance(x, [0, 1], { ddof: 1, keepdims: true })`.
+ *
+ * Errors: `INVALID_ARGUMENT` unless `ddof` is an integer in `[0, n)` (`n` the number of elements
+ * reduced), so the divisor `n - ddof` is positive; `SHAPE_MISMATCH` when the axes hold no elements.
  * @example
  * import { variance, tensor, toArray } from 'adjoint'
  * assert.equal(toArray(variance(tensor([1, 2, 3, 4]))), 1.25)
  * assert.equal(toArray(variance(tensor([1, 2, 3, 4]), { ddof: 1 })), 5 / 3)
  * assert.deepEqual(toArray(variance(tensor([[1, 3], [2, 2]]), 1, true)), [[1], [0]])
+ * assert.deepEqual(toArray(variance(tensor([[1, 3], [2, 2]]), [0, 1], { ddof: 1, keepdims: true })), [[2 / 3]])
  * @category reductions
  * @since 0.1.0
  */
-export function variance(x: Operand, axis?: number | ReadonlyArray<number> | MomentOptions, keepdims?: boolean | Omit<MomentOptions, 'axis'>): Tensor {
-  return moments('variance', x, axis, keepdims);
+export function variance(x: Operand, axis?: Axes | MomentOptions, keepdims?: boolean | Omit<MomentOptions, 'axis'>): Tensor {
+  return moments('variance', arguments.length, x, axis, keepdims);
 }
 
 /**
@@ -341,8 +331,8 @@ export function variance(x: Operand, axis?: number | ReadonlyArray<number> | Mom
  * @category reductions
  * @since 0.1.0
  */
-export function std(x: Operand, axis?: number | ReadonlyArray<number> | MomentOptions, keepdims?: boolean | Omit<MomentOptions, 'axis'>): Tensor {
-  return sqrt(moments('std', x, axis, keepdims));
+export function std(x: Operand, axis?: Axes | MomentOptions, keepdims?: boolean | Omit<MomentOptions, 'axis'>): Tensor {
+  return sqrt(moments('std', arguments.length, x, axis, keepdims));
 }
 
 // ---- argmax, argmin, argsort ---------------------------------------------------------------------
@@ -428,17 +418,22 @@ export interface ArgOptions {
   readonly keepdims?: boolean;
 }
 
-function argReduce(prim: Rule<ArgParams>, x: Operand, axisOrOptions: unknown, rest: unknown): Tensor {
+function argReduce(prim: Rule<ArgParams>, nargs: number, x: Operand, axisOrOptions: unknown, rest: unknown): Tensor {
   const op = prim.name;
+  checkArity(op, nargs, 3, `${op}(x, axis?, keepdims?) or ${op}(x, { axis, keepdims })`);
   const t = asTensor(op, x);
   const o = parseAxisArguments(op, axisOrOptions, rest, ['keepdims'], 'keepdims');
   const keepdims = parseBoolean(op, 'keepdims', o.keepdims, false);
-  if (t.size === 0) throw new ShapeError('SHAPE_MISMATCH', op, `${op} of an empty tensor (shape ${formatShape(t.shape)}) has no answer`);
+  const empty = (what: string): never => {
+    throw new ShapeError('SHAPE_MISMATCH', op, `${what} of a tensor of shape ${formatShape(t.shape)} is empty, and has no ${op === 'argmax' ? 'maximum' : 'minimum'}`);
+  };
   if (o.axis === undefined) {
+    if (t.size === 0) empty('the flattened input');
     const r = bind(prim, [reshape(t, [t.size])], { descending: false });
     return keepdims ? reshape(r, t.shape.map(() => 1)) : r;
   }
   const axis = parseAxis(op, 'axis', o.axis, t.ndim, t.shape);
+  if (t.shape[axis] === 0) empty(`axis ${axis}`);
   const r = bind(prim, [toLast(t, axis)], { descending: false });
   return keepdims ? expandDims(r, axis) : r;
 }
@@ -454,8 +449,8 @@ function argReduce(prim: Rule<ArgParams>, x: Operand, axisOrOptions: unknown, re
  * @category reductions
  * @since 0.1.0
  */
-export function argmax(x: Operand, axis?: number | ArgOptions, keepdims?: boolean): Tensor {
-  return argReduce(argmaxP, x, axis, keepdims);
+export function argmax(x: Operand, axis?: number | ArgOptions, keepdims?: boolean | Pick<ArgOptions, 'keepdims'>): Tensor {
+  return argReduce(argmaxP, arguments.length, x, axis, keepdims);
 }
 
 /**
@@ -467,8 +462,8 @@ export function argmax(x: Operand, axis?: number | ArgOptions, keepdims?: boolea
  * @category reductions
  * @since 0.1.0
  */
-export function argmin(x: Operand, axis?: number | ArgOptions, keepdims?: boolean): Tensor {
-  return argReduce(argminP, x, axis, keepdims);
+export function argmin(x: Operand, axis?: number | ArgOptions, keepdims?: boolean | Pick<ArgOptions, 'keepdims'>): Tensor {
+  return argReduce(argminP, arguments.length, x, axis, keepdims);
 }
 
 /**
@@ -484,10 +479,13 @@ export interface SortOptions {
   readonly descending?: boolean;
 }
 
-function sortArguments(op: string, t: Tensor, axisOrOptions: unknown, rest: unknown): { axis: number; descending: boolean } {
+function sortArguments(op: string, nargs: number, x: Operand, axisOrOptions: unknown, rest: unknown): { t: Tensor; axis: number; descending: boolean } {
+  checkArity(op, nargs, 3, `${op}(x, axis?, { descending }?) or ${op}(x, { axis, descending })`);
+  const t = asTensor(op, x);
   const o = parseAxisArguments(op, axisOrOptions, rest, ['descending']);
-  if (t.ndim === 0) throw new ShapeError('SHAPE_MISMATCH', op, `cannot ${op} a 0-d tensor; it has no axis`);
-  return { axis: parseAxis(op, 'axis', o.axis ?? -1, t.ndim, t.shape), descending: parseBoolean(op, 'descending', o.descending, false) };
+  // (a 0-d tensor has no axis -1: AXIS_OUT_OF_RANGE, as softmax's)
+  const axis = parseAxis(op, 'axis', o.axis === undefined ? -1 : o.axis, t.ndim, t.shape);
+  return { t, axis, descending: parseBoolean(op, 'descending', o.descending, false) };
 }
 
 /**
@@ -501,8 +499,7 @@ function sortArguments(op: string, t: Tensor, axisOrOptions: unknown, rest: unkn
  * @since 0.1.0
  */
 export function argsort(x: Operand, axis?: number | SortOptions, options?: Pick<SortOptions, 'descending'>): Tensor {
-  const t = asTensor('argsort', x);
-  const { axis: a, descending } = sortArguments('argsort', t, axis, options);
+  const { t, axis: a, descending } = sortArguments('argsort', arguments.length, x, axis, options);
   return fromLast(bind(argsortP, [toLast(t, a)], { descending }), a);
 }
 
@@ -519,8 +516,7 @@ export function argsort(x: Operand, axis?: number | SortOptions, options?: Pick<
  * @since 0.1.0
  */
 export function sort(x: Operand, axis?: number | SortOptions, options?: Pick<SortOptions, 'descending'>): Tensor {
-  const t = asTensor('sort', x);
-  const { axis: a, descending } = sortArguments('sort', t, axis, options);
+  const { t, axis: a, descending } = sortArguments('sort', arguments.length, x, axis, options);
   return takeAlongAxis(t, fromLast(bind(argsortP, [toLast(t, a)], { descending }), a), a);
 }
 
@@ -540,6 +536,7 @@ export function sort(x: Operand, axis?: number | SortOptions, options?: Pick<Sor
  */
 export function topk(x: Operand, k: number): readonly [Tensor, Tensor] {
   const op = 'topk';
+  checkArity(op, arguments.length, 2, 'topk(x, k)');
   const t = asTensor(op, x);
   if (t.ndim === 0) throw new ShapeError('SHAPE_MISMATCH', op, 'topk needs at least one axis; got a 0-d tensor');
   const n = t.shape[t.ndim - 1]!;

@@ -12,6 +12,7 @@ import {
   softmaxCrossEntropy,
   tensor,
   toArray,
+  type Tensor,
 } from '../../src/index.js';
 import { thrown } from '../reference.js';
 
@@ -86,5 +87,23 @@ describe('losses', () => {
     expect(code(() => huber(tensor([1]), tensor([1]), { delta: 0 }))).toBe('INVALID_ARGUMENT');
     expect(code(() => huber(tensor([1]), tensor([1]), { reduce: 'sum' } as never))).toBe('UNKNOWN_OPTION');
     expect(code(() => meanSquaredError(tensor([1]), tensor([1]), { reduction: 'avg' } as never))).toBe('INVALID_ARGUMENT');
+  });
+
+  it('labels out of range: class indices (INDEX_OUT_OF_RANGE) and probabilities (INVALID_ARGUMENT)', () => {
+    expect(code(() => softmaxCrossEntropy(tensor([[1, 2]]), tensor([-1])))).toBe('INDEX_OUT_OF_RANGE');
+    expect(code(() => softmaxCrossEntropy(tensor([[1, 2]]), tensor([NaN])))).toBe('INDEX_OUT_OF_RANGE');
+    expect(code(() => softmaxCrossEntropy(tensor([[1, 2]]), tensor([[1.5, -0.5]])))).toBe('INVALID_ARGUMENT');
+    expect(code(() => sigmoidBinaryCrossEntropy(tensor([1, 2]), tensor([1, 2])))).toBe('INVALID_ARGUMENT');
+    expect(code(() => sigmoidBinaryCrossEntropy(tensor([1]), tensor([NaN])))).toBe('INVALID_ARGUMENT');
+    expect(thrown(() => sigmoidBinaryCrossEntropy(tensor([1, 2]), tensor([0, -1])))?.message).toContain('label -1 at position 1 is not a probability');
+    // soft labels in [0, 1] are fine, and differentiable
+    const soft = tensor([[0.9, 0.1]]);
+    expect(toArray(grad((y: Tensor) => softmaxCrossEntropy(tensor([[0, 0]]), y))(soft))).toEqual([[Math.LN2, Math.LN2]]);
+  });
+
+  it('every loss refuses a fourth argument', () => {
+    const call = (f: unknown, ...args: unknown[]): unknown => (f as (...a: unknown[]) => unknown)(...args);
+    const a = tensor([0.5]);
+    for (const f of [softmaxCrossEntropy, sigmoidBinaryCrossEntropy, meanSquaredError, huber]) expect(code(() => call(f, a, a, {}, 'mean'))).toBe('INVALID_ARGUMENT');
   });
 });

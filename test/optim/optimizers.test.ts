@@ -93,13 +93,13 @@ describe('optim: each optimizer against its formula', () => {
 
   it('clipByGlobalNorm rescales only gradients above the limit, over the whole tree', () => {
     const clip = optim.clipByGlobalNorm(1);
-    const [big] = clip.update({ a: tensor([3, 0]), b: [tensor(4)] }, clip.init(undefined));
+    const [big] = clip.update({ a: tensor([3, 0]), b: [tensor(4)] }, clip.init({ a: tensor([0, 0]), b: [tensor(0)] }));
     (toArray(big.a) as number[]).forEach((v, i) => expect(v).toBeCloseTo([0.6, 0][i]!, 15));
     expect(toArray(big.b[0]!)).toBeCloseTo(0.8, 15);
-    const [small] = clip.update({ a: tensor([0.3, 0.4]) }, clip.init(undefined));
+    const [small] = clip.update({ a: tensor([0.3, 0.4]) }, clip.init({ a: tensor([0, 0]) }));
     expect(toArray(small.a)).toEqual([0.3, 0.4]);
     // the norm's gradient at the zero tree is 0, not NaN
-    const g = grad((x: Tensor) => sum(clip.update([x], clip.init(undefined))[0][0]!))(tensor([0, 0]));
+    const g = grad((x: Tensor) => sum(clip.update([x], clip.init([x]))[0][0]!))(tensor([0, 0]));
     expect(toArray(g)).toEqual([1, 1]);
   });
 
@@ -212,5 +212,50 @@ describe('optim: the boundary', () => {
     const w = optim.adamw(0.1);
     expect(code(() => w.update(p, w.init(p)))).toBe('INVALID_ARGUMENT');
     expect(code(() => optim.applyUpdates(p, [tensor(1)] as never))).toBe('TREE_MISMATCH');
+  });
+
+  it('a learning rate is finite and at least 0 (a number or a concrete 0-d tensor); 0 keeps the parameters', () => {
+    for (const lr of [-0.1, -Infinity, Infinity, NaN]) {
+      for (const make of [optim.sgd, optim.momentum, optim.adam, optim.adamw, optim.rmsprop]) {
+        expect(code(() => make(lr))).toBe('INVALID_ARGUMENT');
+        expect(code(() => make(tensor(lr)))).toBe('INVALID_ARGUMENT');
+      }
+    }
+    expect(thrown(() => optim.sgd(-1))?.message).toContain('minimise its negation');
+    const opt = optim.adam(0);
+    const p = { w: tensor([1, 2]) };
+    const [u] = opt.update({ w: tensor([3, -4]) }, opt.init(p));
+    expect(toArray(optim.applyUpdates(p, u).w)).toEqual([1, 2]);
+    // a traced learning rate cannot be read, and is trusted (the meta-gradient tests depend on it)
+    expect(toArray(grad((lr: Tensor) => sum(optim.sgd(lr).update([tensor([1, 2])], {})[0][0]!))(tensor(0.5)))).toBe(-3);
+  });
+
+  it('eps is positive (adam divides by it where the second moment is 0); weightDecay is at least 0', () => {
+    for (const make of [optim.adam, optim.adamw, optim.rmsprop]) {
+      expect(code(() => make(0.1, { eps: 0 }))).toBe('INVALID_ARGUMENT');
+      expect(code(() => make(0.1, { eps: NaN }))).toBe('INVALID_ARGUMENT');
+    }
+    expect(code(() => optim.adamw(0.1, { weightDecay: -1e-4 }))).toBe('INVALID_ARGUMENT');
+    expect(code(() => optim.adam(0.1, { weightDecay: 0.1 } as never))).toBe('UNKNOWN_OPTION');
+    expect(thrown(() => optim.rmsprop(0.1, { decy: 0.9 } as never))?.message).toContain('did you mean "decay"?');
+    expect(code(() => optim.momentum(0.1, { beta: -0.1 }))).toBe('INVALID_ARGUMENT');
+    // with the smallest positive eps, a zero gradient still gives a zero update, not NaN
+    const opt = optim.adam(0.1, { eps: Number.MIN_VALUE });
+    const [u] = opt.update([tensor([0, 1])], opt.init([tensor([0, 0])]));
+    expect((toArray(u[0]!) as number[]).every(Number.isFinite)).toBe(true);
+  });
+
+  it('init, update, applyUpdates and the constructors refuse extra arguments; init checks its tree', () => {
+    const call = (f: unknown, ...args: unknown[]): unknown => (f as (...a: unknown[]) => unknown)(...args);
+    const opt = optim.adam(0.1);
+    const p = [tensor([1])];
+    expect(code(() => call(opt.init, p, p))).toBe('INVALID_ARGUMENT');
+    expect(code(() => call(opt.update, p, opt.init(p), p, p))).toBe('INVALID_ARGUMENT');
+    expect(code(() => call(optim.applyUpdates, p, p, p))).toBe('INVALID_ARGUMENT');
+    expect(code(() => call(optim.sgd, 0.1, { momentum: 0.9 }))).toBe('INVALID_ARGUMENT');
+    expect(code(() => call(optim.adam, 0.1, {}, 1))).toBe('INVALID_ARGUMENT');
+    expect(code(() => call(optim.clipByGlobalNorm, 1, 2))).toBe('INVALID_ARGUMENT');
+    expect(code(() => optim.sgd(0.1).init(['a'] as never))).toBe('NOT_NUMERIC');
+    expect(code(() => optim.clipByGlobalNorm(1).init(undefined))).toBe('NOT_NUMERIC');
   });
 });

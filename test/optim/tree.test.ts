@@ -74,5 +74,30 @@ describe('tree utilities', () => {
     const [, def] = tree.flatten([1, 2]);
     expect(code(() => tree.unflatten(def, [1]))).toBe('TREE_MISMATCH');
     expect(code(() => tree.unflatten({} as never, [1]))).toBe('INVALID_ARGUMENT');
+    expect(code(() => tree.unflatten(def, 'ab' as never))).toBe('INVALID_ARGUMENT');
+    expect(thrown(() => tree.map((() => 'no') as never, { a: 1 }))?.message).toContain('leaf 0 is the string "no"');
+  });
+
+  it('every function refuses extra arguments (tree.map(f, a, b) is not a zip: that is map2)', () => {
+    const call = (f: unknown, ...args: unknown[]): unknown => (f as (...a: unknown[]) => unknown)(...args);
+    const t = { a: 1 };
+    const [, def] = tree.flatten(t);
+    expect(thrown(() => call(tree.map, (x: unknown) => x, t, t))?.message).toContain('tree.map2');
+    for (const [f, args] of [
+      [tree.map, [(x: unknown) => x, t, t]],
+      [tree.map2, [(x: unknown) => x, t, t, t]],
+      [tree.flatten, [t, t]],
+      [tree.unflatten, [def, [1], 1]],
+      [tree.leaves, [t, 1]],
+      [tree.reduce, [(a: unknown) => a, t, 0, 1]],
+      [tree.add, [t, t, t]],
+      [tree.sub, [t, t, t]],
+      [tree.scale, [t, 2, 3]],
+      [tree.dot, [t, t, t]],
+      [tree.norm, [t, 2]],
+      [tree.zerosLike, [t, 'float32']],
+    ] as const) {
+      expect(code(() => call(f, ...args))).toBe('INVALID_ARGUMENT');
+    }
   });
 });

@@ -10,9 +10,25 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   AdjointError,
+  argmax,
+  argmin,
+  argsort,
   ArgumentError,
+  at,
   AxisError,
   concat,
+  cumprod,
+  cumsum,
+  flip,
+  gather,
+  oneHot,
+  prod,
+  repeat,
+  sort,
+  split,
+  std,
+  takeAlongAxis,
+  variance,
   type ErrorCode,
   expandDims,
   grad,
@@ -22,6 +38,11 @@ import {
   mean,
   min,
   softmax,
+  clip,
+  floor,
+  logaddexp,
+  tile,
+  topk,
   square,
   squeeze,
   stack,
@@ -43,7 +64,14 @@ const REDUCTIONS: ReadonlyArray<readonly [string, Reduction, (vs: number[]) => n
   ['max', max as Reduction, ref.foldMax],
   ['min', min as Reduction, ref.foldMin],
   ['logsumexp', logsumexp as Reduction, ref.foldLogsumexp],
+  ['prod', prod as Reduction, (vs) => vs.reduce((p, v) => p * v, 1)],
 ];
+
+/** The population variance, two-pass. */
+const foldVariance = (vs: number[]): number => {
+  const m = ref.foldMean(vs);
+  return ref.foldSum(vs.map((v) => (v - m) ** 2)) / vs.length;
+};
 
 /** `f` called with loosely typed arguments, as a JavaScript caller would. */
 const call = (f: unknown, ...args: unknown[]): Tensor => (f as (...a: unknown[]) => Tensor)(...args);
@@ -75,6 +103,25 @@ describe('reductions: every form of the axis argument', () => {
         const t = ref.toTensor(a);
         const want = ref.reduce(a, axis, keepdims, fold);
         const opts = { rtol: 1e-12, atol: 1e-12 };
+        ref.expectTensor(call(f, t, { axis, keepdims }), want, opts);
+        ref.expectTensor(call(f, t, axis, keepdims), want, opts);
+        ref.expectTensor(call(f, t, axis, { keepdims }), want, opts);
+        if (!keepdims) ref.expectTensor(call(f, t, axis), want, opts);
+      },
+    );
+  }
+
+  for (const [name, f, fold] of [
+    ['variance', variance as Reduction, foldVariance],
+    ['std', std as Reduction, (vs: number[]) => Math.sqrt(foldVariance(vs))],
+  ] as const) {
+    test.prop([ref.arrArb(ref.valueArb(), 1, 3).chain((a) => fc.tuple(fc.constant(a), ref.axesArb(a.shape.length), fc.boolean()))], SEED)(
+      `${name}: the same four forms agree with the reference (groups of at least one element)`,
+      ([a, axis, keepdims]) => {
+        fc.pre(ref.normAxes(axis, a.shape.length).every((d) => a.shape[d]! > 0));
+        const t = ref.toTensor(a);
+        const want = ref.reduce(a, axis, keepdims, fold);
+        const opts = { rtol: 1e-10, atol: 1e-12 };
         ref.expectTensor(call(f, t, { axis, keepdims }), want, opts);
         ref.expectTensor(call(f, t, axis, keepdims), want, opts);
         ref.expectTensor(call(f, t, axis, { keepdims }), want, opts);
@@ -116,6 +163,65 @@ describe('reductions: every form of the axis argument', () => {
     }
     // over both axes at once: the whole matrix sums to 1
     expect(toArray(sum(softmax(x, [0, 1])))).toBeCloseTo(1, 14);
+  });
+});
+
+describe('the toolkit ops with axes: positional and options forms, negative axes', () => {
+  const y = tensor([
+    [3, 1, 2],
+    [0, 5, 4],
+  ]);
+
+  it('cumsum, cumprod: an axis, { axis, reverse }, the axis then { reverse }, no axis (flattened)', () => {
+    expect(toArray(cumsum(y, 1))).toEqual([[3, 4, 6], [0, 5, 9]]);
+    expect(toArray(cumsum(y, -1))).toEqual([[3, 4, 6], [0, 5, 9]]);
+    expect(toArray(cumsum(y, { axis: 1, reverse: true }))).toEqual([[6, 3, 2], [9, 9, 4]]);
+    expect(toArray(cumsum(y, -1, { reverse: true }))).toEqual([[6, 3, 2], [9, 9, 4]]);
+    expect(toArray(cumsum(y, { reverse: true }))).toEqual([15, 12, 11, 9, 9, 4]);
+    expect(toArray(cumprod(y, { axis: -2 }))).toEqual([[3, 1, 2], [0, 5, 8]]);
+  });
+
+  it('argmax, argmin: an axis, the axis then keepdims, { axis, keepdims }, no axis (flattened)', () => {
+    expect(toArray(argmax(y, -1))).toEqual([0, 1]);
+    expect(toArray(argmax(y, 1, true))).toEqual([[0], [1]]);
+    expect(toArray(argmax(y, 1, { keepdims: true }))).toEqual([[0], [1]]);
+    expect(toArray(argmin(y, { axis: 0, keepdims: true }))).toEqual([[1, 0, 0]]);
+    expect(toArray(argmax(y))).toBe(4);
+  });
+
+  it('variance with ddof in either form, prod with the reductions forms', () => {
+    expect(toArray(variance(y, [0, 1], { ddof: 1, keepdims: true }))).toEqual([[3.5]]);
+    expect(toArray(variance(y, { axis: [-1, 0], ddof: 1 }))).toBe(3.5);
+    expect(toArray(prod(y, -1, true))).toEqual([[6], [0]]);
+    expect(toArray(prod(tensor([[1, 2], [3, 4]]), [0, -1]))).toBe(24);
+  });
+
+  it('sort, argsort: the last axis by default, an axis, { axis, descending }, the axis then { descending }', () => {
+    expect(toArray(sort(y))).toEqual([[1, 2, 3], [0, 4, 5]]);
+    expect(toArray(sort(y, 0))).toEqual([[0, 1, 2], [3, 5, 4]]);
+    expect(toArray(sort(y, -2, { descending: true }))).toEqual([[3, 5, 4], [0, 1, 2]]);
+    expect(toArray(argsort(y, { axis: -1, descending: true }))).toEqual([[0, 2, 1], [1, 2, 0]]);
+  });
+
+  it('flip, repeat, split: positional axis, { axis }, negative axes', () => {
+    expect(toArray(flip(y, -1))).toEqual([[2, 1, 3], [4, 5, 0]]);
+    expect(toArray(flip(y, [0, -1]))).toEqual([[4, 5, 0], [2, 1, 3]]);
+    expect(toArray(flip(y, { axis: 0 }))).toEqual([[0, 5, 4], [3, 1, 2]]);
+    expect(toArray(repeat(y, 2, -2))).toEqual([[3, 1, 2], [3, 1, 2], [0, 5, 4], [0, 5, 4]]);
+    expect(toArray(repeat(y, [0, 1, 2], { axis: 1 }))).toEqual([[1, 2, 2], [5, 4, 4]]);
+    expect(split(y, 3, -1).map((t) => toArray(t))).toEqual([[[3], [0]], [[1], [5]], [[2], [4]]]);
+    expect(split(y, [1], { axis: 0 }).map((t) => toArray(t))).toEqual([[[3, 1, 2]], [[0, 5, 4]]]);
+  });
+
+  it('takeAlongAxis, gather, at, oneHot: positional axis, { axis }, negative axes', () => {
+    const i = tensor([[2], [0]]);
+    expect(toArray(takeAlongAxis(y, i, 1))).toEqual([[2], [0]]);
+    expect(toArray(takeAlongAxis(y, i, { axis: -1 }))).toEqual([[2], [0]]);
+    expect(toArray(gather(y, [[1, 0, 1]], -2))).toEqual([[0, 1, 4]]);
+    expect(toArray(at(y, [0], -1).set(9))).toEqual([[9, 1, 2], [9, 5, 4]]);
+    expect(toArray(at(y, -1, { axis: 0 }).add(1))).toEqual([[3, 1, 2], [1, 6, 5]]);
+    expect(toArray(oneHot([1, 0], 2, -2))).toEqual([[0, 1], [1, 0]]);
+    expect(toArray(oneHot([1, 0], 2, { axis: 0 }))).toEqual([[0, 1], [1, 0]]);
   });
 });
 
@@ -167,6 +273,21 @@ const WITH_AXIS: ReadonlyArray<readonly [string, (a: unknown) => unknown, (a: un
   ['squeeze', (a) => call(squeeze, zeros([1, 1]), a), (a) => call(squeeze, zeros([1, 1]), { axis: a })],
   ['concat', (a) => call(concat, [x, x], a), (a) => call(concat, [x, x], { axis: a })],
   ['take', (a) => call(take, x, [0], a), (a) => call(take, x, [0], { axis: a })],
+  ['cumsum', (a) => call(cumsum, x, a), (a) => call(cumsum, x, { axis: a })],
+  ['cumprod', (a) => call(cumprod, x, a, { reverse: true }), (a) => call(cumprod, x, { axis: a, reverse: true })],
+  ['prod', (a) => call(prod, x, a), (a) => call(prod, x, { axis: a })],
+  ['variance', (a) => call(variance, x, a, { ddof: 1 }), (a) => call(variance, x, { axis: a, ddof: 1 })],
+  ['std', (a) => call(std, x, a, true), (a) => call(std, x, { axis: a })],
+  ['argmax', (a) => call(argmax, x, a), (a) => call(argmax, x, { axis: a })],
+  ['argmin', (a) => call(argmin, x, a, true), (a) => call(argmin, x, { axis: a, keepdims: true })],
+  ['argsort', (a) => call(argsort, x, a), (a) => call(argsort, x, { axis: a })],
+  ['sort', (a) => call(sort, x, a, { descending: true }), (a) => call(sort, x, { axis: a, descending: true })],
+  ['flip', (a) => call(flip, x, a), (a) => call(flip, x, { axis: a })],
+  ['repeat', (a) => call(repeat, x, 2, a), (a) => call(repeat, x, 2, { axis: a })],
+  ['split', (a) => call(split, x, 1, a), (a) => call(split, x, 1, { axis: a })],
+  ['takeAlongAxis', (a) => call(takeAlongAxis, x, [[0]], a), (a) => call(takeAlongAxis, x, [[0]], { axis: a })],
+  ['gather', (a) => call(gather, x, [[0]], a), (a) => call(gather, x, [[0]], { axis: a })],
+  ['at', (a) => call(at, x, [0], a), (a) => call(at, x, [0], { axis: a })],
 ];
 
 describe('bad axes: the same typed error, worded the same, in every op', () => {
@@ -191,6 +312,17 @@ describe('bad axes: the same typed error, worded the same, in every op', () => {
     ['concat', (o: unknown) => call(concat, [x], o)],
     ['stack', (o: unknown) => call(stack, [x], o)],
     ['take', (o: unknown) => call(take, x, [0], o)],
+    ['cumsum', (o: unknown) => call(cumsum, x, o)],
+    ['prod', (o: unknown) => call(prod, x, o)],
+    ['variance', (o: unknown) => call(variance, x, o)],
+    ['argmax', (o: unknown) => call(argmax, x, o)],
+    ['sort', (o: unknown) => call(sort, x, o)],
+    ['flip', (o: unknown) => call(flip, x, o)],
+    ['repeat', (o: unknown) => call(repeat, x, 1, o)],
+    ['split', (o: unknown) => call(split, x, 1, o)],
+    ['takeAlongAxis', (o: unknown) => call(takeAlongAxis, x, [[0]], o)],
+    ['at', (o: unknown) => call(at, x, [0], o)],
+    ['oneHot', (o: unknown) => call(oneHot, [0], 2, o)],
   ] as const) {
     it(`${op}: an unknown option key is UNKNOWN_OPTION, with the key it probably meant`, () => {
       expect(errorOf(() => f({ axes: 1 }), ArgumentError, 'UNKNOWN_OPTION', op)).toContain('unknown key "axes" (did you mean "axis"?)');
@@ -204,6 +336,10 @@ describe('bad axes: the same typed error, worded the same, in every op', () => {
       ['softmax', () => softmax(x, [0, -2])],
       ['squeeze', () => squeeze(zeros([1, 2]), [0, -2])],
       ['expandDims', () => expandDims(x, [0, -4])],
+      ['prod', () => prod(x, [1, -1])],
+      ['variance', () => variance(x, { axis: [0, -2], ddof: 1 })],
+      ['std', () => std(x, [0, 0], true)],
+      ['flip', () => flip(x, [-1, 1])],
     ] as const) {
       expect(errorOf(f, AxisError, 'AXIS_OUT_OF_RANGE', op)).toMatch(/axis \d is repeated in \[/);
     }
@@ -217,6 +353,41 @@ describe('bad axes: the same typed error, worded the same, in every op', () => {
     expect(errorOf(() => call(softmax, x, 0, 1), ArgumentError, 'INVALID_ARGUMENT', 'softmax')).toContain('got 3 arguments');
   });
 
+  it('the toolkit ops: their second positional value is checked, nothing may follow an options object, no extra argument', () => {
+    expect(errorOf(() => call(prod, x, 0, 'yes'), ArgumentError, 'INVALID_ARGUMENT', 'prod')).toContain('keepdims is the string "yes"');
+    expect(errorOf(() => call(argmax, x, 0, 1), ArgumentError, 'INVALID_ARGUMENT', 'argmax')).toContain('keepdims is the number 1');
+    expect(errorOf(() => call(variance, x, 0, { dof: 1 }), ArgumentError, 'UNKNOWN_OPTION', 'variance')).toContain('(did you mean "ddof"?)');
+    expect(errorOf(() => call(cumsum, x, 0, true), ArgumentError, 'INVALID_ARGUMENT', 'cumsum')).toContain('the argument after the axis');
+    expect(errorOf(() => call(sort, x, { axis: 0 }, { descending: true }), ArgumentError, 'INVALID_ARGUMENT', 'sort')).toContain('after the options object');
+    for (const [op, f] of [
+      ['cumsum', () => call(cumsum, x, 0, { reverse: true }, 1)],
+      ['prod', () => call(prod, x, 0, true, 1)],
+      ['variance', () => call(variance, x, 0, true, 1)],
+      ['argmax', () => call(argmax, x, 0, true, 1)],
+      ['sort', () => call(sort, x, 0, {}, 1)],
+      ['topk', () => call(topk, x, 1, 0)],
+      ['flip', () => call(flip, x, 0, 1)],
+      ['tile', () => call(tile, x, 2, 0)],
+      ['repeat', () => call(repeat, x, 2, 0, 1)],
+      ['split', () => call(split, x, 1, 0, 1)],
+      ['takeAlongAxis', () => call(takeAlongAxis, x, [[0]], 0, 1)],
+      ['at', () => call(at, x, [0], 0, 1)],
+      ['oneHot', () => call(oneHot, [0], 2, 0, 1)],
+      ['floor', () => call(floor, x, 1)],
+      ['logaddexp', () => call(logaddexp, x, x, x)],
+      ['clip', () => call(clip, x, 0, 1, 2)],
+    ] as const) {
+      expect(errorOf(f, ArgumentError, 'INVALID_ARGUMENT', op)).toMatch(/got \d arguments but takes at most \d/);
+    }
+  });
+
+  it('oneHot: the axis indexes the result (one rank more), and the message says so; takeAlongAxis needs an axis', () => {
+    expect(errorOf(() => oneHot([0, 1], 2, 2), AxisError, 'AXIS_OUT_OF_RANGE', 'oneHot')).toContain('the result of rank 2');
+    expect(toArray(oneHot(0, 3, -1))).toEqual([1, 0, 0]);
+    expect(errorOf(() => call(takeAlongAxis, x, [[0]]), ArgumentError, 'INVALID_ARGUMENT', 'takeAlongAxis')).toContain('pass the axis');
+    expect(errorOf(() => call(takeAlongAxis, x, [[0]], {}), ArgumentError, 'INVALID_ARGUMENT', 'takeAlongAxis')).toContain('pass the axis');
+  });
+
   it('expandDims, stack: the axis indexes the result (one rank more), and the message says so', () => {
     expect(errorOf(() => expandDims(x, 3), AxisError, 'AXIS_OUT_OF_RANGE', 'expandDims')).toContain('the result of rank 3');
     expect(errorOf(() => stack([x, x], -4), AxisError, 'AXIS_OUT_OF_RANGE', 'stack')).toContain('the result of rank 3');
@@ -225,6 +396,10 @@ describe('bad axes: the same typed error, worded the same, in every op', () => {
 
   it('a 0-d tensor has no axes', () => {
     expect(errorOf(() => softmax(tensor(1)), AxisError, 'AXIS_OUT_OF_RANGE', 'softmax')).toContain('a 0-d tensor has no axes');
+    expect(errorOf(() => sort(tensor(1)), AxisError, 'AXIS_OUT_OF_RANGE', 'sort')).toContain('a 0-d tensor has no axes');
+    expect(errorOf(() => cumsum(tensor(1), 0), AxisError, 'AXIS_OUT_OF_RANGE', 'cumsum')).toContain('a 0-d tensor has no axes');
+    expect(toArray(cumsum(tensor(3)))).toEqual([3]);
+    expect(toArray(prod(tensor(3), []))).toBe(3);
     expect(toArray(sum(tensor(3), []))).toBe(3);
   });
 });

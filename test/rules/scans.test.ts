@@ -18,6 +18,7 @@ import {
   toArray,
   topk,
   variance,
+  zeros,
 } from '../../src/index.js';
 import { thrown } from '../reference.js';
 
@@ -100,12 +101,16 @@ describe('the axis convention', () => {
     expect(code(() => cumsum(x23, 1.5))).toBe('INVALID_ARGUMENT');
     expect(code(() => prod(x23, [1, -1]))).toBe('AXIS_OUT_OF_RANGE');
     expect(code(() => variance(x23, { axis: 0, dof: 1 } as never))).toBe('UNKNOWN_OPTION');
-    expect(code(() => variance(tensor([1]), { ddof: 1 }))).toBe('SHAPE_MISMATCH');
+    expect(code(() => variance(tensor([1]), { ddof: 1 }))).toBe('INVALID_ARGUMENT');
+    expect(code(() => variance(zeros([2, 0]), 1))).toBe('SHAPE_MISMATCH');
+    expect(toArray(variance(zeros([0, 2]), 1))).toEqual([]);
     expect(code(() => variance(x23, { ddof: -1 }))).toBe('INVALID_ARGUMENT');
     expect(code(() => argmax(x23, -3))).toBe('AXIS_OUT_OF_RANGE');
     expect(code(() => argmax(tensor([])))).toBe('SHAPE_MISMATCH');
     expect(code(() => sort(x23, { axis: 0 }, { descending: true }))).toBe('INVALID_ARGUMENT');
     expect(code(() => topk(x23, 4))).toBe('INVALID_ARGUMENT');
-    expect(code(() => sort(tensor(1)))).toBe('SHAPE_MISMATCH');
+    expect(code(() => sort(tensor(1)))).toBe('AXIS_OUT_OF_RANGE');
+    expect(code(() => argmax(zeros([2, 0]), 1))).toBe('SHAPE_MISMATCH');
+    expect(toArray(argmax(zeros([0, 2]), 1))).toEqual([]);
   });
 });
