@@ -189,6 +189,22 @@ const anyValue = fc.constantFrom(...THUNKS).map((make) => make());
 const functionValue = fc.constantFrom(...functionThunks()).map((make) => make());
 const keyValue = fc.oneof(fc.constant(random.key(1)), anyValue);
 const tensorValue = fc.oneof(fc.constantFrom(() => tensor([1, 2]), () => tensor([[1, 2], [3, 4]]), () => tensor(3)).map((make) => make()), anyValue);
+const imageValue = fc.oneof(
+  fc.constantFrom(() => tensor([[[1, 2, 3, 4, 5]]]), () => zeros([2, 2, 4, 4]), () => zeros([1, 1, 3])).map((make) => make()),
+  tensorValue,
+);
+const kernelValue = fc.oneof(fc.constantFrom(() => tensor([[[1, 0, -1]]]), () => zeros([2, 2, 3, 3]), () => zeros([4, 1, 2, 2])).map((make) => make()), anyValue);
+const indexValue = fc.oneof(fc.constantFrom(() => tensor([[1], [0]]), () => tensor([0, 1]), () => [[0, 1]], () => tensor([2, -1]), () => 0).map((make) => make()), anyValue);
+const transformationValue = fc.oneof(
+  fc.constantFrom(() => lib.optim.sgd(0.1), () => lib.optim.adam(0.1), () => lib.optim.clipByGlobalNorm(1)).map((make) => make()),
+  anyValue,
+);
+/** `undefined` (an omitted trailing argument) half the time, else `a`. */
+const maybe = (a: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> => fc.oneof(fc.constant(undefined), a);
+const countsValue = fc.oneof(fc.constantFrom(1, 2, 3, [1, 2], [2, 1]), anyValue);
+const axisValue = fc.oneof(fc.constantFrom(0, 1, -1, { axis: 0 }, { axis: -1 }), anyValue);
+const learningRateValue = fc.oneof(fc.constantFrom(() => 0.1, () => 0, () => tensor(0.01)).map((make) => make()), anyValue);
+const treeDefValue = fc.oneof(fc.constantFrom(() => lib.tree.flatten([1, { a: 2 }])[1], () => lib.tree.flatten(3)[1]).map((make) => make()), anyValue);
 const programValue = fc.oneof(fc.constantFrom(...programThunks()).map((make) => make()), anyValue);
 
 /** How to call an export: its argument list, when plain random values would rarely get past the first check. */
@@ -215,6 +231,38 @@ const CALLS: Readonly<Record<string, fc.Arbitrary<unknown[]>>> = {
   'Program.tap': fc.tuple(programValue, functionValue),
   'Program.traverse': fc.tuple(fc.array(anyValue, { maxLength: 3 }), functionValue),
   'Program.gen': fc.tuple(functionValue),
+  // the toolkit: subscripts first; images and kernels of the ranks conv and the pools take; indices
+  // that fit; trees with a callback first; transformations for chain; logits with labels
+  einsum: fc.oneof(
+    fc.tuple(fc.constantFrom('ij,jk->ik', 'ij,kj', 'ii', 'ij->ji', 'ij,ij->'), fc.constant(tensor([[1, 2], [3, 4]])), fc.constant(tensor([[0, 1], [1, 0]]))),
+    fc.tuple(fc.constantFrom('ij,jk->ik', 'ii', 'i,i', 'i,j->ij', 'ij,j', 'i->ii', '...', 'i,i->i,', 'iJ,J'), tensorValue, tensorValue),
+  ),
+  conv: fc.tuple(imageValue, kernelValue, maybe(fc.constantFrom({ padding: 'SAME' }, { windowStrides: 2, padding: [[1, 0]] }, { featureGroupCount: 2 }, { rhsDilation: [1, 2] }))),
+  maxPool: fc.tuple(imageValue, countsValue, maybe(fc.constantFrom({ padding: 'SAME' }, { strides: 1 }, { strides: [1, 2], padding: [[1, 0], [0, 1]] }))),
+  avgPool: fc.tuple(imageValue, countsValue, maybe(fc.constantFrom({ padding: 'SAME' }, { strides: 1 }))),
+  takeAlongAxis: fc.tuple(tensorValue, indexValue, axisValue),
+  gather: fc.tuple(tensorValue, indexValue, axisValue),
+  at: fc.tuple(tensorValue, indexValue, maybe(axisValue)),
+  oneHot: fc.tuple(indexValue, countsValue, maybe(fc.oneof(axisValue, fc.constant({ dtype: 'float32' })))),
+  tile: fc.tuple(tensorValue, countsValue),
+  repeat: fc.tuple(tensorValue, countsValue, maybe(axisValue)),
+  split: fc.tuple(tensorValue, countsValue, maybe(axisValue)),
+  topk: fc.tuple(tensorValue, countsValue),
+  softmaxCrossEntropy: fc.tuple(tensorValue, fc.oneof(indexValue, tensorValue), maybe(fc.constant({ reduction: 'none' }))),
+  sigmoidBinaryCrossEntropy: fc.tuple(tensorValue, fc.oneof(fc.constantFrom(() => tensor([1, 0]), () => tensor([[0.5, 1], [0, 0.25]])).map((make) => make()), tensorValue), maybe(fc.constant({ reduction: 'sum' }))),
+  meanSquaredError: fc.tuple(tensorValue, tensorValue, maybe(fc.constant({ reduction: 'none' }))),
+  huber: fc.tuple(tensorValue, tensorValue, maybe(fc.constant({ delta: 0.5 }))),
+  'tree.map': fc.tuple(functionValue, anyValue),
+  'tree.map2': fc.tuple(functionValue, anyValue, anyValue),
+  'tree.reduce': fc.tuple(functionValue, anyValue, anyValue),
+  'tree.unflatten': fc.tuple(treeDefValue, fc.oneof(fc.constant([1, 2]), anyValue)),
+  'optim.sgd': fc.tuple(learningRateValue),
+  'optim.momentum': fc.tuple(learningRateValue, maybe(fc.constant({ beta: 0.5, nesterov: true }))),
+  'optim.adam': fc.tuple(learningRateValue, maybe(fc.constant({ b1: 0.5 }))),
+  'optim.adamw': fc.tuple(learningRateValue, maybe(fc.constant({ weightDecay: 0.1 }))),
+  'optim.rmsprop': fc.tuple(learningRateValue, maybe(fc.constant({ decay: 0.5 }))),
+  'optim.clipByGlobalNorm': fc.tuple(learningRateValue),
+  'optim.chain': fc.array(transformationValue, { maxLength: 3 }),
 };
 // half the time a tensor comes first, as most exports take one there, so the later arguments get checked too
 const defaultArgs = fc.oneof(

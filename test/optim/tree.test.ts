@@ -4,6 +4,7 @@ import { type AdjointError, add, grad, item, mul, scalar, type Tensor, tensor, t
 import { thrown } from '../reference.js';
 
 const code = (f: () => unknown): string | undefined => (thrown(f) as AdjointError | undefined)?.code;
+const message = (f: () => unknown): string | undefined => (thrown(f) as Error | undefined)?.message;
 const params = () => ({ w: tensor([[1, 2], [3, 4]]), b: tensor([0.5, -1]), layers: [tensor(2), 3] });
 
 describe('tree utilities', () => {
@@ -75,14 +76,14 @@ describe('tree utilities', () => {
     expect(code(() => tree.unflatten(def, [1]))).toBe('TREE_MISMATCH');
     expect(code(() => tree.unflatten({} as never, [1]))).toBe('INVALID_ARGUMENT');
     expect(code(() => tree.unflatten(def, 'ab' as never))).toBe('INVALID_ARGUMENT');
-    expect(thrown(() => tree.map((() => 'no') as never, { a: 1 }))?.message).toContain('leaf 0 is the string "no"');
+    expect(message(() => tree.map((() => 'no') as never, { a: 1 }))).toContain('leaf 0 is the string "no"');
   });
 
   it('every function refuses extra arguments (tree.map(f, a, b) is not a zip: that is map2)', () => {
     const call = (f: unknown, ...args: unknown[]): unknown => (f as (...a: unknown[]) => unknown)(...args);
     const t = { a: 1 };
     const [, def] = tree.flatten(t);
-    expect(thrown(() => call(tree.map, (x: unknown) => x, t, t))?.message).toContain('tree.map2');
+    expect(message(() => call(tree.map, (x: unknown) => x, t, t))).toContain('tree.map2');
     for (const [f, args] of [
       [tree.map, [(x: unknown) => x, t, t]],
       [tree.map2, [(x: unknown) => x, t, t, t]],
