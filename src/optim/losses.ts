@@ -12,12 +12,13 @@
  */
 import { checkArity, describeValue, invalidArgument, parseEnum, parseNumber, parseOptions } from '../core/args.js';
 import { arange, asTensor } from '../core/creation.js';
-import { ArgumentError, formatShape, IndexError, ShapeError } from '../core/errors.js';
+import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { sameShape } from '../core/shape.js';
 import { dataOf, isConcrete, type Tensor } from '../core/Tensor.js';
 import { abs, equal, lessEqual, mul, neg, type Operand, square, sub, where } from '../rules/elementwise.js';
 import { softplus } from '../rules/math.js';
 import { logSoftmax, mean, sum } from '../rules/reduction.js';
+import { checkClassIndices } from '../rules/indexing.js';
 import { expandDims } from '../rules/structure.js';
 
 /**
@@ -56,9 +57,9 @@ function sameShapes(op: string, a: Tensor, b: Tensor, what: string): void {
  * Softmax cross-entropy `-Σ_c labels_c · logSoftmax(logits)_c` over the last axis, from logits of
  * shape `[..., classes]`. `labels` is either a distribution per example (one-hot or soft, the same
  * shape as `logits`) or integer class indices of shape `[...]` (the logits' shape without its last
- * axis), each in `[0, classes)` (`INDEX_OUT_OF_RANGE` otherwise). Distributions hold probabilities
- * in [0, 1] (`INVALID_ARGUMENT` otherwise; their sums are not checked). Traced labels cannot be read
- * and are trusted.
+ * axis), each an integer in `[0, classes)` (`INDEX_OUT_OF_RANGE` outside, `INVALID_ARGUMENT` if
+ * fractional). Distributions hold probabilities in [0, 1] (`INVALID_ARGUMENT` otherwise; their sums
+ * are not checked). Traced labels cannot be read and are trusted.
  *
  * Shapes: `logits [..., C]`, `labels [..., C]` or `[...]`; result `[]` (or `[...]` with `reduction: 'none'`).
  * @example
@@ -79,7 +80,7 @@ export function softmaxCrossEntropy(logits: Operand, labels: Operand, options: L
   const classes = x.shape[x.ndim - 1]!;
   let targets: Tensor;
   if (y.ndim === x.ndim - 1 && sameShape(y.shape, x.shape.slice(0, -1))) {
-    checkClassIndices(op, y, classes);
+    checkClassIndices(op, 'label', y, classes);
     targets = equal(expandDims(y, -1), arange(classes, undefined, 1, { dtype: x.dtype }));
   } else if (sameShape(y.shape, x.shape)) {
     checkProbabilities(op, y);
@@ -93,18 +94,6 @@ export function softmaxCrossEntropy(logits: Operand, labels: Operand, options: L
     );
   }
   return reduce(neg(sum(mul(targets, logSoftmax(x)), { axis: -1 })), reduction);
-}
-
-/** Class indices must be integers in [0, classes); traced labels cannot be read and are trusted. */
-function checkClassIndices(op: string, y: Tensor, classes: number): void {
-  if (!isConcrete(y)) return;
-  const d = dataOf(y);
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i]!;
-    if (!Number.isInteger(v) || v < 0 || v >= classes) {
-      throw new IndexError('INDEX_OUT_OF_RANGE', op, `label ${v} at position ${i} is not a class index in [0, ${classes - 1}]; integer labels index the last axis of the logits`);
-    }
-  }
 }
 
 /** Targets are probabilities: concrete ones outside [0, 1] (or NaN) would give a loss that is not a cross-entropy. */

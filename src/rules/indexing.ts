@@ -10,8 +10,8 @@
  *
  * @since 0.1.0
  */
-import { arange, asTensor, tensor } from '../core/creation.js';
-import { formatShape, IndexError, ShapeError } from '../core/errors.js';
+import { arange, asTensor } from '../core/creation.js';
+import { ArgumentError, formatShape, IndexError, ShapeError } from '../core/errors.js';
 import { checkArity, checkSize, invalidArgument, parseAxis, parseAxisArguments, parseDType, parseInteger } from '../core/args.js';
 import { bind } from '../core/primitive.js';
 import type { Rule } from '../core/rule.js';
@@ -22,30 +22,9 @@ import { zerosLike } from '../core/creation.js';
 import { batchedFront, toFront as toFrontIndices } from '../core/batching.js';
 import { rule } from './combinators.js';
 import { add, astype, equal, mul, type Operand } from './elementwise.js';
-import { broadcastTo, expandDims, reshape, scatterAddP, stack, take, takeP } from './structure.js';
+import { broadcastTo, expandDims, indexValues, parseIndices, reshape, scatterAddP, stack, take, takeP } from './structure.js';
 
 const freeze = (s: ReadonlyArray<number>): Shape => Object.freeze([...s]);
-
-/** Index values wrapped into [0, dim), checked; the message names the op and the axis. */
-function wrapIndices(op: string, indices: Tensor, dim: number, axis: number, shape: Shape): Int32Array {
-  const src = indices.ndim === 0 ? [scalarOf(indices)] : dataOf(indices);
-  const out = new Int32Array(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const v = src[i]!;
-    if (!Number.isInteger(v) || v < -dim || v >= dim) {
-      throw new IndexError('INDEX_OUT_OF_RANGE', op, `index ${v} at position ${i} is not an integer in [${-dim}, ${dim - 1}] for axis ${axis} of shape ${formatShape(shape)}`);
-    }
-    out[i] = v < 0 ? v + dim : v;
-  }
-  return out;
-}
-
-/** An index argument as a tensor: a number, an array (nested for more dimensions) or a tensor, as `take` takes them. */
-function indexTensor(op: string, indices: unknown): Tensor {
-  if (indices instanceof Tensor || typeof indices === 'number') return asTensor(op, indices);
-  if (Array.isArray(indices)) return tensor(indices as ReadonlyArray<number>);
-  return invalidArgument(op, 'indices', indices, 'pass integer indices: a number, an array (nested for more dimensions) or a tensor');
-}
 
 // ---- takeAlongAxis and scatterAlongAxis ----------------------------------------------------------
 
@@ -70,7 +49,7 @@ export const takeAlongAxisP: Rule<AlongAxisParams> = rule<AlongAxisParams>({
   shape: ([x, ind], p) => ({ shape: ind!.shape, dtype: x!.dtype }),
   impl: ([x, ind], p, out) => {
     const dim = x!.shape[p.axis]!;
-    const idx = wrapIndices('takeAlongAxis', ind!, dim, p.axis, x!.shape);
+    const idx = indexValues('takeAlongAxis', ind!, dim, p.axis, x!.shape);
     const [outer, inner] = loops(out.shape, p.axis);
     const k = out.shape[p.axis]!;
     const src = dataOf(x!);
@@ -103,7 +82,7 @@ export const scatterAlongAxisP: Rule<ScatterAlongAxisParams> = rule<ScatterAlong
   shape: ([v, ind], p) => ({ shape: freeze(ind!.shape.map((d, i) => (i === p.axis ? p.size : d))), dtype: v!.dtype }),
   impl: ([v, ind], p, out) => {
     const dim = p.size;
-    const idx = wrapIndices('scatterAlongAxis', ind!, dim, p.axis, out.shape);
+    const idx = indexValues('scatterAlongAxis', ind!, dim, p.axis, out.shape);
     const [outer, inner] = loops(v!.shape, p.axis);
     const k = v!.shape[p.axis]!;
     const src = dataOf(v!);
@@ -145,14 +124,14 @@ export function takeAlongAxis(x: Operand, indices: IndexArgument, axis: number |
 function alongAxis(op: string, nargs: number, x: Operand, indices: IndexArgument, axis: unknown): Tensor {
   checkArity(op, nargs, 3, `${op}(x, indices, axis) or ${op}(x, indices, { axis })`);
   const t = asTensor(op, x);
-  const ind = indexTensor(op, indices);
+  const ind = parseIndices(op, indices);
   const given = parseAxisArguments(op, axis, undefined, []).axis;
   if (given === undefined) invalidArgument(op, 'axis', given, `pass the axis to take along, an integer in [${-t.ndim}, ${t.ndim - 1}]`);
   const a = parseAxis(op, 'axis', given, t.ndim, t.shape);
   if (ind.ndim !== t.ndim || ind.shape.some((d, i) => i !== a && d !== t.shape[i])) {
     throw new ShapeError('SHAPE_MISMATCH', op, `indices of shape ${formatShape(ind.shape)} do not fit x of shape ${formatShape(t.shape)} along axis ${a}; indices must have the rank of x and its sizes on every other axis`);
   }
-  if (isConcrete(ind)) wrapIndices(op, ind, t.shape[a]!, a, t.shape);
+  if (isConcrete(ind)) indexValues(op, ind, t.shape[a]!, a, t.shape);
   return bind(takeAlongAxisP, [t, ind], { axis: a });
 }
 
@@ -230,7 +209,7 @@ export const scatterSetP: Rule<ScatterSetParams> = rule<ScatterSetParams>({
   shape: ([x, v]) => ({ shape: x!.shape, dtype: x!.dtype === v!.dtype ? x!.dtype : 'float64' }),
   impl: ([x, v, ind], p, out) => {
     const dim = x!.shape[p.axis]!;
-    const idx = wrapIndices('at.set', ind!, dim, p.axis, x!.shape);
+    const idx = indexValues('at.set', ind!, dim, p.axis, x!.shape);
     const [outer, inner] = loops(x!.shape, p.axis);
     const data = allocate(out.dtype, sizeOf(out.shape));
     data.set(dataOf(x!));
@@ -299,10 +278,10 @@ export function at(x: Operand, indices: IndexArgument, axis: number | { readonly
   const op = 'at';
   checkArity(op, arguments.length, 3, 'at(x, indices, axis?) or at(x, indices, { axis })');
   const t = asTensor(op, x);
-  const ind = indexTensor(op, indices);
+  const ind = parseIndices(op, indices);
   const given = parseAxisArguments(op, axis, undefined, []).axis;
   const a = parseAxis(op, 'axis', given === undefined ? 0 : given, t.ndim, t.shape);
-  if (isConcrete(ind)) wrapIndices(op, ind, t.shape[a]!, a, t.shape);
+  if (isConcrete(ind)) indexValues(op, ind, t.shape[a]!, a, t.shape);
   const selected = freeze([...t.shape.slice(0, a), ...ind.shape, ...t.shape.slice(a + 1)]);
   // the update as one row of values per index: indices flattened to 1-d
   const flat = ind.ndim === 1 ? ind : reshape(ind, [ind.size]);
@@ -329,6 +308,22 @@ const astypeLike = (v: Tensor, like: Tensor): Tensor => (v.dtype === like.dtype 
 // ---- oneHot --------------------------------------------------------------------------------------
 
 /**
+ * @internal Class indices (oneHot's, and the integer labels of softmaxCrossEntropy) are integers in
+ * `[0, classes)`: a non-integer is `INVALID_ARGUMENT` and an integer outside is `INDEX_OUT_OF_RANGE`,
+ * as `take`'s indices (but with no negative ones: a class is not a position from the end). Traced
+ * indices cannot be read, and are trusted.
+ */
+export function checkClassIndices(op: string, what: 'index' | 'label', ind: Tensor, classes: number): void {
+  if (!isConcrete(ind)) return;
+  const d = ind.ndim === 0 ? [scalarOf(ind)] : dataOf(ind);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (!Number.isInteger(v)) throw new ArgumentError('INVALID_ARGUMENT', op, `${what} ${v} at position ${i} is not an integer; class ${what === 'index' ? 'indices' : 'labels'} are integers in [0, ${classes - 1}]`);
+    if (v < 0 || v >= classes) throw new IndexError('INDEX_OUT_OF_RANGE', op, `${what} ${v} at position ${i} is not a class in [0, ${classes - 1}]`);
+  }
+}
+
+/**
  * Options of `oneHot`.
  *
  * @category indexing
@@ -345,7 +340,8 @@ export interface OneHotOptions {
  * One-hot encoding (`jax.nn.one_hot`): a new axis of size `numClasses` (at the end by default)
  * holding 1 at each index and 0 elsewhere. The axis is positional or an option:
  * `oneHot(i, 3, 0)`, `oneHot(i, 3, { axis: 0, dtype: 'float32' })`. Indices are integers in
- * `[0, numClasses)`; concrete ones outside are `INDEX_OUT_OF_RANGE` (JAX would give a row of zeros).
+ * `[0, numClasses)`; concrete ones outside are `INDEX_OUT_OF_RANGE` (JAX would give a row of zeros),
+ * fractional ones `INVALID_ARGUMENT`.
  * No derivative.
  *
  * Shapes: indices `[...]` → `[..., numClasses]`.
@@ -360,18 +356,12 @@ export interface OneHotOptions {
 export function oneHot(indices: IndexArgument, numClasses: number, axis?: number | OneHotOptions): Tensor {
   const op = 'oneHot';
   checkArity(op, arguments.length, 3, 'oneHot(indices, numClasses, axis?) or oneHot(indices, numClasses, { axis, dtype })');
-  const ind = indexTensor(op, indices);
+  const ind = parseIndices(op, indices);
   const classCount = parseInteger(op, 'numClasses', numClasses, { min: 1 });
   const o = parseAxisArguments(op, axis, undefined, ['dtype']);
   const a = parseAxis(op, 'axis', o.axis === undefined ? -1 : o.axis, ind.ndim + 1, `the result of rank ${ind.ndim + 1} (one-hot of indices of shape ${formatShape(ind.shape)})`);
   const dtype = parseDType(op, 'dtype', o.dtype, 'float64');
-  if (isConcrete(ind)) {
-    const d = ind.ndim === 0 ? [scalarOf(ind)] : dataOf(ind);
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i]!;
-      if (!Number.isInteger(v) || v < 0 || v >= classCount) throw new IndexError('INDEX_OUT_OF_RANGE', op, `index ${v} at position ${i} is not a class in [0, ${classCount - 1}]`);
-    }
-  }
+  checkClassIndices(op, 'index', ind, classCount);
   checkSize(op, [...ind.shape, classCount]);
   const classes = reshape(arange(classCount, undefined, 1, { dtype }), Array.from({ length: ind.ndim + 1 }, (_, i) => (i === a ? classCount : 1)));
   return equal(expandDims(ind.dtype === dtype ? ind : astype(ind, dtype), a), classes);

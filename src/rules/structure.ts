@@ -512,8 +512,22 @@ function batchScatterAdd(x: Tensor, dx: number | undefined, ind: Tensor, di: num
 
 // ---- take and its transpose ------------------------------------------------------------------------
 
-/** Validated integer indices, negatives wrapped, as a plain Int32Array. */
-function indexValues(op: string, indices: Tensor, dim: number, axis: number, xShape: Shape): Int32Array {
+/**
+ * @internal An index argument as a tensor, for take and the indexing ops in indexing.ts: a number, an
+ * array (nested for more dimensions) or a tensor. Its values are checked by `indexValues`.
+ */
+export function parseIndices(op: string, indices: unknown): Tensor {
+  if (indices instanceof Tensor || typeof indices === 'number') return asTensor(op, indices);
+  if (Array.isArray(indices)) return tensor(indices as ReadonlyArray<number>);
+  return invalidArgument(op, 'indices', indices, 'pass integer indices: a number, an array (nested for more dimensions) or a tensor');
+}
+
+/**
+ * @internal Validated integer indices, negatives wrapped, as a plain Int32Array (take's, and the
+ * indexing ops' in indexing.ts): a non-integer is `INVALID_ARGUMENT`, an integer outside
+ * `[-dim, dim)` is `INDEX_OUT_OF_RANGE`.
+ */
+export function indexValues(op: string, indices: Tensor, dim: number, axis: number, xShape: Shape): Int32Array {
   const src = indices.ndim === 0 ? [scalarOf(indices)] : dataOf(indices);
   const out = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {
@@ -614,10 +628,7 @@ export function take(x: Operand, indices: Tensor | number | ReadonlyArray<number
   checkArity(op, arguments.length, 3, 'take(x, indices, axis?) or take(x, indices, { axis })');
   const t = asTensor(op, x);
   const a = parseAxis(op, 'axis', withDefault(parseAxisArguments(op, axis, undefined, []).axis, 0), t.ndim, t.shape);
-  if (!(indices instanceof Tensor) && typeof indices !== 'number' && !Array.isArray(indices)) {
-    invalidArgument(op, 'indices', indices, 'pass integer indices: a number, an array (nested for more dimensions) or a tensor');
-  }
-  const ind = Array.isArray(indices) ? tensor(indices) : asTensor(op, indices as Tensor | number);
+  const ind = parseIndices(op, indices);
   return bind(takeP, [t, ind], { axis: a });
 }
 

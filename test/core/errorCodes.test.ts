@@ -298,6 +298,8 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['a count that is not a non-negative integer (tile)', () => tile(zeros([2]), -1)],
     ['a spatial parameter of conv', () => conv(zeros([1, 1, 3]), zeros([1, 1, 1]), { windowStrides: 0 })],
     ['an extra argument to at().set', () => (at(zeros([2]), 0).set as (...a: unknown[]) => unknown)(1, 0)],
+    ['a fractional class index (oneHot, integer labels)', () => oneHot([0.5], 2)],
+    ['a fractional index of takeAlongAxis (the parser take shares)', () => takeAlongAxis(zeros([2]), [0.5], 0)],
   ],
   INVALID_DTYPE: [
     ['a creation dtype', () => zeros([2], { dtype: 'int8' as 'float32' })],

@@ -83,16 +83,16 @@ describe('losses', () => {
     expect(code(() => sigmoidBinaryCrossEntropy(tensor([1, 2]), tensor([1])))).toBe('SHAPE_MISMATCH');
     expect(code(() => softmaxCrossEntropy(tensor([[1, 2]]), tensor([[1, 2, 3]])))).toBe('SHAPE_MISMATCH');
     expect(code(() => softmaxCrossEntropy(tensor([[1, 2]]), tensor([2])))).toBe('INDEX_OUT_OF_RANGE');
-    expect(code(() => softmaxCrossEntropy(tensor([[1, 2]]), tensor([0.5])))).toBe('INDEX_OUT_OF_RANGE');
+    expect(code(() => softmaxCrossEntropy(tensor([[1, 2]]), tensor([0.5])))).toBe('INVALID_ARGUMENT');
     expect(code(() => softmaxCrossEntropy(tensor(1), tensor(1)))).toBe('SHAPE_MISMATCH');
     expect(code(() => huber(tensor([1]), tensor([1]), { delta: 0 }))).toBe('INVALID_ARGUMENT');
     expect(code(() => huber(tensor([1]), tensor([1]), { reduce: 'sum' } as never))).toBe('UNKNOWN_OPTION');
     expect(code(() => meanSquaredError(tensor([1]), tensor([1]), { reduction: 'avg' } as never))).toBe('INVALID_ARGUMENT');
   });
 
-  it('labels out of range: class indices (INDEX_OUT_OF_RANGE) and probabilities (INVALID_ARGUMENT)', () => {
+  it('labels out of range: class indices (INDEX_OUT_OF_RANGE; fractional ones INVALID_ARGUMENT, as take) and probabilities (INVALID_ARGUMENT)', () => {
     expect(code(() => softmaxCrossEntropy(tensor([[1, 2]]), tensor([-1])))).toBe('INDEX_OUT_OF_RANGE');
-    expect(code(() => softmaxCrossEntropy(tensor([[1, 2]]), tensor([NaN])))).toBe('INDEX_OUT_OF_RANGE');
+    expect(code(() => softmaxCrossEntropy(tensor([[1, 2]]), tensor([NaN])))).toBe('INVALID_ARGUMENT');
     expect(code(() => softmaxCrossEntropy(tensor([[1, 2]]), tensor([[1.5, -0.5]])))).toBe('INVALID_ARGUMENT');
     expect(code(() => sigmoidBinaryCrossEntropy(tensor([1, 2]), tensor([1, 2])))).toBe('INVALID_ARGUMENT');
     expect(code(() => sigmoidBinaryCrossEntropy(tensor([1]), tensor([NaN])))).toBe('INVALID_ARGUMENT');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AdjointError, at, checkGrads, gather, grad, oneHot, random, sum, mul, type Tensor, takeAlongAxis, tensor, toArray } from '../../src/index.js';
+import { type AdjointError, at, checkGrads, gather, grad, oneHot, random, sum, mul, take, type Tensor, takeAlongAxis, tensor, toArray } from '../../src/index.js';
 import { thrown } from '../reference.js';
 
 const code = (f: () => unknown): string | undefined => (thrown(f) as AdjointError | undefined)?.code;
@@ -21,7 +21,9 @@ describe('takeAlongAxis / gather', () => {
   it('refuses bad indices and shapes with typed errors', () => {
     const x = tensor([[1, 2], [3, 4]]);
     expect(code(() => takeAlongAxis(x, tensor([[2], [0]]), 1))).toBe('INDEX_OUT_OF_RANGE');
-    expect(code(() => takeAlongAxis(x, tensor([[0.5], [0]]), 1))).toBe('INDEX_OUT_OF_RANGE');
+    // a fractional index is INVALID_ARGUMENT, as take's (one parser for indices: structure.ts's indexValues)
+    expect(code(() => takeAlongAxis(x, tensor([[0.5], [0]]), 1))).toBe('INVALID_ARGUMENT');
+    expect(code(() => take(x, [0.5]))).toBe('INVALID_ARGUMENT');
     expect(code(() => takeAlongAxis(x, tensor([0, 1]), 1))).toBe('SHAPE_MISMATCH');
     expect(code(() => takeAlongAxis(x, tensor([[0], [1]]), 2))).toBe('AXIS_OUT_OF_RANGE');
   });
@@ -57,6 +59,7 @@ describe('at', () => {
   it('refuses bad indices, axes and values with typed errors', () => {
     const x = tensor([1, 2, 3]);
     expect(code(() => at(x, 3).set(0))).toBe('INDEX_OUT_OF_RANGE');
+    expect(code(() => at(x, [[0.5]]).set(0))).toBe('INVALID_ARGUMENT');
     expect(code(() => at(x, 0, 1))).toBe('AXIS_OUT_OF_RANGE');
     expect(code(() => at(x, [0, 1]).set(tensor([1, 2, 3])))).toBe('BROADCAST_INCOMPATIBLE');
     expect(code(() => at(x, 'a' as never))).toBe('INVALID_ARGUMENT');
@@ -68,6 +71,8 @@ describe('oneHot', () => {
     expect(toArray(oneHot(tensor([[1], [0]]), 2))).toEqual([[[0, 1]], [[1, 0]]]);
     expect(oneHot(tensor([1, 0]), 4, { dtype: 'float32' }).dtype).toBe('float32');
     expect(code(() => oneHot(tensor([3]), 3))).toBe('INDEX_OUT_OF_RANGE');
+    expect(code(() => oneHot(tensor([-1]), 3))).toBe('INDEX_OUT_OF_RANGE');
+    expect(code(() => oneHot(tensor([1.5]), 3))).toBe('INVALID_ARGUMENT');
     expect(code(() => oneHot(tensor([1]), 0))).toBe('INVALID_ARGUMENT');
     expect(code(() => oneHot(tensor([1]), 2, { axes: 0 } as never))).toBe('UNKNOWN_OPTION');
   });
