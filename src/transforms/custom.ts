@@ -23,15 +23,15 @@
 import { checkArity, parseFunction, parseInteger, parseOptions } from '../core/args.js';
 import { makeScope, withScopeChecked } from '../core/closure.js';
 import { asTensor, zerosLike } from '../core/creation.js';
-import { AdjointError, ArgumentError, formatShape, ShapeError } from '../core/errors.js';
+import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import type { AbstractValue } from '../core/primitive.js';
 import { bindMulti } from '../core/primitive.js';
-import { key, normal } from '../core/random.js';
 import type { MultiRule } from '../core/rule.js';
-import { dataOf, scalarOf, type Tensor } from '../core/Tensor.js';
+import type { Tensor } from '../core/Tensor.js';
 import { probeValue, tracesOpen } from '../core/Trace.js';
 import { describeDef, flatten, mapTensors, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
+import { checkDotProduct, probePoint } from './linearity.js';
 import { type Cotangent, vjp } from './transforms.js';
 import { liftBatch } from './vmap.js';
 
@@ -134,31 +134,6 @@ function leavesLike(owner: string, what: string, value: unknown, def: TreeDef, a
 const avalOf = (t: Tensor): AbstractValue => ({ shape: t.shape, dtype: t.dtype });
 const materialize = (t: Tangent, like: AbstractValue): Tensor => (isZero(t) ? zerosLike(like as Tensor) : t);
 
-/** A fixed, non-degenerate point of each shape at which a linear map is transposed (and checked). */
-function probePoint(avals: ReadonlyArray<AbstractValue>): Tensor[] {
-  return avals.map((a, i) => normal(key(7919 + i), a.shape, { dtype: a.dtype }));
-}
-
-/**
- * `<a, b>` on concrete values, and the sum of the terms' magnitudes. Under vmap (a lifted rule) the
- * operands are lanes: both sides read lane 0 (`probeValue`), so the identity is checked on one lane
- * consistently (a batched value's whole buffer would pair entries of different lanes, or of a lane
- * with an unbatched value).
- */
-function dot(a: ReadonlyArray<Tensor>, b: ReadonlyArray<Tensor>): [number, number] {
-  let s = 0;
-  let scale = 0;
-  a.forEach((x, i) => {
-    const p = x.ndim === 0 ? [scalarOf(probeValue(x))] : dataOf(probeValue(x));
-    const q = b[i]!.ndim === 0 ? [scalarOf(probeValue(b[i]!))] : dataOf(probeValue(b[i]!));
-    for (let j = 0; j < p.length; j++) {
-      s += p[j]! * q[j]!;
-      scale += Math.abs(p[j]! * q[j]!);
-    }
-  });
-  return [s, scale];
-}
-
 /**
  * Transposes the map `lin` (leaves to leaves), which must be linear, at the point `u`, applies the
  * transpose to `w`, and checks the dot-product identity `<lin(u), w> = <u, linᵀ(w)>`.
@@ -166,18 +141,7 @@ function dot(a: ReadonlyArray<Tensor>, b: ReadonlyArray<Tensor>): [number, numbe
 function transpose(owner: string, what: string, lin: (xs: ReadonlyArray<Tensor>) => Tensor[], u: ReadonlyArray<Tensor>, w: ReadonlyArray<Tensor>): Tensor[] {
   const [lu, pullback] = vjp((...xs: Tensor[]) => lin(xs), ...u) as unknown as readonly [Tensor[], (ct: ReadonlyArray<Tensor>) => Tensor[]];
   const out = pullback(w);
-  const [lhs, s1] = dot(lu, w);
-  const [rhs, s2] = dot(u, out);
-  const f32 = [...u, ...w].some((t) => t.dtype === 'float32');
-  const tol = (f32 ? 1e-4 : 1e-9) * Math.max(s1, s2, 1e-300);
-  if (!(Math.abs(lhs - rhs) <= tol)) {
-    throw new AdjointError(
-      'NONLINEAR_RULE',
-      owner,
-      `${what} is not linear: the dot-product identity <T u, w> = <u, Tᵀ w> gives ${lhs} vs ${rhs}; ` +
-        'a tangent or cotangent rule must be linear in the (co)tangent (no squares, no constant offsets, no branching on its values)',
-    );
-  }
+  checkDotProduct(owner, what, 'a tangent or cotangent rule must be linear in the (co)tangent (no squares, no constant offsets, no branching on its values)', u, lu, w, out);
   return out;
 }
 
