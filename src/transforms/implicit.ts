@@ -14,6 +14,11 @@
  * differentiable operand (closure conversion, core/closure.ts); the solvers themselves may close
  * over nothing traced.
  *
+ * What the derivatives rely on is checked where they rely on it (transforms/linearity.ts), since a
+ * violation would give wrong derivatives silently: `f` and `matvec` map X to X (checked at their
+ * first call), `matvec` is linear (a dot-product identity, when differentiating), and a solver used
+ * for a derivative system is linear in its right-hand side (one more solve, of `-y`).
+ *
  * @since 0.1.0
  */
 import { checkArity, parseFunction } from '../core/args.js';
@@ -24,10 +29,11 @@ import { formatShape, ShapeError } from '../core/errors.js';
 import { type AbstractValue, bindMulti } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
 import type { Tensor } from '../core/Tensor.js';
-import { tracesOpen } from '../core/Trace.js';
+import { probeValue, tracesOpen } from '../core/Trace.js';
 import { isZero, type Tangent } from '../core/zero.js';
-import { sub } from '../rules/elementwise.js';
+import { neg, sub } from '../rules/elementwise.js';
 import { closureConvert, type Converted } from './closureConvert.js';
+import { checkDotProduct, checkOdd, probePoint } from './linearity.js';
 import { liftBatch } from './vmap.js';
 import { jvp, vjp } from './transforms.js';
 
@@ -39,6 +45,7 @@ const leavesOf = (op: string, v: unknown): { leaves: Tensor[]; def: TreeDef } =>
   const { leaves, def } = flatten(op, v);
   return { leaves: leaves.map((l) => asTensor(op, l)), def };
 };
+const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean => a.length === b.length && a.every((d, j) => d === b[j]);
 
 /** A solver's result, checked against the structure and shapes the solution must have. */
 function solution(owner: string, x: unknown, def: TreeDef, avals: ReadonlyArray<AbstractValue>): Tensor[] {
@@ -46,11 +53,62 @@ function solution(owner: string, x: unknown, def: TreeDef, avals: ReadonlyArray<
   if (!sameDef(got, def)) throw new ShapeError('TREE_MISMATCH', owner, `the solver returned ${describeDef(got)}; the solution must have the structure ${describeDef(def)} of the right-hand side`);
   return leaves.map((t, i) => {
     const want = avals[i]!;
-    if (t.shape.length !== want.shape.length || t.shape.some((d, j) => d !== want.shape[j])) {
+    if (!sameShape(t.shape, want.shape)) {
       throw new ShapeError('TREE_MISMATCH', owner, `leaf ${i} of the solver's result has shape ${formatShape(t.shape)}, not ${formatShape(want.shape)}`);
     }
     return t;
   });
+}
+
+/** A user map the library treats as an operator on X (`customRoot`'s `f`, `customLinearSolve`'s `matvec`). */
+interface MapName {
+  /** Who it is, for messages: `customRoot f`. */
+  readonly owner: string;
+  /** Its parameter name: `f`. */
+  readonly name: string;
+  /** Why it must map X to X. */
+  readonly why: string;
+}
+
+const F: MapName = { owner: 'customRoot f', name: 'f', why: 'f(x) = 0 has as many equations as unknowns' };
+const MATVEC: MapName = { owner: 'customLinearSolve matvec', name: 'matvec', why: 'a linear system with as many equations as unknowns' };
+
+/**
+ * Checks that a map returned a value with the structure and shapes of its input (it maps X to X);
+ * otherwise `TREE_MISMATCH` from the map, found where the library first calls it (a solver would
+ * otherwise run on, or a pullback fail later in internal terms).
+ */
+function checkMapsToInput(m: MapName, inDef: TreeDef, inShapes: ReadonlyArray<ReadonlyArray<number>>, outDef: TreeDef, outShapes: ReadonlyArray<ReadonlyArray<number>>): void {
+  const must = `; ${m.name} must return a value with the structure and shapes of its input (it maps X to X: ${m.why})`;
+  if (!sameDef(outDef, inDef)) throw new ShapeError('TREE_MISMATCH', m.owner, `${m.name} returned ${describeDef(outDef)} for an input ${describeDef(inDef)}${must}`);
+  outShapes.forEach((s, i) => {
+    if (!sameShape(s, inShapes[i]!)) {
+      const leaf = outShapes.length === 1 ? '' : `leaf ${i} of `;
+      throw new ShapeError('TREE_MISMATCH', m.owner, `${leaf}${m.name}'s result has shape ${formatShape(s)} but ${leaf === '' ? 'its input has' : `that of its input has`} shape ${formatShape(inShapes[i]!)}${must}`);
+    }
+  });
+}
+
+/** The map as handed to a solver outside any transform: each call's result is checked against its input. */
+function checkedMap(m: MapName, fn: (x: unknown) => unknown): (x: unknown) => unknown {
+  return (x) => {
+    const y = fn(x);
+    const a = leavesOf(m.owner, x);
+    const b = leavesOf(m.owner, y);
+    checkMapsToInput(m, a.def, a.leaves.map((t) => t.shape), b.def, b.leaves.map((t) => t.shape));
+    return y;
+  };
+}
+
+/** The closure-converted map's first (discovery) run, checked the same way. */
+function checkConverted(m: MapName, conv: Converted, def: TreeDef, avals: ReadonlyArray<AbstractValue>): void {
+  checkMapsToInput(
+    m,
+    def,
+    avals.map((a) => a.shape),
+    conv.outDef,
+    conv.outAvals.map((a) => a.shape),
+  );
 }
 
 /** Runs a user solver; it may close over nothing traced (its operator is handed to it). */
@@ -60,6 +118,15 @@ function runSolver(owner: string, inputs: ReadonlyArray<Tensor>, body: () => unk
 
 // ---- customLinearSolve ---------------------------------------------------------------------------
 
+/** Who the user functions of a linear solve are, for messages. */
+interface SolveNames {
+  readonly matvec: MapName;
+  readonly solve: string;
+  readonly transposeSolve: string;
+  /** Whether `matvec` is linear by construction (a Jacobian product the library built), so not checked. */
+  readonly linear: boolean;
+}
+
 interface LinearSolveParams {
   /** `matvec` over flat leaves, closure-converted: operands `[x leaves..., captured...]`. */
   readonly mv: Converted;
@@ -67,11 +134,12 @@ interface LinearSolveParams {
   readonly avals: ReadonlyArray<AbstractValue>;
   readonly solve: Solver;
   readonly transposeSolve: Solver;
+  readonly names: SolveNames;
 }
 
 /** The operator as a function of pytrees, with its parameters bound to `caps`. */
 function operator(p: LinearSolveParams, caps: ReadonlyArray<Tensor>): (x: unknown) => unknown {
-  return (x) => unflatten(p.mv.outDef, p.mv.call([...leavesOf('customLinearSolve matvec', x).leaves, ...caps]));
+  return (x) => unflatten(p.mv.outDef, p.mv.call([...leavesOf(p.names.matvec.owner, x).leaves, ...caps]));
 }
 
 /** Solves `A x = b` with `solver`; `operands` (b's leaves, then the operator's) are the solver's own values. */
@@ -94,6 +162,43 @@ function transposed(p: LinearSolveParams, caps: ReadonlyArray<Tensor>): (v: unkn
   };
 }
 
+/**
+ * Checks that `matvec` is linear in x at the parameters `caps` (the dot-product identity, on one
+ * lane's concrete values): the derivative rules transpose it and read `d(A x)` as `A dx + dA x`.
+ */
+function checkMatvec(p: LinearSolveParams, caps: ReadonlyArray<Tensor>): void {
+  if (p.names.linear) return;
+  const concrete = caps.map((c) => probeValue(c));
+  const u = probePoint(p.avals);
+  const w = probePoint(p.avals, 104729);
+  const [au, pullback] = vjp((...xs: Tensor[]) => p.mv.call([...xs, ...concrete]), ...u) as unknown as readonly [Tensor[], (ct: Tensor[]) => Tensor[]];
+  const hint = 'matvec(x) must be linear in x (no squares of x, no constant offsets, no branching on its values): the solution is differentiated as if it were A⁻¹ b with A = matvec';
+  checkDotProduct(p.names.matvec.owner, 'matvec', hint, u, au, w, pullback(w).slice(0, p.avals.length));
+}
+
+/**
+ * Solves a derivative's linear system `op(x) = rhs` (the operator `build(vals)`) as a
+ * `customLinearSolve` of its own, so that higher derivatives are implicit too, and checks that the
+ * solver is linear in the right-hand side: one more solve, of `-rhs`, on one lane's concrete values.
+ */
+function derivativeSolve(
+  names: SolveNames,
+  build: (vals: ReadonlyArray<Tensor>) => (v: unknown) => unknown,
+  vals: ReadonlyArray<Tensor>,
+  def: TreeDef,
+  avals: ReadonlyArray<AbstractValue>,
+  rhs: ReadonlyArray<Tensor>,
+  solve: Solver,
+  transposeSolve: Solver,
+): Tensor[] {
+  const x = leavesOf(names.solve, linearSolve(build(vals), unflatten(def, rhs), solve, transposeSolve, names)).leaves;
+  const op = build(vals.map((v) => probeValue(v)));
+  const minus = unflatten(def, rhs.map((r) => neg(probeValue(r))));
+  const xNeg = solution(names.solve, runSolver(names.solve, [], () => solve(op, minus)), def, avals);
+  checkOdd(names.solve, 'the solver', x, xNeg);
+  return x;
+}
+
 export const linearSolveP: MultiRule<LinearSolveParams> = {
   batch: (args, dims, params, size) => liftBatch(linearSolveP)(args, dims, params, size),
   name: 'customLinearSolve',
@@ -102,31 +207,49 @@ export const linearSolveP: MultiRule<LinearSolveParams> = {
   describeParams: (p) => `[captured=${p.mv.captured.length}]`,
   shape: (_args, p) => p.avals,
   impl: (args, p) => {
-    return solveWith(p, p.solve, 'customLinearSolve solve', args);
+    return solveWith(p, p.solve, p.names.solve, args);
   },
   // A(θ) x = b: dx = A⁻¹ (db - (dA) x)
   jvp: (primals, tangents, ans, p) => {
     const n = p.avals.length;
     const caps = primals.slice(n);
+    checkMatvec(p, caps);
     let rhs: Tensor[] = tangents.slice(0, n).map((t, i) => materialize(t, primals[i]!));
     if (tangents.slice(n).some((t) => !isZero(t))) {
       const [, dAx] = jvp((...cs: Tensor[]) => p.mv.call([...ans, ...cs]), [...caps], tangents.slice(n).map((t, i) => materialize(t, caps[i]!))) as unknown as [unknown, Tensor[]];
       rhs = rhs.map((r, i) => sub(r, dAx[i]!));
     }
-    const dx = customLinearSolve(operator(p, caps), unflatten(p.def, rhs), p.solve, p.transposeSolve);
-    return leavesOf('customLinearSolve', dx).leaves;
+    // the operator was checked just now
+    return derivativeSolve({ ...p.names, linear: true }, (c) => operator(p, c), caps, p.def, p.avals, rhs, p.solve, p.transposeSolve);
   },
   // b̄ = A⁻ᵀ x̄; θ̄ = -(∂(A_θ x)/∂θ)ᵀ b̄
   vjp: (cts, primals, ans, p) => {
     const n = p.avals.length;
     const caps = primals.slice(n);
+    checkMatvec(p, caps);
     const ct = cts.map((c, i) => materialize(c, ans[i]!));
-    const bBar = leavesOf('customLinearSolve', customLinearSolve(transposed(p, caps), unflatten(p.def, ct), p.transposeSolve, p.solve)).leaves;
+    const names: SolveNames = { matvec: p.names.matvec, solve: p.names.transposeSolve, transposeSolve: p.names.solve, linear: true };
+    const bBar = derivativeSolve(names, (c) => transposed(p, c), caps, p.def, p.avals, ct, p.transposeSolve, p.solve);
     if (caps.length === 0) return bBar;
     const [, pullback] = vjp((...cs: Tensor[]) => p.mv.call([...ans, ...cs]), ...caps) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
     return [...bBar, ...pullback(bBar).map((c) => sub(0, c))];
   },
 };
+
+/** `customLinearSolve` with the names its messages use (the public one, and the derivative systems'). */
+function linearSolve(matvec: (x: unknown) => unknown, b: unknown, solve: Solver, transposeSolve: Solver, names: SolveNames): unknown {
+  const { leaves, def } = leavesOf('customLinearSolve', b);
+  const avals = leaves.map(avalOf);
+  if (!tracesOpen()) {
+    const x = runSolver(names.solve, [], () => solve(names.linear ? matvec : checkedMap(names.matvec, matvec), b));
+    solution(names.solve, x, def, avals);
+    return x;
+  }
+  const mv = closureConvert(names.matvec.owner, (ls) => matvec(unflatten(def, ls, false)), leaves);
+  checkConverted(names.matvec, mv, def, avals);
+  const params: LinearSolveParams = { mv, def, avals, solve, transposeSolve, names };
+  return unflatten(def, bindMulti(linearSolveP, [...leaves, ...mv.captured], params));
+}
 
 /**
  * Solves the linear system `matvec(x) = b` with the given solver and differentiates the solution
@@ -136,8 +259,11 @@ export const linearSolveP: MultiRule<LinearSolveParams> = {
  *
  * `customLinearSolve : (A, b, solve, transposeSolve?) => A⁻¹ b`
  *
- * Errors: `TREE_MISMATCH` if a solver returns a solution of the wrong structure or shapes;
- * `CLOSED_OVER_TRACER` if a solver closes over a traced value; `INVALID_ARGUMENT` for non-functions.
+ * Errors: `TREE_MISMATCH` if `matvec` returns a value without the structure and shapes of its
+ * input, or a solver a solution without those of `b`; `NONLINEAR_RULE` if, when differentiating,
+ * `matvec` is not linear in x or `solve` (`transposeSolve`) is not linear in its right-hand side
+ * (a further solve, of `-y`, checks that `S(-y) = -S(y)`); `CLOSED_OVER_TRACER` if a solver closes
+ * over a traced value; `INVALID_ARGUMENT` for non-functions.
  *
  * @example
  * import { customLinearSolve, grad, mul, div, item } from 'adjoint'
@@ -155,21 +281,13 @@ export function customLinearSolve<B>(matvec: (x: B) => B, b: B, solve: (matvec: 
   parseFunction('customLinearSolve', 'matvec', matvec);
   parseFunction('customLinearSolve', 'solve', solve);
   if (transposeSolve !== undefined) parseFunction('customLinearSolve', 'transposeSolve', transposeSolve);
-  const { leaves, def } = leavesOf('customLinearSolve', b);
-  if (!tracesOpen()) {
-    const x = runSolver('customLinearSolve solve', [], () => solve(matvec, b));
-    solution('customLinearSolve solve', x, def, leaves.map(avalOf));
-    return x as B;
-  }
-  const mv = closureConvert('customLinearSolve matvec', (ls) => matvec(unflatten(def, ls, false) as B), leaves);
-  const params: LinearSolveParams = {
-    mv,
-    def,
-    avals: leaves.map(avalOf),
-    solve: solve as unknown as Solver,
-    transposeSolve: (transposeSolve ?? solve) as unknown as Solver,
+  const names: SolveNames = {
+    matvec: MATVEC,
+    solve: 'customLinearSolve solve',
+    transposeSolve: transposeSolve === undefined ? 'customLinearSolve solve' : 'customLinearSolve transposeSolve',
+    linear: false,
   };
-  return unflatten(def, bindMulti(linearSolveP, [...leaves, ...mv.captured], params)) as B;
+  return linearSolve(matvec as (x: unknown) => unknown, b, solve as unknown as Solver, (transposeSolve ?? solve) as unknown as Solver, names) as B;
 }
 
 // ---- customRoot ------------------------------------------------------------------------------------
@@ -182,6 +300,9 @@ interface RootParams {
   readonly solve: Solver;
   readonly tangentSolve: Solver;
 }
+
+/** The tangent systems' names: their operators are Jacobian products of `f`, linear by construction. */
+const TANGENT: SolveNames = { matvec: F, solve: 'customRoot tangentSolve', transposeSolve: 'customRoot tangentSolve', linear: true };
 
 /** `f` at parameters `caps`, as a function of pytrees. */
 function fAt(p: RootParams, caps: ReadonlyArray<Tensor>): (x: unknown) => unknown {
@@ -222,16 +343,16 @@ export const rootP: MultiRule<RootParams> = {
     const caps = primals.slice(n);
     if (tangents.slice(n).every((t) => isZero(t))) return ans.map((a) => zerosLike(a));
     const [, dfdTheta] = jvp((...cs: Tensor[]) => p.fc.call([...ans, ...cs]), [...caps], tangents.slice(n).map((t, i) => materialize(t, caps[i]!))) as unknown as [unknown, Tensor[]];
-    const rhs = unflatten(p.def, dfdTheta.map((t) => sub(0, t)));
-    const dx = customLinearSolve(jacobianAt(p, ans, caps), rhs, p.tangentSolve, p.tangentSolve);
-    return leavesOf('customRoot', dx).leaves;
+    const build = (v: ReadonlyArray<Tensor>) => jacobianAt(p, v.slice(0, n), v.slice(n));
+    return derivativeSolve(TANGENT, build, [...ans, ...caps], p.def, p.avals, dfdTheta.map((t) => neg(t)), p.tangentSolve, p.tangentSolve);
   },
   // λ = (∂f/∂x)⁻ᵀ x̄; θ̄ = -(∂f/∂θ)ᵀ λ
   vjp: (cts, primals, ans, p) => {
     const n = p.avals.length;
     const caps = primals.slice(n);
     const ct = cts.map((c, i) => materialize(c, ans[i]!));
-    const lambda = leavesOf('customRoot', customLinearSolve(jacobianTransposeAt(p, ans, caps), unflatten(p.def, ct), p.tangentSolve, p.tangentSolve)).leaves;
+    const build = (v: ReadonlyArray<Tensor>) => jacobianTransposeAt(p, v.slice(0, n), v.slice(n));
+    const lambda = derivativeSolve(TANGENT, build, [...ans, ...caps], p.def, p.avals, ct, p.tangentSolve, p.tangentSolve);
     const [, pullback] = vjp((...cs: Tensor[]) => p.fc.call([...ans, ...cs]), ...caps) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
     const capBar = pullback(lambda).map((c) => sub(0, c));
     return [...ans.map((a) => zerosLike(a)), ...capBar];
@@ -247,8 +368,11 @@ export const rootP: MultiRule<RootParams> = {
  *
  * `customRoot : (f, x0, solve, tangentSolve) => x*`
  *
- * Errors: `TREE_MISMATCH` if a solver returns the wrong structure or shapes; `CLOSED_OVER_TRACER`
- * if a solver closes over a traced value; `INVALID_ARGUMENT` for non-functions.
+ * Errors: `TREE_MISMATCH` if `f` returns a value without the structure and shapes of its input
+ * (it maps X to X), or a solver returns the wrong structure or shapes; `NONLINEAR_RULE` if, when
+ * differentiating, `tangentSolve` is not linear in its right-hand side (a further solve, of `-y`,
+ * checks that `S(-y) = -S(y)`); `CLOSED_OVER_TRACER` if a solver closes over a traced value;
+ * `INVALID_ARGUMENT` for non-functions.
  *
  * @example
  * import { customRoot, grad, sub, mul, div, item } from 'adjoint'
@@ -272,12 +396,14 @@ export function customRoot<X>(
   parseFunction('customRoot', 'solve', solve);
   parseFunction('customRoot', 'tangentSolve', tangentSolve);
   const { leaves, def } = leavesOf('customRoot', initialGuess);
+  const avals = leaves.map(avalOf);
   if (!tracesOpen()) {
-    const x = runSolver('customRoot solve', [], () => solve(f, initialGuess));
-    solution('customRoot solve', x, def, leaves.map(avalOf));
+    const x = runSolver('customRoot solve', [], () => (solve as unknown as Solver)(checkedMap(F, f as (x: unknown) => unknown), initialGuess));
+    solution('customRoot solve', x, def, avals);
     return x as X;
   }
-  const fc = closureConvert('customRoot f', (ls) => f(unflatten(def, ls, false) as X), leaves);
-  const params: RootParams = { fc, def, avals: leaves.map(avalOf), solve: solve as unknown as Solver, tangentSolve: tangentSolve as unknown as Solver };
+  const fc = closureConvert(F.owner, (ls) => f(unflatten(def, ls, false) as X), leaves);
+  checkConverted(F, fc, def, avals);
+  const params: RootParams = { fc, def, avals, solve: solve as unknown as Solver, tangentSolve: tangentSolve as unknown as Solver };
   return unflatten(def, bindMulti(rootP, [...leaves, ...fc.captured], params)) as X;
 }

@@ -30,6 +30,7 @@ import {
   neg,
   sigmoid,
   sin,
+  solve,
   square,
   stopGradient,
   sub,
@@ -41,6 +42,7 @@ import {
   vjp,
 } from '../../src/index.js';
 import { thrown } from '../reference.js';
+
 
 const code = (f: () => unknown): string | undefined => (thrown(f) as AdjointError | undefined)?.code;
 const close = (a: unknown, b: unknown, digits = 12): void => {
@@ -252,6 +254,110 @@ describe('implicit differentiation', () => {
     close(gb, matmul(transpose(inv), mul(2, xs)), 13);
     close(gA, neg(matmul(matmul(transpose(inv), mul(2, xs)), transpose(xs))), 13);
     expect(checkGrads(loss, [a0, b0], { order: 2 }).checks).toBeGreaterThan(0);
+  });
+
+  // the finding: a tangentSolve that squares its right-hand side gave 9 per entry for a true 3
+  const fixedPoint = (f: (x: Tensor) => Tensor, x0: Tensor): Tensor => sub(x0, f(x0));
+  const shifted = (tangentSolve: (g: (v: Tensor) => Tensor, y: Tensor) => Tensor) => (a: Tensor) =>
+    mul(3, sum(customRoot((x: Tensor) => sub(x, a), tensor([1, 1]), fixedPoint, tangentSolve)));
+
+  it('customRoot: a tangentSolve that is not linear in its right-hand side is NONLINEAR_RULE in both modes, not a wrong derivative', () => {
+    const a = tensor([2, 2]);
+    close(grad(shifted((_g, y) => y))(a), tensor([3, 3]), 15);
+    const squaring = shifted((_g, y) => mul(y, y));
+    const e = thrown(() => grad(squaring)(a)) as AdjointError;
+    expect(e.code).toBe('NONLINEAR_RULE');
+    expect(e.op).toBe('customRoot tangentSolve');
+    expect(e.message).toMatch(/not linear in its right-hand side/);
+    expect(code(() => jvp(squaring, [a], [tensor([1, 0])]))).toBe('NONLINEAR_RULE');
+    // an offset, and iterations warm-started from a non-zero guess: affine, not linear
+    expect(code(() => grad(shifted((_g, y) => add(y, 0.5)))(a))).toBe('NONLINEAR_RULE');
+    const warm = (g: (v: Tensor) => Tensor, y: Tensor): Tensor => {
+      let v = tensor([1, 1]);
+      for (let i = 0; i < 3; i++) v = add(v, mul(0.5, sub(y, g(v))));
+      return v;
+    };
+    expect(code(() => grad(shifted(warm))(a))).toBe('NONLINEAR_RULE');
+    // at second order too (the tangent systems of the tangent systems use tangentSolve again)
+    expect(code(() => hessian((t: Tensor) => sqrtOfWith(t, (_g, y) => mul(y, y)))(tensor(4)))).toBe('NONLINEAR_RULE');
+  });
+  const sqrtOfWith = (a: Tensor, tangentSolve: (g: (v: Tensor) => Tensor, y: Tensor) => Tensor): Tensor =>
+    customRoot((x: Tensor) => sub(mul(x, x), a), tensor(1), newton, tangentSolve);
+
+  it('an iterative solver with an absolute stopping rule is exactly linear in the check (S(-y) = -S(y)): no false alarm', () => {
+    // conjugate gradients, stopped when |r| < 1e-12 (so it stops at a point that depends on |y|)
+    const cg = (mv: (v: Tensor) => Tensor, b: Tensor): Tensor => {
+      let [x, r, p] = [mul(b, 0), b, b];
+      for (let i = 0; i < 50 && item(sum(square(r))) > 1e-24; i++) {
+        const ap = mv(p);
+        const alpha = div(sum(mul(r, r)), sum(mul(p, ap)));
+        x = add(x, mul(alpha, p));
+        const next = sub(r, mul(alpha, ap));
+        p = add(next, mul(div(sum(mul(next, next)), sum(mul(r, r))), p));
+        r = next;
+      }
+      return x;
+    };
+    const a0 = tensor([[4, 1, 0], [1, 3, 1], [0, 1, 2]]);
+    const b0 = tensor([1, -2, 0.5]);
+    const viaCg = (a: Tensor, b: Tensor) => sum(square(customLinearSolve((v: Tensor) => matmul(a, v), b, cg)));
+    // the root of the affine f(x) = A x - b: one CG solve with the linear part x ↦ f(x) - f(0)
+    const newtonCg = (f: (x: Tensor) => Tensor, x0: Tensor): Tensor => sub(x0, cg((v) => sub(f(v), f(mul(v, 0))), f(x0)));
+    const viaRoot = (b: Tensor) => sum(square(customRoot((x: Tensor) => sub(matmul(a0, x), b), tensor([0, 0, 0]), newtonCg, cg)));
+    const direct = (a: Tensor, b: Tensor) => sum(square(solve(a, b)));
+    const [ga, gb] = grad(viaCg, { argnums: [0, 1] })(a0, b0);
+    const [ha, hb] = grad(direct, { argnums: [0, 1] })(a0, b0);
+    close(ga, ha, 10);
+    close(gb, hb, 10);
+    close(jvp((b: Tensor) => viaCg(a0, b), [b0], [tensor([1, 1, 1])])[1], jvp((b: Tensor) => direct(a0, b), [b0], [tensor([1, 1, 1])])[1], 10);
+    close(grad(viaRoot)(b0), hb, 10);
+  });
+
+  it('customLinearSolve: a matvec that is not linear is NONLINEAR_RULE naming it, in both modes', () => {
+    const identitySolve = (_mv: (v: Tensor) => Tensor, b: Tensor): Tensor => b;
+    // the finding: silent before
+    const squares = (a: Tensor) => sum(customLinearSolve((v: Tensor) => mul(a, mul(v, v)), tensor([1, 2]), identitySolve));
+    const e = thrown(() => grad(squares)(tensor([1, 2]))) as AdjointError;
+    expect(e.code).toBe('NONLINEAR_RULE');
+    expect(e.op).toBe('customLinearSolve matvec');
+    expect(e.message).toMatch(/matvec is not linear/);
+    const affine = (b: Tensor) => sum(customLinearSolve((v: Tensor) => add(mul(2, v), 1), b, identitySolve));
+    expect(code(() => grad(affine)(tensor([1, 2])))).toBe('NONLINEAR_RULE');
+    expect(code(() => jvp(affine, [tensor([1, 2])], [tensor([1, 0])]))).toBe('NONLINEAR_RULE');
+  });
+
+  it('customLinearSolve: a solve or transposeSolve not linear in its right-hand side is NONLINEAR_RULE naming it when differentiating', () => {
+    const scale = (_mv: (v: Tensor) => Tensor, b: Tensor): Tensor => div(b, 2);
+    const offset = (_mv: (v: Tensor) => Tensor, b: Tensor): Tensor => add(div(b, 2), 1);
+    const x = (solve: typeof scale, transposeSolve?: typeof scale) => (b: Tensor) => sum(customLinearSolve((v: Tensor) => mul(2, v), b, solve, transposeSolve));
+    const b0 = tensor([1, 2]);
+    close(grad(x(scale))(b0), tensor([0.5, 0.5]), 15);
+    expect(code(() => jvp(x(offset), [b0], [tensor([1, 1])]))).toBe('NONLINEAR_RULE');
+    expect((thrown(() => jvp(x(offset), [b0], [tensor([1, 1])])) as AdjointError).op).toBe('customLinearSolve solve');
+    expect((thrown(() => grad(x(scale, offset))(b0)) as AdjointError).op).toBe('customLinearSolve transposeSolve');
+    // forward mode uses solve, not transposeSolve
+    close(jvp(x(scale, offset), [b0], [tensor([1, 1])])[1], tensor(1), 15);
+  });
+
+  it('f and matvec must map X to X: TREE_MISMATCH naming them where the library first calls them, in and out of transforms', () => {
+    const sums = (x: Tensor): Tensor => sum(x);
+    const notSquare = [
+      ['customRoot f', () => customRoot(sums, tensor([1, 1]), fixedPoint, (_g, y) => y)],
+      ['customRoot f', () => grad((a: Tensor) => sum(customRoot((x: Tensor) => sum(mul(x, a)), tensor([1, 1]), fixedPoint, (_g, y) => y)))(tensor([1, 2]))],
+      ['customLinearSolve matvec', () => customLinearSolve(sums, tensor([1, 1]), fixedPoint)],
+      ['customLinearSolve matvec', () => grad((a: Tensor) => sum(customLinearSolve((x: Tensor) => sum(mul(x, a)), tensor([1, 1]), (_mv, b) => b)))(tensor([1, 2]))],
+    ] as const;
+    for (const [owner, run] of notSquare) {
+      const e = thrown(run) as AdjointError;
+      expect(e.code).toBe('TREE_MISMATCH');
+      expect(e.op).toBe(owner);
+      expect(e.message).toMatch(/shape \[\] but its input has shape \[2\]; (f|matvec) must return a value with the structure and shapes of its input/);
+    }
+    // a different structure
+    const pair = (x: Tensor) => [x, x] as unknown as Tensor;
+    const e = thrown(() => customRoot(pair, tensor([1, 1]), fixedPoint, (_g, y) => y)) as AdjointError;
+    expect([e.code, e.op]).toEqual(['TREE_MISMATCH', 'customRoot f']);
+    expect(code(() => jvp((b: Tensor) => customLinearSolve(pair, b, (_mv, y) => y), [tensor([1, 1])], [tensor([1, 1])]))).toBe('TREE_MISMATCH');
   });
 
   it('bad arguments', () => {
