@@ -28,6 +28,7 @@ import {
   matmul,
   mul,
   neg,
+  pow,
   sigmoid,
   sin,
   solve,
@@ -187,6 +188,76 @@ describe('wrong rules are caught', () => {
     expect(e.op).toBe('customVjp');
     // closing over a concrete value is fine
     expect(item(grad(closing(tensor(2)))(3))).toBe(2);
+  });
+
+  it('differentiating an argument listed in nondiffArgnums: INVALID_ARGUMENT naming it and nondiffArgnums, not CLOSED_OVER_TRACER', () => {
+    const powJ = customJvp(
+      (x: Tensor, n: number) => pow(x, n),
+      ([x, n]: [Tensor, number], [t]: [Tensor | undefined, undefined]) => [pow(x, n), mul(mul(n, pow(x, n - 1)), t!)] as const,
+      { nondiffArgnums: [1] },
+    );
+    expect(item(grad(powJ)(tensor(2), 3))).toBe(12);
+    const asTensor = powJ as unknown as (x: Tensor, n: Tensor) => Tensor;
+    for (const run of [() => grad(asTensor, 1)(tensor(2), tensor(3)), () => jvp((n: Tensor) => asTensor(tensor(2), n), [tensor(3)], [tensor(1)])]) {
+      const e = thrown(run) as AdjointError;
+      expect(e.code).toBe('INVALID_ARGUMENT');
+      expect(e.op).toBe('customJvp');
+      expect(e.message).toMatch(/argument 1 is listed in nondiffArgnums but holds a value of shape \[\] traced by (grad|jvp)/);
+      expect(e.message).toMatch(/remove 1 from nondiffArgnums and give its derivative in the rule/);
+    }
+    // inside a config object, for customVjp (a cyclic config is fine when nothing in it is traced)
+    const scale = customVjp(
+      (x: Tensor, c: { k: Tensor | number }) => mul(x, c.k),
+      (x: Tensor, c: { k: Tensor | number }) => [mul(x, c.k), c.k] as const,
+      (k: Tensor | number, ct: Tensor) => [mul(ct, k)] as [Tensor],
+      { nondiffArgnums: [1] },
+    );
+    const e = thrown(() => grad((k: Tensor) => scale(tensor(2), { k }))(tensor(3))) as AdjointError;
+    expect([e.code, e.op]).toEqual(['INVALID_ARGUMENT', 'customVjp']);
+    expect(e.message).toMatch(/its cotangent among those bwd returns/);
+    const cyclic: { k: number; self?: unknown } = { k: 3 };
+    cyclic.self = cyclic;
+    expect(item(grad((x: Tensor) => scale(x, cyclic))(tensor(2)))).toBe(3);
+  });
+
+  it('a bwd or jvpRule declaring one parameter (or more than two) is refused up front; rest parameters are fine', () => {
+    const f = (x: Tensor) => mul(x, 2);
+    const fwd = (x: Tensor) => [mul(x, 2), x] as const;
+    // the finding: bwd = (ct) => [ct] took the residual for the cotangent and returned it as the gradient
+    const e = thrown(() => customVjp(f, fwd, ((ct: Tensor) => [ct]) as never)) as AdjointError;
+    expect([e.code, e.op]).toEqual(['INVALID_ARGUMENT', 'customVjp']);
+    expect(e.message).toMatch(/bwd declares 1 parameter but is called as bwd\(residuals, ct\)/);
+    expect(code(() => customVjp(f, fwd, ((_n: number, _x: Tensor, ct: Tensor) => [ct]) as never))).toBe('INVALID_ARGUMENT');
+    const j = thrown(() => customJvp(f, (([x]: [Tensor]) => [f(x), x]) as never)) as AdjointError;
+    expect([j.code, j.op]).toEqual(['INVALID_ARGUMENT', 'customJvp']);
+    expect(j.message).toMatch(/jvpRule declares 1 parameter but is called as jvpRule\(primals, tangents\)/);
+    // rest parameters (Function.length 0) are allowed
+    const rest = customVjp(f, fwd, (...args: [Tensor, Tensor]) => [mul(args[1], 2)] as [Tensor]);
+    expect(item(grad(rest)(5))).toBe(2);
+  });
+
+  it('a number argument used as a JavaScript number inside a rule: TENSOR_COERCION naming the rule and nondiffArgnums', () => {
+    // without nondiffArgnums, n reaches the rule as a tensor and n - 1 cannot be computed
+    const powJ = customJvp(
+      (x: Tensor, n: number) => pow(x, n),
+      ([x, n]: [Tensor, number], [t]: [Tensor | undefined, unknown]) => [pow(x, n), mul(mul(n, pow(x, n - 1)), t as Tensor)] as const,
+    );
+    const e = thrown(() => grad(powJ)(tensor(2), 3)) as AdjointError;
+    expect([e.code, e.op]).toEqual(['TENSOR_COERCION', 'customJvp jvp rule']);
+    expect(e.message).toMatch(/Here argument 1 of the call is a plain number, .* goes in nondiffArgnums \(nondiffArgnums: \[1\]\)/);
+    const powV = customVjp(
+      (x: Tensor, n: number) => pow(x, n),
+      (x: Tensor, n: number) => [pow(x, n), [x, n]] as const,
+      ([x, n]: readonly [Tensor, number], ct: Tensor) => [mul(ct, mul(n, pow(x, n - 1))), mul(ct, 0)] as [Tensor, Tensor],
+    );
+    const v = thrown(() => grad(powV)(tensor(2), 3)) as AdjointError;
+    expect([v.code, v.op]).toEqual(['TENSOR_COERCION', 'customVjp bwd']);
+    expect(v.message).toMatch(/nondiffArgnums: \[1\]/);
+    // a tensor argument used as a number: the rule is named, with no hint about numbers
+    const gt = customJvp((x: Tensor) => x, ([x]: [Tensor], [t]: [Tensor | undefined]) => [x, (x as unknown as number) > 0 ? t! : neg(t!)] as const);
+    const g = thrown(() => grad(gt)(tensor(2))) as AdjointError;
+    expect([g.code, g.op]).toEqual(['TENSOR_COERCION', 'customJvp jvp rule']);
+    expect(g.message).not.toMatch(/nondiffArgnums/);
   });
 
   it('bad arguments', () => {

@@ -3,7 +3,7 @@
  * with a tensor at each leaf. `tsc --noEmit` (part of `npm test`) checks these.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { add, AdjointError, Program, run, scan, astype, grad, hessian, item, jacfwd, jacrev, jvp, mul, random, reshape, sum, tensor, type Tensor, toArray, transpose, valueAndGrad, vjp, vmap } from '../../src/index.js';
+import { add, AdjointError, Program, run, scan, astype, customJvp, customVjp, grad, hessian, item, jacfwd, jacrev, jvp, mul, random, reshape, sum, tensor, type Tensor, toArray, transpose, valueAndGrad, vjp, vmap } from '../../src/index.js';
 
 describe('types: gradients mirror their inputs', () => {
   const f = (x: Tensor, p: { w: Tensor; b: readonly [Tensor, number] }): Tensor => sum(mul(mul(x, p.w), p.b[0]));
@@ -124,6 +124,23 @@ describe('types: argnums given directly, Jacobians and Hessians typed as grad is
     expect(() => tensor([1], 'int32')).toThrow(AdjointError);
     // @ts-expect-error add is not variadic
     expect(() => add(x, x, x)).toThrow(AdjointError);
+  });
+
+  it('custom rules: a bwd or jvpRule of one parameter (which gets the wrong value) does not type-check', () => {
+    const sin2 = (v: Tensor) => mul(v, 2);
+    const fwd = (v: Tensor) => [sin2(v), v] as const;
+    // @ts-expect-error bwd is called as bwd(residuals, ct)
+    expect(() => customVjp(sin2, fwd, (ct) => [ct])).toThrow(AdjointError);
+    // @ts-expect-error jvpRule is called as jvpRule(primals, tangents)
+    expect(() => customJvp(sin2, ([v]) => [sin2(v), v])).toThrow(AdjointError);
+    // two parameters, or rest parameters, are fine, and the cotangents are still checked against the arguments
+    const g = customVjp(sin2, fwd, (_v, ct) => [mul(ct, 2)]);
+    expectTypeOf(g).returns.toEqualTypeOf<Tensor>();
+    customVjp(sin2, fwd, (...args) => [mul(args[1], 2)]);
+    // @ts-expect-error one cotangent per differentiable argument
+    expect(() => customVjp(sin2, fwd, (_v, ct) => [ct, ct])).not.toThrow();
+    const j = customJvp(sin2, ([v], [t]) => [sin2(v), mul(t!, 2)]);
+    expect(item(grad(j)(1))).toBe(2);
   });
 });
 
