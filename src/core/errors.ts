@@ -24,7 +24,8 @@
  *   non-finite value or adjoint), `CLOSED_OVER_TRACER` (a custom rule, or a loop body on an iteration
  *   other than the first, uses a traced value from outside it that is not an operand),
  *   `NONLINEAR_RULE` (a custom rule's tangent or cotangent map, transposed for the other mode, is
- *   not linear)
+ *   not linear; so is `customLinearSolve`'s `matvec`, or a solver used for a derivative's linear
+ *   system, such as `customRoot`'s `tangentSolve`)
  * - effects: `UNHANDLED_EFFECT`, `EFFECT_REFUSED` (an effect a transform cannot give a meaning to
  *   where it is performed: `IO` or `observe` of a batched value under vmap, `Random` with
  *   `randomness: 'error'`, a failure in some lanes only), `REPLAY_DIVERGED` (a recomputed program
