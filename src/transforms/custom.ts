@@ -157,9 +157,10 @@ function tracedIn(value: unknown): Tensor | undefined {
     }
     if (typeof v !== 'object' || v === null || seen.has(v)) continue;
     seen.add(v);
-    if (Array.isArray(v) || v instanceof Set) stack.push(...v);
+    // (loops, not spreads: a long array would overflow the argument list)
+    if (Array.isArray(v) || v instanceof Set) for (const x of v) stack.push(x);
     else if (v instanceof Map) for (const [k, x] of v) stack.push(k, x);
-    else if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) stack.push(...Object.values(v));
+    else if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) for (const x of Object.values(v)) stack.push(x);
   }
   return undefined;
 }
