@@ -16,8 +16,9 @@
  *
  * What the derivatives rely on is checked where they rely on it (transforms/linearity.ts), since a
  * violation would give wrong derivatives silently: `f` and `matvec` map X to X (checked at their
- * first call), `matvec` is linear (a dot-product identity, when differentiating), and a solver used
- * for a derivative system is linear in its right-hand side (one more solve, of `-y`).
+ * first call), `matvec` is linear (a dot-product identity, when reverse mode transposes it or
+ * forward mode differentiates it), and a solver used for a derivative system is linear in its
+ * right-hand side (one more solve, of `-y`).
  *
  * @since 0.1.0
  */
@@ -213,19 +214,23 @@ export const linearSolveP: MultiRule<LinearSolveParams> = {
   jvp: (primals, tangents, ans, p) => {
     const n = p.avals.length;
     const caps = primals.slice(n);
-    checkMatvec(p, caps);
     let rhs: Tensor[] = tangents.slice(0, n).map((t, i) => materialize(t, primals[i]!));
+    let names = p.names;
     if (tangents.slice(n).some((t) => !isZero(t))) {
+      // d(A x) = A dx + dA x needs matvec linear in x; it is differentiated here anyway (with b's
+      // tangent alone it is not, and may be a map the library cannot trace: the solver's check covers that case)
+      checkMatvec(p, caps);
+      names = { ...names, linear: true };
       const [, dAx] = jvp((...cs: Tensor[]) => p.mv.call([...ans, ...cs]), [...caps], tangents.slice(n).map((t, i) => materialize(t, caps[i]!))) as unknown as [unknown, Tensor[]];
       rhs = rhs.map((r, i) => sub(r, dAx[i]!));
     }
-    // the operator was checked just now
-    return derivativeSolve({ ...p.names, linear: true }, (c) => operator(p, c), caps, p.def, p.avals, rhs, p.solve, p.transposeSolve);
+    return derivativeSolve(names, (c) => operator(p, c), caps, p.def, p.avals, rhs, p.solve, p.transposeSolve);
   },
   // b̄ = A⁻ᵀ x̄; θ̄ = -(∂(A_θ x)/∂θ)ᵀ b̄
   vjp: (cts, primals, ans, p) => {
     const n = p.avals.length;
     const caps = primals.slice(n);
+    // the transpose below is a vjp of matvec: linear in x, or the transposition is meaningless
     checkMatvec(p, caps);
     const ct = cts.map((c, i) => materialize(c, ans[i]!));
     const names: SolveNames = { matvec: p.names.matvec, solve: p.names.transposeSolve, transposeSolve: p.names.solve, linear: true };
@@ -260,10 +265,11 @@ function linearSolve(matvec: (x: unknown) => unknown, b: unknown, solve: Solver,
  * `customLinearSolve : (A, b, solve, transposeSolve?) => A⁻¹ b`
  *
  * Errors: `TREE_MISMATCH` if `matvec` returns a value without the structure and shapes of its
- * input, or a solver a solution without those of `b`; `NONLINEAR_RULE` if, when differentiating,
- * `matvec` is not linear in x or `solve` (`transposeSolve`) is not linear in its right-hand side
- * (a further solve, of `-y`, checks that `S(-y) = -S(y)`); `CLOSED_OVER_TRACER` if a solver closes
- * over a traced value; `INVALID_ARGUMENT` for non-functions.
+ * input, or a solver a solution without those of `b`; `NONLINEAR_RULE` if `matvec` is not linear in
+ * x (checked when reverse mode transposes it, or forward mode differentiates it with respect to
+ * what it closes over), or `solve` (`transposeSolve`) used for a derivative is not linear in its
+ * right-hand side (a further solve, of `-y`, checks that `S(-y) = -S(y)`); `CLOSED_OVER_TRACER` if
+ * a solver closes over a traced value; `INVALID_ARGUMENT` for non-functions.
  *
  * @example
  * import { customLinearSolve, grad, mul, div, item } from 'adjoint'

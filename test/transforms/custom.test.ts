@@ -392,9 +392,25 @@ describe('implicit differentiation', () => {
     expect(e.code).toBe('NONLINEAR_RULE');
     expect(e.op).toBe('customLinearSolve matvec');
     expect(e.message).toMatch(/matvec is not linear/);
-    const affine = (b: Tensor) => sum(customLinearSolve((v: Tensor) => add(mul(2, v), 1), b, identitySolve));
-    expect(code(() => grad(affine)(tensor([1, 2])))).toBe('NONLINEAR_RULE');
-    expect(code(() => jvp(affine, [tensor([1, 2])], [tensor([1, 0])]))).toBe('NONLINEAR_RULE');
+    const affine = (a: Tensor) => sum(customLinearSolve((v: Tensor) => add(mul(a, v), 1), tensor([1, 2]), identitySolve));
+    expect(code(() => grad(affine)(tensor(2)))).toBe('NONLINEAR_RULE');
+    // forward mode differentiates matvec (and checks it) when what it closes over has a tangent
+    expect(code(() => jvp(affine, [tensor(2)], [tensor(1)]))).toBe('NONLINEAR_RULE');
+  });
+
+  it('customLinearSolve: a matvec the library cannot trace (it reads numbers) still gives forward derivatives with respect to b', () => {
+    const opaque = (v: Tensor): Tensor => {
+      const [x, y] = toArray(v) as number[];
+      return tensor([4 * x! + y!, x! + 3 * y!]);
+    };
+    const jacobi = (mv: (v: Tensor) => Tensor, b: Tensor): Tensor => {
+      let x = div(b, tensor([4, 3]));
+      for (let i = 0; i < 80; i++) x = add(x, div(sub(b, mv(x)), tensor([4, 3])));
+      return x;
+    };
+    const x = (b: Tensor) => customLinearSolve(opaque, b, jacobi);
+    // A⁻¹ = [[3, -1], [-1, 4]] / 11
+    close(jvp(x, [tensor([1, 2])], [tensor([1, 0])])[1], tensor([3 / 11, -1 / 11]), 14);
   });
 
   it('customLinearSolve: a solve or transposeSolve not linear in its right-hand side is NONLINEAR_RULE naming it when differentiating', () => {
