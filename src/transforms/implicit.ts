@@ -191,9 +191,10 @@ function derivativeSolve(
   rhs: ReadonlyArray<Tensor>,
   solve: Solver,
   transposeSolve: Solver,
+  buildConcrete = build,
 ): Tensor[] {
   const x = leavesOf(names.solve, linearSolve(build(vals), unflatten(def, rhs), solve, transposeSolve, names)).leaves;
-  const op = build(vals.map((v) => probeValue(v)));
+  const op = buildConcrete(vals.map((v) => probeValue(v)));
   const minus = unflatten(def, rhs.map((r) => neg(probeValue(r))));
   const xNeg = solution(names.solve, runSolver(names.solve, [], () => solve(op, minus)), def, avals);
   checkOdd(names.solve, 'the solver', x, xNeg);
@@ -358,7 +359,12 @@ export const rootP: MultiRule<RootParams> = {
     const caps = primals.slice(n);
     const ct = cts.map((c, i) => materialize(c, ans[i]!));
     const build = (v: ReadonlyArray<Tensor>) => jacobianTransposeAt(p, v.slice(0, n), v.slice(n));
-    const lambda = derivativeSolve(TANGENT, build, [...ans, ...caps], p.def, p.avals, ct, p.tangentSolve, p.tangentSolve);
+    // on concrete values (the solver's check) one pullback serves every product
+    const buildConcrete = (v: ReadonlyArray<Tensor>) => {
+      const [, pullback] = vjp((...xs: Tensor[]) => p.fc.call([...xs, ...v.slice(n)]), ...v.slice(0, n)) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
+      return (w: unknown) => unflatten(p.def, pullback(leavesOf('customRoot', w).leaves));
+    };
+    const lambda = derivativeSolve(TANGENT, build, [...ans, ...caps], p.def, p.avals, ct, p.tangentSolve, p.tangentSolve, buildConcrete);
     const [, pullback] = vjp((...cs: Tensor[]) => p.fc.call([...ans, ...cs]), ...caps) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
     const capBar = pullback(lambda).map((c) => sub(0, c));
     return [...ans.map((a) => zerosLike(a)), ...capBar];
