@@ -66,6 +66,19 @@ export class BatchTrace extends Trace {
     return [s.value, s.dim];
   }
 
+  /**
+   * `unwrap`, looking through the traces opened inside this vmap (a `grad` inside it wraps its
+   * values in tracers of its own, whose primals are this trace's): what this trace holds under `x`.
+   */
+  unwrapThrough(x: Tensor): [Tensor, BatchDim] {
+    let v = x;
+    for (let t = traceOf(v); t !== undefined && t !== this; t = traceOf(v)) {
+      if (t.level < this.level) return [x, undefined];
+      v = t.primalOf(v);
+    }
+    return this.unwrap(v);
+  }
+
   /** Wraps a rule's output; an output with no lane axis is the same in every lane. */
   wrap(value: Tensor, dim: BatchDim): Tensor {
     return dim === undefined ? value : this.input(value, dim);

@@ -59,6 +59,12 @@ export interface ClosureScope {
   readonly replacements: Map<Tensor, Tensor>;
   /** `discover`: the closed-over traced values, in order of first use. */
   readonly captured: Tensor[];
+  /**
+   * `discover`: what a closed-over value is replaced by for the run. By default its concrete value
+   * (one lane under vmap), for runs that only find structure; a run whose effects are the real ones
+   * (`checkpoint` of a Program) keeps the batching (`stripGradient`), so every lane is seen.
+   */
+  readonly standIn?: (t: Tensor) => Tensor;
 }
 
 const scopes: ClosureScope[] = [];
@@ -120,8 +126,10 @@ function through(scope: ClosureScope, raw: Tensor): Tensor {
   switch (scope.mode) {
     case 'discover': {
       scope.captured.push(raw);
-      const c = info!.concrete(t);
+      const c = scope.standIn === undefined ? info!.concrete(t) : scope.standIn(t);
       scope.replacements.set(raw, c);
+      // a stand-in that is still traced (batched) is the function's own value from now on
+      if (info!.level(c) !== undefined) scope.known.add(c);
       return c;
     }
     case 'substitute':
@@ -224,9 +232,9 @@ export function setOnScopesChanged(f: () => void): void {
   onScopesChanged = f;
 }
 
-/** A new scope of `mode`, for a function whose explicit inputs are `inputs`. */
-export function makeScope(mode: ScopeMode, owner: string, inputs: ReadonlyArray<Tensor>, replacements?: ReadonlyMap<Tensor, Tensor>): ClosureScope {
+/** A new scope of `mode`, for a function whose explicit inputs are `inputs` (see `standIn`). */
+export function makeScope(mode: ScopeMode, owner: string, inputs: ReadonlyArray<Tensor>, replacements?: ReadonlyMap<Tensor, Tensor>, standIn?: (t: Tensor) => Tensor): ClosureScope {
   const known = new Set<Tensor>();
   for (const x of inputs) if (info!.level(x) !== undefined) known.add(x);
-  return { mode, owner, baseLevel: info!.nextLevel(), known, replacements: new Map(replacements ?? []), captured: [] };
+  return { mode, owner, baseLevel: info!.nextLevel(), known, replacements: new Map(replacements ?? []), captured: [], ...(standIn === undefined ? {} : { standIn }) };
 }

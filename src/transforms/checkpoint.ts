@@ -12,13 +12,13 @@ import { asTensor, zerosLike } from '../core/creation.js';
 import { ArgumentError } from '../core/errors.js';
 import { bindMulti, type Primitive, withEvaluateHook } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
-import type { Tensor } from '../core/Tensor.js';
+import { Tensor } from '../core/Tensor.js';
 import { tracesOpen } from '../core/Trace.js';
-import { flatten, type Leaf, unflatten } from '../core/Tree.js';
+import { flatten, type Leaf, mapTensors, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { closureConvert, type Converted, isProbe } from './closureConvert.js';
 import { makeScope, outputThroughScope, popClosureScope, pushClosureScope, withClosureScope } from '../core/closure.js';
-import { probeValue } from '../core/Trace.js';
+import { stripGradient } from '../core/Trace.js';
 import { flatMap, isProgram, map, of, type Program, transformNode } from '../effects/Program.js';
 import { State } from '../effects/State.js';
 import { newRecord, recorder, replay } from './replay.js';
@@ -174,9 +174,11 @@ export function checkpoint<F extends (...args: never[]) => unknown>(f: F, option
 const PROGRAM: unique symbol = Symbol('adjoint.checkpoint.program');
 
 /**
- * `checkpoint` of a function that returns a Program: the program runs once for real on the values'
- * concrete stand-ins, its effects reaching the handlers outside through a recorder (replay.ts) while
- * a closure scope finds what it closes over; then the call is recorded as one equation whose
+ * `checkpoint` of a function that returns a Program: the program runs once for real on the values
+ * without their derivatives (but with the lanes of any vmap outside: its effects are the real ones,
+ * so a log entry or a domain check sees every lane), its effects reaching the handlers outside
+ * through a recorder (replay.ts) while a closure scope finds what it closes over (a draw batched
+ * by a vmap outside is such a value, an operand); then the call is recorded as one equation whose
  * recomputation replays the program from the record; then the state cells it wrote are written on
  * the handler, one write per version it made.
  */
@@ -185,8 +187,20 @@ function checkpointProgram(call: (...a: unknown[]) => unknown, args: ReadonlyArr
   const { leaves, def } = flatten(owner, args);
   const inputs = leaves.map((l) => asTensor(owner, l as Leaf));
   const record = newRecord();
-  const concrete = inputs.map((x) => probeValue(x));
-  const scope = makeScope('discover', owner, concrete);
+  // The run is the real one, its effects the program's: its values keep the lanes of any vmap
+  // outside (a log entry, a check, a draw holds every lane) and lose only the derivatives, which
+  // the equation bound afterwards carries.
+  const concrete = inputs.map((x) => stripGradient(x));
+  const scope = makeScope('discover', owner, concrete, undefined, stripGradient);
+  // a cell's stand-in is the run's own value (an operand of the equation already), not a closure
+  const own = (t: Tensor): Tensor => {
+    const s = stripGradient(t);
+    scope.known.add(s);
+    return s;
+  };
+  // what the run closes over or is handed (a draw batched by a vmap outside) becomes an operand
+  const enter = (v: unknown): unknown => (v instanceof Tensor ? outputThroughScope(scope, v) : v);
+  const view = { standIn: (v: unknown) => mapTensors(v, own), enter };
   const first = transformNode<unknown, unknown>(() => {
     pushClosureScope(scope);
     let program: unknown;
@@ -205,14 +219,20 @@ function checkpointProgram(call: (...a: unknown[]) => unknown, args: ReadonlyArr
       if (open) popClosureScope(scope);
       open = false;
     };
+    // values it returns or leaves in cells may be ones it closes over (or a draw): operands too
+    const through = (v: unknown): unknown => mapTensors(v, (t) => outputThroughScope(scope, t));
+    const ended = map(program, (v) => {
+      for (const w of record.writes.values()) w.value = through(w.value);
+      return through(v);
+    });
     return {
-      program,
+      program: ended,
       close,
       suspend: () => popClosureScope(scope),
       resume: () => pushClosureScope(scope),
       lower: (v) => v,
       finish: (v) => v,
-      intercept: recorder(record),
+      intercept: recorder(record, view),
     };
   });
   return flatMap(first, (probeResult) => {
@@ -251,7 +271,7 @@ function checkpointProgram(call: (...a: unknown[]) => unknown, args: ReadonlyArr
       captured: [],
       outDef: out.def,
       outAvals: outLeaves.map((t) => ({ shape: t.shape, dtype: t.dtype })),
-      probe: { operands: [...concrete, ...captured.map((c) => scope.replacements.get(c)!), ...inputLeaves.map((x) => probeValue(x))], outputs: outLeaves },
+      probe: { operands: [...concrete, ...captured.map((c) => scope.replacements.get(c)!), ...inputLeaves.map((x) => stripGradient(x))], outputs: outLeaves },
       call: recompute,
     };
     const outs = bindMulti(checkpointP, [...inputs, ...captured, ...inputLeaves], { conv, policy: 'nothing', keep: undefined, saved: [] });

@@ -3,7 +3,9 @@
  * effect table in ../shared/DESIGN.md). `checkpoint` of a function that returns a Program runs it
  * once for real, its effects going to the handlers outside, while a recorder sees every request:
  *
- * - `Random` draws, `IO` results, `observe`d numbers and `State.version`s are recorded, in order;
+ * - `Random` draws, `IO` results, `observe`d numbers and `State.version`s are recorded, in order
+ *   (a draw batched by a vmap outside becomes an operand of the equation, so a batched
+ *   recomputation gets it in its own lanes);
  * - `Log` entries are emitted now, once, and only counted;
  * - `State` reads of cells the function did not write yet are inputs (differentiable: they become
  *   operands of the equation); its writes stay local and are performed on the handler afterwards,
@@ -19,8 +21,7 @@
 import { isDraftable, produce } from 'immer';
 import { AdjointError } from '../core/errors.js';
 import { item, type Tensor } from '../core/Tensor.js';
-import { concreteOf, probeValue } from '../core/Trace.js';
-import { mapTensors } from '../core/Tree.js';
+import { concreteOf } from '../core/Trace.js';
 import { handle, type Handler, type Interception, type Program, run } from '../effects/Program.js';
 import type { Cell } from '../effects/State.js';
 
@@ -46,8 +47,6 @@ export function newRecord(): EffectRecord {
 
 type StateRequest = { readonly cell: Cell<unknown>; readonly next?: { readonly value: unknown }; readonly recipe?: (draft: unknown) => unknown };
 
-/** A value's stand-in for the recording run: its tensors' concrete values (one lane under vmap). */
-const probeTree = (v: unknown): unknown => mapTensors(v, probeValue);
 
 /** `State.modify`'s recipe applied as the handler applies it (an immer draft, or a new value returned). */
 function applyRecipe(current: unknown, recipe: (draft: unknown) => unknown): unknown {
@@ -57,11 +56,24 @@ function applyRecipe(current: unknown, recipe: (draft: unknown) => unknown): unk
   return result;
 }
 
+/** How the recording run sees the values effects hand it (see `recorder`). */
+export interface RecordingView {
+  /**
+   * A state cell's value from the handler as the run sees it: without the derivatives of the
+   * transforms outside (the value is an operand of the equation), but batched under vmap, so
+   * the run's effects (log entries, checks) see every lane.
+   */
+  readonly standIn: (value: unknown) => unknown;
+  /** A draw as the run sees it: a value batched by a vmap outside is one the run closes over. */
+  readonly enter: (value: unknown) => unknown;
+}
+
 /**
  * The recorder of a real run (see the module comment), as a transform's effect interception.
- * `step` names where the requests come from, for messages.
  */
-export function recorder(record: EffectRecord): (effect: string, op: string, payload: unknown) => Interception {
+export function recorder(record: EffectRecord, view: RecordingView): (effect: string, op: string, payload: unknown) => Interception {
+  // each input cell's stand-in, made once: the run sees one value per cell, as it would without the recorder
+  const standIns = new Map<string, unknown>();
   const forward = (op: string, payload: unknown, after?: (v: unknown) => unknown): Interception => ({ _tag: 'Forward', op, payload, ...(after === undefined ? {} : { after }) });
   const answer = (value: unknown): Interception => ({ _tag: 'Answer', value });
   const local = new Map<string, unknown>();
@@ -71,8 +83,11 @@ export function recorder(record: EffectRecord): (effect: string, op: string, pay
     record.writes.set(name, { value, count: (w?.count ?? 0) + 1 });
   };
   const input = (name: string, v: unknown): unknown => {
-    if (!record.inputs.has(name)) record.inputs.set(name, v);
-    return probeTree(v);
+    if (!record.inputs.has(name)) {
+      record.inputs.set(name, v);
+      standIns.set(name, view.standIn(v));
+    }
+    return standIns.get(name);
   };
   return (effect, op, payload) => {
     switch (effect) {
@@ -85,7 +100,7 @@ export function recorder(record: EffectRecord): (effect: string, op: string, pay
             return answer(undefined);
           case 'get':
             if (local.has(name)) return answer(local.get(name));
-            if (record.inputs.has(name)) return answer(probeTree(record.inputs.get(name)));
+            if (record.inputs.has(name)) return answer(standIns.get(name));
             return forward('get', payload, (v) => input(name, v));
           case 'modify':
             if (local.has(name)) {
@@ -94,7 +109,7 @@ export function recorder(record: EffectRecord): (effect: string, op: string, pay
             }
             // the current value comes from the handler: ask it for a read instead
             return forward('get', { cell }, (v) => {
-              write(name, applyRecipe(record.inputs.has(name) ? probeTree(record.inputs.get(name)) : input(name, v), recipe!));
+              write(name, applyRecipe(record.inputs.has(name) ? standIns.get(name) : input(name, v), recipe!));
               return undefined;
             });
           default:
@@ -109,7 +124,7 @@ export function recorder(record: EffectRecord): (effect: string, op: string, pay
       case 'IO':
         return forward(op, payload, (v) => {
           record.entries.push({ effect, op, value: v });
-          return v;
+          return view.enter(v);
         });
       case 'Observe':
         return forward(op, payload, (v) => {

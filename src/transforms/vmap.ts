@@ -174,7 +174,13 @@ export function vmap<A extends any[], R>(f: (...args: A) => R, options?: VmapOpt
  */
 function vmapEffect(trace: BatchTrace, effect: string, op: string, payload: unknown): Interception {
   const forward = (p: unknown = payload, after?: (v: unknown) => unknown): Interception => ({ _tag: 'Forward', op, payload: p, ...(after === undefined ? {} : { after }) });
-  const batched = (v: unknown): boolean => v instanceof Tensor && trace.unwrap(v)[1] !== undefined;
+  // through the traces of transforms inside the vmap: under vmap(grad(f)) the values f hands an
+  // effect are the grad's tracers, whose primals hold the lanes
+  const batched = (v: unknown): boolean => v instanceof Tensor && trace.unwrapThrough(v)[1] !== undefined;
+  const lanesFirst = (t: Tensor): Tensor => {
+    const [v, d] = trace.unwrapThrough(t);
+    return d === undefined ? t : d === 0 ? v : moveAxis(v, d, 0);
+  };
   switch (effect) {
     case 'Random': {
       if (op === 'split') return forward();
@@ -187,7 +193,7 @@ function vmapEffect(trace: BatchTrace, effect: string, op: string, payload: unkn
     }
     case 'Log': {
       const entry = payload as { readonly label: string; readonly value: unknown };
-      return forward({ ...entry, value: mapTensors(entry.value, (t) => trace.lowered(t)) });
+      return forward({ ...entry, value: mapTensors(entry.value, lanesFirst) });
     }
     case 'Observe':
       if (batched(payload)) {

@@ -10,6 +10,7 @@ import {
   add,
   AdjointError,
   checkpoint,
+  Checked,
   Fail,
   foriLoop,
   grad,
@@ -31,6 +32,7 @@ import {
   type Tensor,
   tensor,
   toArray,
+  vmap,
   whileLoop,
 } from '../../src/index.js';
 import { thrown } from '../reference.js';
@@ -202,6 +204,137 @@ describe('loops whose bodies return Programs', () => {
     // the last run's body saw a value traced by the grad the failure ended: it is closed now
     run(Fail.either(IO.run(grad((w: Tensor) => Program.map(failing('all')(w), ([c]) => c))(tensor(1)))));
     expect((thrown(() => mul(kept!, 2)) as AdjointError).code).toBe('LEAKED_TRACER');
+  });
+});
+
+describe('under vmap: the recording run sees every lane', () => {
+  // The first (recording) run of a checkpointed program is the one whose effects reach the handlers:
+  // it must run on every lane, as the program does without checkpointing, not on one lane standing
+  // in for the batch (which logged lane 0, checked lane 0's domain and observed lane 0).
+  const io = { calls: 0 };
+  type Outcome = { value: unknown; state: unknown; log: unknown[]; calls: number } | { code: string | undefined };
+  /** Everything a program's handlers see, as plain numbers (or the typed error it raised). */
+  const outcome = (p: () => Program<unknown, Effects>): Outcome => {
+    io.calls = 0;
+    try {
+      const out = run(Fail.either(Observe.run(Log.collect(State.run({})(Random.run(random.key(5))(IO.run(p())))))));
+      if (out._tag === 'Left') return { code: 'Left' };
+      const [[value, snapshot], entries] = out.right;
+      const plain = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v, (_k, x) => (x instanceof Object && 'shape' in x && 'dtype' in x ? toArray(x as Tensor) : x))));
+      return { value: plain(value), state: plain(snapshot.s), log: entries.map((e) => plain(e.value)), calls: io.calls };
+    } catch (e) {
+      if (!(e instanceof AdjointError)) throw e;
+      return { code: e.code };
+    }
+  };
+  /** `a` and `b` agree: the same structure, numbers equal to 1e-12 relative. */
+  const agree = (a: unknown, b: unknown): void => {
+    if (typeof a === 'number' && typeof b === 'number') {
+      expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(b)));
+    } else if (Array.isArray(a) && Array.isArray(b)) {
+      expect(a.length).toBe(b.length);
+      a.forEach((x, i) => agree(x, b[i]));
+    } else if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+      expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+      for (const k of Object.keys(a)) agree((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
+    } else expect(a).toEqual(b);
+  };
+  const id = <F,>(f: F): F => f;
+  /** One effect's program, taking `wrap` (checkpoint or nothing) for the part that is recomputed. */
+  const programs: Record<string, (wrap: typeof checkpoint) => (x: Tensor) => Program<unknown, Effects>> = {
+    Log: (wrap) => wrap((x: Tensor) => Program.gen(function* () {
+      yield* Log.value('x', x);
+      return mul(x, x);
+    })),
+    Random: (wrap) => wrap((x: Tensor) => Program.gen(function* () {
+      const e = yield* Random.normal([]);
+      yield* Log.value('e', e);
+      const f = yield* Random.normal([]);
+      return [mul(sin(x), e), f];
+    })),
+    State: (wrap) => (x: Tensor) => Program.gen(function* () {
+      yield* State.set(cell, mul(x, 3));
+      return yield* wrap((z: Tensor) => Program.gen(function* () {
+        const s = yield* State.get(cell);
+        yield* Log.value('s', s);
+        yield* State.set(cell, mul(s, z));
+        return mul(sin(s), z);
+      }))(x);
+    }),
+    IO: (wrap) => wrap((x: Tensor) => Program.gen(function* () {
+      const k = yield* IO.call(() => ++io.calls, { batchSafe: true });
+      yield* Log.value('kx', mul(x, k));
+      return mul(sin(x), k);
+    })),
+    'IO (not batch-safe)': (wrap) => wrap((x: Tensor) => Program.map(IO.call(() => ++io.calls), (k) => mul(x, k))),
+    'Observe (unbatched)': (wrap) => wrap((x: Tensor) => Program.map(observe(tensor(2)), (v) => mul(sin(x), v))),
+    'Observe (batched)': (wrap) => wrap((x: Tensor) => Program.map(observe(x), (v) => mul(x, v))),
+    Fail: (wrap) => wrap((x: Tensor) => Program.map(Checked.log(x), (y) => mul(y, x))),
+    'closed-over lanes': (wrap) => (w: Tensor) => wrap((x: Tensor) => Program.gen(function* () {
+      yield* Log.value('wx', mul(w, x));
+      return mul(sin(w), x);
+    }))(tensor(2)),
+  };
+  const inputs = [tensor([1, 2, 3]), tensor([-1, 2, 3]), tensor([1, -2, 3]), tensor([-1, -2, -3])];
+  const total = (v: unknown): Tensor => (Array.isArray(v) ? sum(v[0] as Tensor) : sum(v as Tensor));
+
+  for (const [name, make] of Object.entries(programs)) {
+    it(`${name}: vmap(checkpoint(f)), and under grad on either side, is observed as vmap(f)`, () => {
+      for (const xs of inputs) {
+        const routes = (wrap: typeof checkpoint): Outcome[] => [
+          outcome(() => vmap(make(wrap))(xs)),
+          outcome(() => grad((w: Tensor) => Program.map(vmap(make(wrap))(w), total))(xs)),
+          outcome(() => vmap(grad((w: Tensor) => Program.map(make(wrap)(w), total)))(xs)),
+        ];
+        const plain = routes(id as typeof checkpoint);
+        agree(routes(checkpoint), plain);
+        // what vmap(f) itself does with these lanes (so the agreement is not one of two failures)
+        const fails = name === 'Fail' ? (xs === inputs[0] ? undefined : xs === inputs[3] ? 'Left' : 'EFFECT_REFUSED') : undefined;
+        const refused = name === 'IO (not batch-safe)' || name === 'Observe (batched)' ? 'EFFECT_REFUSED' : fails;
+        for (const r of plain) expect('code' in r ? r.code : undefined).toBe(refused);
+      }
+    });
+  }
+
+  it('the examples of the report: Log under vmap of a checkpoint, and of a checkpointed scan', () => {
+    const lg = (p: Program<unknown, 'Log'>) => run(Log.collect(p))[1].map((l) => toArray(l.value as Tensor));
+    const f = (w: Tensor) => Program.gen(function* () {
+      yield* Log.value('w', w);
+      return mul(w, w);
+    });
+    expect(lg(vmap(checkpoint(f))(tensor([1, 2, 3])))).toEqual([[1, 2, 3]]);
+    const loop = (checkpointing: 'all' | { snapshots: number }) => (w: Tensor) =>
+      Program.map(scan((c: Tensor) => Program.gen(function* () {
+        yield* Log.value('c', c);
+        return [mul(c, w), []] as const;
+      }), w, tensor([1, 2]), { checkpoint: checkpointing }), ([c]) => c);
+    for (const s of ['all', { snapshots: 1 }, { snapshots: 2 }] as const) expect(lg(vmap(loop(s))(tensor([1, 2, 3])))).toEqual([[1, 2, 3], [1, 4, 9]]);
+  });
+
+  it('a checkpointed scan with every effect, under vmap and grad in both orders, matches the unsegmented one', () => {
+    const step = (c: Tensor, x: Tensor) => Program.gen(function* () {
+      const e = yield* Random.normal([]);
+      const k = yield* IO.call(() => (++io.calls, 0.5), { batchSafe: true });
+      const s = yield* State.get(cell);
+      yield* Log.value('c', c);
+      const next = add(mul(sin(c), k), mul(x, e));
+      yield* State.set(cell, add(s, next));
+      return [next, mul(next, s)] as const;
+    });
+    const program = (checkpointing: 'all' | { snapshots: number }) => (w: Tensor) => Program.gen(function* () {
+      yield* State.set(cell, mul(w, 0.1));
+      const [c, ys] = yield* scan(step, w, tensor([1, 2, 3, 4, 5]), { checkpoint: checkpointing });
+      return add(add(c, yield* State.get(cell)), sum(ys));
+    });
+    const xs = tensor([0.3, -0.2, 0.7]);
+    const routes = (checkpointing: 'all' | { snapshots: number }): Outcome[] => [
+      outcome(() => vmap(program(checkpointing))(xs)),
+      outcome(() => grad((w: Tensor) => Program.map(vmap(program(checkpointing))(w), (v) => sum(v)))(xs)),
+      outcome(() => vmap(grad(program(checkpointing)))(xs)),
+    ];
+    const all = routes('all');
+    expect((all[0] as { calls: number }).calls).toBe(5);
+    for (const s of [1, 2, 5]) agree(routes({ snapshots: s }), all);
   });
 });
 

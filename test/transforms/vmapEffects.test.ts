@@ -26,6 +26,7 @@ import {
   sin,
   State,
   sub,
+  sum,
   switchCase,
   type Tensor,
   tensor,
@@ -104,6 +105,17 @@ describe('State, Log, IO, Observe and Fail under vmap', () => {
     expect(e.message).toMatch(/cond/);
     const g = (x: Tensor) => Program.map(observe(tensor(2)), (v) => mul(x, v));
     expect(toArray(run(Observe.run((vmap(g)(tensor([1, 2]))))))).toEqual([2, 4]);
+  });
+
+  it('under vmap(grad(f)), f’s effects see the lanes through the grad’s tracers: a log entry has lanes first, a batched observe is refused', () => {
+    const f = (x: Tensor) => Program.map(Log.value('x', x), () => sum(mul(x, x)));
+    // lanes along axis 1 of the argument: the entry holds them first, as without the grad
+    const [, plain] = run(Log.collect(vmap(f, { inAxes: 1 })(tensor([[1, 2, 3], [4, 5, 6]]))));
+    const [, graded] = run(Log.collect(vmap(grad(f), { inAxes: 1 })(tensor([[1, 2, 3], [4, 5, 6]]))));
+    expect(toArray(plain[0]!.value as Tensor)).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(toArray(graded[0]!.value as Tensor)).toEqual([[1, 4], [2, 5], [3, 6]]);
+    const g = (x: Tensor) => Program.map(observe(x), (v) => mul(x, v));
+    expect(code(() => run(Observe.run(vmap(grad(g))(tensor([1, 2])))))).toBe('EFFECT_REFUSED');
   });
 
   it('a failure ends the program when every lane fails; lanes that disagree are refused', () => {
