@@ -18,11 +18,11 @@ import { asTensor } from '../core/creation.js';
 import { AdjointError, ArgumentError, formatShape, IndexError, ShapeError } from '../core/errors.js';
 import { isBatched } from '../core/BatchTrace.js';
 import { equal, where } from '../rules/elementwise.js';
-import { dataOf, item, Tensor } from '../core/Tensor.js';
+import { item, Tensor } from '../core/Tensor.js';
 import { concreteOf, probeValue } from '../core/Trace.js';
 import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isProgram } from '../effects/Program.js';
-import { readPredicate } from './loops.js';
+import { predicateLanes, readPredicate, scalarPredicate } from './loops.js';
 
 /**
  * Branch sets already checked, by their source text: branches are usually written inline, so a
@@ -104,9 +104,13 @@ function deepConcrete(v: unknown): unknown {
  *
  * `cond : (pred, t, f, ...xs) => t(...xs) | f(...xs)`
  *
+ * Under vmap, a predicate whose lanes differ runs both branches (which must then be pure) and
+ * selects each lane's result.
+ *
  * Errors: `TREE_MISMATCH` if the branches return different structures, shapes or dtypes (checked
- * on the first call with a pair of branches); `NOT_SIZE_ONE` for a predicate that is not size 1;
- * `INVALID_ARGUMENT` for non-functions or a NaN predicate.
+ * on the first call with a pair of branches); `SHAPE_MISMATCH` for a predicate tensor that is not
+ * 0-d (shape `[1]` included); `INVALID_ARGUMENT` for non-functions or a NaN predicate (in any lane);
+ * `EFFECT_REFUSED` for branches that return Programs under a batched predicate.
  *
  * @example
  * import { cond, grad, greater, mul, sin, item } from 'adjoint'
@@ -122,7 +126,11 @@ export function cond<A extends unknown[], R>(pred: boolean | Tensor | number, tr
   parseFunction(op, 'trueFun', trueFun);
   parseFunction(op, 'falseFun', falseFun);
   const branches = [trueFun, falseFun] as unknown as ReadonlyArray<(...xs: unknown[]) => unknown>;
-  if (pred instanceof Tensor && isBatched(pred)) return selectBranches(op, pred, branches, operands) as R;
+  if (pred instanceof Tensor && isBatched(pred)) {
+    // where would read NaN as true: every lane is checked, as an unbatched predicate is
+    predicateLanes(op, 'predicate', pred);
+    return selectBranches(op, pred, branches, operands) as R;
+  }
   const which = readPredicate(op, pred) ? 0 : 1;
   const result = branches[which]!(...operands);
   checkBranches(op, branches, which, result, operands);
@@ -164,9 +172,10 @@ function selectBranches(op: string, pred: Tensor, branches: ReadonlyArray<(...xs
  *
  * `switchCase : (i, [b0, b1, ...], ...xs) => b_i(...xs)`
  *
- * Errors: `INDEX_OUT_OF_RANGE` for an index outside `[0, branches.length)`; `INVALID_ARGUMENT` for
- * a non-integer index, an empty list or a non-function branch; `TREE_MISMATCH` if branches return
- * different structures (checked on the first call with a list of branches).
+ * Errors: `INDEX_OUT_OF_RANGE` for an index outside `[0, branches.length)` (in any lane);
+ * `SHAPE_MISMATCH` for an index tensor that is not 0-d (shape `[1]` included); `INVALID_ARGUMENT`
+ * for a non-integer index, an empty list or a non-function branch; `TREE_MISMATCH` if branches
+ * return different structures (checked on the first call with a list of branches).
  *
  * @example
  * import { switchCase, grad, mul, sin, cos, item } from 'adjoint'
@@ -182,16 +191,17 @@ export function switchCase<A extends unknown[], R>(index: number | Tensor, branc
   if (!Array.isArray(branches) || branches.length === 0) throw new ArgumentError('INVALID_ARGUMENT', op, `branches is ${describeValue(branches)}; pass a non-empty array of functions`);
   branches.forEach((b, i) => parseFunction(op, `branches[${i}]`, b));
   if (index instanceof Tensor && isBatched(index)) {
-    const values = dataOf(concreteOf(index));
+    const values = predicateLanes(op, 'index', index);
     for (let k = 0; k < values.length; k++) {
       const v = values[k]!;
-      if (!Number.isInteger(v) || v < 0 || v >= branches.length) {
-        throw new IndexError('INDEX_OUT_OF_RANGE', op, `a lane's index is ${v}, out of range for ${branches.length} branches; every lane's index must be an integer in [0, ${branches.length - 1}] (it is not clamped)`);
+      if (!Number.isInteger(v)) throw new ArgumentError('INVALID_ARGUMENT', op, `lane ${k}'s index is ${v}; every lane's index must be an integer`);
+      if (v < 0 || v >= branches.length) {
+        throw new IndexError('INDEX_OUT_OF_RANGE', op, `lane ${k}'s index is ${v}, out of range for ${branches.length} branches; every lane's index must be an integer in [0, ${branches.length - 1}] (it is not clamped)`);
       }
     }
     return selectBranches(op, index, branches as unknown as ReadonlyArray<(...xs: unknown[]) => unknown>, operands) as R;
   }
-  const i = typeof index === 'number' ? index : item(concreteOf(asTensor(op, index)));
+  const i = typeof index === 'number' ? index : item(concreteOf(scalarPredicate(op, 'index', asTensor(op, index))));
   if (!Number.isInteger(i)) throw new ArgumentError('INVALID_ARGUMENT', op, `index is ${describeValue(i)}; pass an integer`);
   if (i < 0 || i >= branches.length) {
     throw new IndexError('INDEX_OUT_OF_RANGE', op, `index ${i} is out of range for ${branches.length} branches; pass an index in [0, ${branches.length - 1}] (it is not clamped)`);

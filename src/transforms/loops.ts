@@ -17,14 +17,14 @@
  *
  * @since 0.1.0
  */
-import { checkArity, describeValue, parseFunction, parseInteger, parseOptions } from '../core/args.js';
+import { checkArity, describeValue, invalidArgument, isPlainObject, parseFunction, parseInteger, parseOptions } from '../core/args.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { AdjointError, ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { type AbstractValue, bindMulti } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
 import { dataOf, item, Tensor } from '../core/Tensor.js';
 import { isBatched } from '../core/BatchTrace.js';
-import { batchTracesOpen, concreteOf, reverseTraceOpen, tracesOpen, probeValue } from '../core/Trace.js';
+import { concreteOf, reverseTraceOpen, tracesOpen, probeValue, stripGradient } from '../core/Trace.js';
 import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { add, where } from '../rules/elementwise.js';
@@ -66,8 +66,11 @@ export interface ScanOptions {
 /** The parsed schedule: 0 for 'all', else the number of snapshots. */
 function parseCheckpoint(op: string, v: unknown): number {
   if (v === undefined || v === 'all') return 0;
+  const forms = "pass 'all' (the default: keep every step) or { snapshots: s } with an integer s >= 1";
+  // the object form is one of two: the message names both, not only the object's keys
+  if (!isPlainObject(v)) invalidArgument(op, 'options.checkpoint', v, forms);
   const o = parseOptions(op, 'options.checkpoint', v, ['snapshots']);
-  if (o.snapshots === undefined) throw new ArgumentError('INVALID_ARGUMENT', op, `options.checkpoint is ${describeValue(v)}; pass 'all' or { snapshots: s } with an integer s >= 1`);
+  if (o.snapshots === undefined) invalidArgument(op, 'options.checkpoint', v, forms);
   return parseInteger(op, 'options.checkpoint.snapshots', o.snapshots, { min: 1 });
 }
 
@@ -709,20 +712,58 @@ export function foriLoop<C>(lower: number, upper: number, body: (i: number, carr
 
 // ---- whileLoop ---------------------------------------------------------------------------------------
 
-/** Reads a loop or branch predicate: a boolean, a number or a size-1 tensor (its value, as `observe` reads one). */
+/**
+ * A predicate or branch index given as a tensor must be 0-d (as JAX's `cond`, `switch` and
+ * `while_loop` require): a shape-[1] value is refused like any other non-scalar, rather than read.
+ * Under vmap the shape is a lane's.
+ */
+export function scalarPredicate(op: string, what: string, t: Tensor): Tensor {
+  if (t.ndim !== 0) {
+    throw new ShapeError('SHAPE_MISMATCH', op, `${what} has shape ${formatShape(t.shape)}; pass a boolean, a number or a 0-d tensor (reduce it first with sum or max, or index one element)`);
+  }
+  return t;
+}
+
+/**
+ * Every lane's value of a predicate or index batched by vmap (the whole batch under the lane);
+ * NaN in any lane is refused, naming the lane, as for an unbatched predicate.
+ */
+export function predicateLanes(op: string, what: string, t: Tensor): ArrayLike<number> {
+  const values = dataOf(concreteOf(scalarPredicate(op, what, t)));
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isNaN(values[i]!)) throw new ArgumentError('INVALID_ARGUMENT', op, `lane ${i}'s ${what} is NaN; pass a boolean or a 0-d tensor that is not NaN`);
+  }
+  return values;
+}
+
+/** Reads a loop or branch predicate: a boolean, a number or a 0-d tensor (non-zero is true). */
 export function readPredicate(op: string, v: unknown): boolean {
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number') {
-    if (Number.isNaN(v)) throw new ArgumentError('INVALID_ARGUMENT', op, 'the predicate is NaN; return a boolean or a 0-d tensor');
+    if (Number.isNaN(v)) throw new ArgumentError('INVALID_ARGUMENT', op, 'the predicate is NaN; pass a boolean or a 0-d tensor that is not NaN');
     return v !== 0;
   }
-  const t = asTensor(op, v as Tensor);
-  if (t.size !== 1) {
-    throw new AdjointError('NOT_SIZE_ONE', op, `the predicate has shape ${formatShape(t.shape)}; return a boolean or a 0-d tensor (reduce a batch with sum or max; under vmap a batched predicate is handled per lane)`);
-  }
+  const t = scalarPredicate(op, 'the predicate', asTensor(op, v as Tensor));
+  // whileLoop and cond take a batched predicate elsewhere (masked, selected); what reaches here is
+  // the predicate of a loop whose body returns a Program, become batched after its first step
+  if (isBatched(t)) throw batchedProgramLoop(op);
   const value = item(concreteOf(t));
-  if (Number.isNaN(value)) throw new ArgumentError('INVALID_ARGUMENT', op, 'the predicate is NaN; return a boolean or a 0-d tensor');
+  if (Number.isNaN(value)) throw new ArgumentError('INVALID_ARGUMENT', op, 'the predicate is NaN; pass a boolean or a 0-d tensor that is not NaN');
   return value !== 0;
+}
+
+/**
+ * A batched predicate where the body returns a Program: lanes stop at different steps, so every
+ * step would perform the body's effects for every lane, the lanes that are done included (a log
+ * entry of values they discard, a state write they must not see), as `cond` refuses Program
+ * branches under a batched predicate.
+ */
+function batchedProgramLoop(op: string): AdjointError {
+  return new AdjointError(
+    'EFFECT_REFUSED',
+    op,
+    'the predicate is batched under vmap (its lanes stop at different steps) and the body returns a Program: every step would perform the body\'s effects for every lane, also the lanes that are done; make the body pure and perform the effects before or after the loop, give the lanes a shared trip count (scan or foriLoop, selecting with where), or loop outside vmap',
+  );
 }
 
 /**
@@ -735,24 +776,19 @@ function maskedWhile(
   condFun: (c: never) => unknown,
   bodyFun: (c: never) => unknown,
   c: { leaves: Tensor[]; def: TreeDef },
-  first: Tensor,
   check: (v: unknown) => Tensor[],
 ): unknown {
   let leaves = c.leaves;
-  let pred: unknown = first;
   for (;;) {
-    const p = asTensor(op, pred as Tensor);
-    if (p.size !== 1) throw new AdjointError('NOT_SIZE_ONE', op, `the predicate has shape ${formatShape(p.shape)}; return a boolean or a 0-d tensor`);
-    const lanes = dataOf(concreteOf(p));
+    const p = asTensor(op, condFun(unflatten(c.def, leaves, false) as never) as Tensor);
+    const lanes = predicateLanes(op, 'predicate', p);
     let active = false;
-    for (let i = 0; i < lanes.length; i++) {
-      if (Number.isNaN(lanes[i]!)) throw new ArgumentError('INVALID_ARGUMENT', op, 'a lane\'s predicate is NaN; return a boolean or a 0-d tensor');
-      if (lanes[i] !== 0) active = true;
-    }
+    for (let i = 0; i < lanes.length; i++) if (lanes[i] !== 0) active = true;
     if (!active) break;
-    const next = check(bodyFun(unflatten(c.def, leaves, false) as never));
+    const out = bodyFun(unflatten(c.def, leaves, false) as never);
+    if (isProgram(out)) throw batchedProgramLoop(op);
+    const next = check(out);
     leaves = next.map((n, k) => where(p, n, leaves[k]!));
-    pred = condFun(unflatten(c.def, leaves, false) as never);
   }
   return unflatten(c.def, leaves);
 }
@@ -768,8 +804,13 @@ function maskedWhile(
  *
  * `whileLoop : (c => bool, c => c, c0) => c`
  *
- * Errors: `TREE_MISMATCH` for a body whose carry changes; `NOT_SIZE_ONE` for a predicate that is not
- * size 1; `INVALID_ARGUMENT` for a NaN predicate or bad options; `UNKNOWN_OPTION`.
+ * Under vmap, a predicate whose lanes differ (from the start, or once the body mixes a batched
+ * value into the carry) runs the loop until every lane is done, each lane keeping its carry from
+ * the step its predicate turned false.
+ *
+ * Errors: `TREE_MISMATCH` for a body whose carry changes; `SHAPE_MISMATCH` for a predicate that is
+ * not 0-d; `INVALID_ARGUMENT` for a NaN predicate (in any lane) or bad options; `UNKNOWN_OPTION`;
+ * `EFFECT_REFUSED` for a body that returns a Program while the predicate is batched under vmap.
  *
  * @example
  * import { whileLoop, grad, jvp, sub, mul, div, greater, abs, item } from 'adjoint'
@@ -812,17 +853,23 @@ export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (
     }
     return unflatten(c.def, check(carry));
   }
-  // only under vmap can the predicate differ per lane; elsewhere evaluating it here would only
-  // leave its ops, unused, on the tape
-  const first = batchTracesOpen() ? condFun(carry as C) : undefined;
-  if (first instanceof Tensor && isBatched(first)) return maskedWhile(op, condFun, bodyFun, c, first, check) as C;
   // under a transform: count the iterations on the values (the predicate reads them anyway),
-  // nothing recorded and nothing kept, then record the loop as one equation of that length
-  const concrete = c.leaves.map((l) => probeValue(l));
+  // nothing recorded and nothing kept, then record the loop as one equation of that length. The
+  // values lose their derivatives but keep the lanes of a vmap outside: a predicate batched at
+  // some step (from the start, or once the body mixes a batched value into the carry) has lanes
+  // that stop at different steps, and is masked instead.
+  const standIns = c.leaves.map((l) => stripGradient(l));
   let programBody = false;
-  withClosureScope(makeScope('discover', op, concrete), () => {
-    let probe: unknown = unflatten(c.def, concrete, false);
-    while (readPredicate(op, condFun(probe as C))) {
+  let batched = false;
+  withClosureScope(makeScope('discover', op, standIns, undefined, stripGradient), () => {
+    let probe: unknown = unflatten(c.def, standIns, false);
+    for (;;) {
+      const pred = condFun(probe as C);
+      if (pred instanceof Tensor && isBatched(pred)) {
+        batched = true;
+        return;
+      }
+      if (!readPredicate(op, pred)) return;
       const next = stepOf(probe);
       if (next === PROGRAM_BODY) {
         programBody = true;
@@ -832,6 +879,7 @@ export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (
       n++;
     }
   });
+  if (batched) return maskedWhile(op, condFun, bodyFun, c, check) as C;
   if (programBody) return programWhile(op, condFun, bodyFun, c, check, snapshots) as C;
   if (n === 0) return unflatten(c.def, c.leaves);
   const body = (cc: unknown): readonly [unknown, unknown] => [bodyFun(cc as C), []];

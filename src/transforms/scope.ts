@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { invalidArgument, parseBoolean, parseFunction, parseInteger, parseOptions } from '../core/args.js';
+import { invalidArgument, isPlainObject, parseBoolean, parseFunction, parseInteger, parseOptions } from '../core/args.js';
 import { AdjointError, ArgumentError, formatShape } from '../core/errors.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { Tensor } from '../core/Tensor.js';
@@ -66,6 +66,10 @@ export interface TransformOptions {
 
 export function parseTransformOptions(op: string, options: unknown, keys: ReadonlyArray<'argnums' | 'hasAux' | 'checkNumerics'>): TransformOptions {
   if (typeof options === 'number' || Array.isArray(options)) return { argnums: parseArgnums(op, options), hasAux: false, checkNumerics: undefined };
+  // argnums given directly is the other form: the message names both
+  if (options !== undefined && !isPlainObject(options)) {
+    invalidArgument(op, 'options', options, `pass argnums (an argument index, 0 for the first, or an array of them) or an options object with keys ${keys.join(', ')} (or omit it)`);
+  }
   const o = parseOptions(op, 'options', options, keys);
   return {
     argnums: parseArgnums(op, o.argnums),

@@ -93,7 +93,8 @@ describe('bad argnums, options and functions are typed errors when the transform
       expectTyped(() => loose(make)(f, { argnums: [0, 0] }), 'INVALID_ARGUMENT', op, ['argument 0 is listed twice']);
       expectTyped(() => loose(make)(f, [1, 1]), 'INVALID_ARGUMENT', op, ['listed twice']);
       expectTyped(() => loose(make)(f, []), 'INVALID_ARGUMENT', op, ['non-empty']);
-      expectTyped(() => loose(make)(f, '1'), 'INVALID_ARGUMENT', op, ['options is the string "1"']);
+      // the message names both accepted forms: argnums given directly, and the options object
+      expectTyped(() => loose(make)(f, '1'), 'INVALID_ARGUMENT', op, ['options is the string "1"', 'pass argnums (an argument index', 'or an options object with keys argnums']);
       expectTyped(() => loose(make)(f, -1), 'ARGNUMS_OUT_OF_RANGE', op, ['start at 0']);
       expectTyped(() => loose(make)(f, 1.5), 'INVALID_ARGUMENT', op, ['argnums is the number 1.5']);
       expectTyped(() => loose(make)(f, { argnum: 1 }), 'UNKNOWN_OPTION', op, ['"argnum"', 'did you mean "argnums"']);

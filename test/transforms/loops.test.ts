@@ -364,12 +364,45 @@ describe('bad input', () => {
     expect(code(() => scan((c: Tensor) => [c, c] as const, tensor(0), undefined))).toBe('INVALID_ARGUMENT');
   });
 
+  it('a bad checkpoint option names both forms it accepts', () => {
+    const withCheckpoint = (checkpoint: unknown) => () => scan((c: Tensor) => [c, []] as const, tensor(0), tensor([1, 2]), { checkpoint } as never);
+    for (const bad of ['none', 3, {}, null, ['all']]) {
+      const e = thrown(withCheckpoint(bad)) as AdjointError;
+      expect(e.code).toBe('INVALID_ARGUMENT');
+      expect(e.message).toMatch(/^scan: options\.checkpoint is .*; pass 'all' \(the default: keep every step\) or \{ snapshots: s \} with an integer s >= 1$/);
+    }
+    expect(code(() => foriLoop(0, 2, (_i, c: Tensor) => c, tensor(0), { checkpoint: 'none' } as never))).toBe('INVALID_ARGUMENT');
+    expect((thrown(() => whileLoop(() => false, (c: Tensor) => c, tensor(0), { checkpoint: 'none' } as never)) as AdjointError).message).toMatch(/pass 'all'.* or \{ snapshots: s \}/);
+    expect(code(withCheckpoint({ snapshot: 2 }))).toBe('UNKNOWN_OPTION');
+  });
+
   it('snapshots < 1, unknown options, non-functions', () => {
     expect(code(() => scan((c: Tensor) => [c, c] as const, tensor(0), undefined, { length: 2, checkpoint: { snapshots: 0 } }))).toBe('INVALID_ARGUMENT');
     expect(code(() => scan((c: Tensor) => [c, c] as const, tensor(0), undefined, { length: 2, checkpiont: 'all' } as never))).toBe('UNKNOWN_OPTION');
     expect(code(() => foriLoop(0, 2.5, (_i, c: Tensor) => c, tensor(0)))).toBe('INVALID_ARGUMENT');
     expect(code(() => whileLoop(5 as never, (c: Tensor) => c, tensor(0)))).toBe('INVALID_ARGUMENT');
-    expect(code(() => whileLoop((c: Tensor) => tensor([1, 1]), (c: Tensor) => c, tensor(0)))).toBe('NOT_SIZE_ONE');
+    expect(code(() => whileLoop((c: Tensor) => tensor([1, 1]), (c: Tensor) => c, tensor(0)))).toBe('SHAPE_MISMATCH');
+  });
+
+  it('a predicate or index tensor must be 0-d (shape [1] too is refused, as JAX refuses it), in cond, switchCase and whileLoop', () => {
+    const cases: Array<[string, () => unknown]> = [
+      ['cond', () => cond(tensor([0]), sin, cos, tensor(1))],
+      ['cond', () => cond(tensor([[1]]), sin, cos, tensor(1))],
+      ['switchCase', () => switchCase(tensor([1]), [sin, cos], tensor(1))],
+      ['whileLoop', () => whileLoop(() => tensor([0]), (c: Tensor) => c, tensor(0))],
+      // under a transform too
+      ['cond', () => grad((x: Tensor) => cond(greater(x, tensor([0])), sin, cos, x))(tensor(1))],
+      ['whileLoop', () => grad((x: Tensor) => whileLoop((c: Tensor) => greater(tensor([1]), c), (c: Tensor) => add(c, 1), x))(tensor(0))],
+    ];
+    for (const [op, f] of cases) {
+      const e = thrown(f) as AdjointError;
+      expect(e.code).toBe('SHAPE_MISMATCH');
+      expect(e.message).toMatch(new RegExp(`^${op}: .*has shape \\[1(, 1)?\\]; pass a boolean, a number or a 0-d tensor`));
+    }
+    // 0-d tensors, numbers and booleans are predicates
+    expect(item(cond(tensor(0), sin, cos, tensor(0)))).toBe(1);
+    expect(item(switchCase(tensor(1), [sin, cos], tensor(0)))).toBe(1);
+    expect(item(whileLoop((c: Tensor) => greater(3, c), (c: Tensor) => add(c, 1), tensor(0)))).toBe(3);
   });
 
   it('a switchCase index out of range (not clamped), a cond whose branches return different structures', () => {

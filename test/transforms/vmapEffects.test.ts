@@ -15,6 +15,7 @@ import {
   grad,
   greater,
   IO,
+  jvp,
   Log,
   mul,
   Observe,
@@ -134,10 +135,59 @@ describe('predicates that differ between lanes', () => {
     expect(code(() => vmap(bad)(tensor([1, -1])))).toBe('EFFECT_REFUSED');
   });
 
+  it('a NaN in any lane of a batched cond predicate is refused, as an unbatched NaN predicate is (where would read it as true)', () => {
+    const f = (p: Tensor, x: Tensor) => cond(p, sin, cos, x);
+    expect(code(() => cond(tensor(NaN), sin, cos, tensor(1)))).toBe('INVALID_ARGUMENT');
+    const e = thrown(() => vmap(f)(tensor([0, NaN, 1]), tensor([1, 2, 3]))) as AdjointError;
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.message).toMatch(/^cond: lane 1's predicate is NaN/);
+    expect(code(() => vmap(grad(f, 1))(tensor([0, NaN, 1]), tensor([1, 2, 3])))).toBe('INVALID_ARGUMENT');
+    expect(toArray(vmap(f)(tensor([0, 0.5, 1]), tensor([1, 2, 3])))).toEqual([Math.cos(1), Math.sin(2), Math.sin(3)]);
+    // a batched predicate or index of a lane shape other than 0-d is refused (where would broadcast it)
+    expect(code(() => vmap(f)(tensor([[0], [1]]), tensor([1, 2])))).toBe('SHAPE_MISMATCH');
+    expect(code(() => vmap((i: Tensor, x: Tensor) => switchCase(i, [sin, cos], x))(tensor([[0, 1], [1, 0]]), tensor([1, 2])))).toBe('SHAPE_MISMATCH');
+  });
+
   it('switchCase selects per lane, and checks every lane’s index', () => {
     const h = (i: Tensor, x: Tensor) => switchCase(i, [sin, cos, (y: Tensor) => mul(y, y)], x);
     expect(toArray(vmap(h)(tensor([0, 1, 2]), tensor([1, 1, 3])))).toEqual([Math.sin(1), Math.cos(1), 9]);
     expect(code(() => vmap(h)(tensor([0, 3]), tensor([1, 1])))).toBe('INDEX_OUT_OF_RANGE');
+    // a non-integer lane is refused as an unbatched non-integer index is, naming the lane
+    expect(code(() => switchCase(tensor(0.5), [sin, cos], tensor(1)))).toBe('INVALID_ARGUMENT');
+    expect((thrown(() => vmap(h)(tensor([0, 1.5]), tensor([1, 1]))) as AdjointError).message).toMatch(/^switchCase: lane 1's index is 1.5/);
+    expect(code(() => vmap(h)(tensor([NaN, 1]), tensor([1, 1])))).toBe('INVALID_ARGUMENT');
+  });
+
+  it('whileLoop whose predicate becomes batched after the first step (the body closes over a batched value) stops each lane at its own step', () => {
+    // c ↦ c·w from 1 while c < 10: w = 2 stops at 16 (4 steps), w = 3 at 27 (3), w = 11 at 11 (1)
+    const loop = (w: Tensor) => whileLoop((c: Tensor) => greater(10, c), (c: Tensor) => mul(c, w), tensor(1));
+    expect(toArray(vmap(loop)(tensor([2, 3, 11])))).toEqual([16, 27, 11]);
+    // d/dw w^k = k w^(k-1), each lane with its own k
+    expect(toArray(vmap(grad(loop))(tensor([2, 3, 11])))).toEqual([32, 27, 1]);
+    const [, tangents] = jvp(vmap(loop), [tensor([2, 3, 11])], [tensor([1, 1, 1])]);
+    expect(toArray(tangents)).toEqual([32, 27, 1]);
+  });
+
+  it('whileLoop with a Program body and a batched predicate is refused (its effects would run for lanes that are done), at the first step or a later one', () => {
+    const fromStart = (w: Tensor) => whileLoop((c: Tensor) => greater(10, c), (c: Tensor) => Program.of(mul(c, 2)), w);
+    const e = thrown(() => run(vmap(fromStart)(tensor([1, 3, 6])))) as AdjointError;
+    expect(e.code).toBe('EFFECT_REFUSED');
+    expect(e.message).toMatch(/whileLoop.*batched under vmap.*make the body pure/);
+    const later = (w: Tensor) => whileLoop((c: Tensor) => greater(10, c), (c: Tensor) => Program.of(mul(c, w)), tensor(1));
+    expect(code(() => run(vmap(later)(tensor([2, 3, 11]))))).toBe('EFFECT_REFUSED');
+    // with a predicate every lane shares, the Program body runs (one trip count for all lanes)
+    const shared = (w: Tensor) => whileLoop((c: readonly [Tensor, Tensor]) => greater(3, c[0]), (c: readonly [Tensor, Tensor]) => Program.of([add(c[0], 1), mul(c[1], w)] as const), [tensor(0), tensor(1)] as const);
+    expect(toArray(run(vmap(shared)(tensor([2, 3])))[1])).toEqual([8, 27]);
+  });
+
+  it('a NaN in any lane of a batched whileLoop predicate is a typed error naming the lane', () => {
+    const loop = (a: Tensor) => whileLoop((c: Tensor) => mul(greater(c, 1), a), (c: Tensor) => mul(c, 0.5), tensor(4));
+    expect(toArray(vmap(loop)(tensor([1, 2])))).toEqual([1, 1]);
+    const e = thrown(() => vmap(loop)(tensor([1, 0 / 0, 2]))) as AdjointError;
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.message).toMatch(/lane 1's predicate is NaN/);
+    // a non-zero, non-integer value is true, as for an unbatched predicate
+    expect(toArray(vmap((a: Tensor) => whileLoop((c: Tensor) => mul(greater(c, a), 0.25), (c: Tensor) => sub(c, 1), tensor(3)))(tensor([0, 1])))).toEqual([0, 1]);
   });
 
   it('whileLoop runs until every lane is done, lanes that are done keeping their carry', () => {
