@@ -89,33 +89,64 @@ export function setScalarEntry(entry: ScalarEntry | undefined): void {
 
 /**
  * Sees every evaluation on concrete values while installed: `checkpoint` keeps the results its
- * policy saves on the first run (`matmuls`, ...) and hands them back when it recomputes.
+ * policy saves on the first run (`matmuls`, ...) and hands them back when it recomputes. `out` is
+ * the result's shape and dtype, known before `compute` runs. While a hook is installed, untraced
+ * 0-d elementwise ops take this route too (not their plain-number shortcut), so it sees them.
  */
-export type EvaluateHook = (prim: Primitive<unknown>, compute: () => Tensor) => Tensor;
+export type EvaluateHook = (prim: Primitive<unknown>, compute: () => Tensor, out: AbstractValue) => Tensor;
 
+/**
+ * The installed hooks, innermost last. They compose: each sees the evaluation first and its
+ * `compute` asks the next one out, so an outer hook sees what an inner one computed (and not what
+ * it answered without computing).
+ */
+const hooks: EvaluateHook[] = [];
 let evaluateHook: EvaluateHook | undefined;
 
-/** Runs `body` with `hook` seeing every concrete evaluation (the previous hook is restored after). */
+function throughHooks(i: number, prim: Primitive<unknown>, compute: () => Tensor, out: AbstractValue): Tensor {
+  return i < 0 ? compute() : hooks[i]!(prim, () => throughHooks(i - 1, prim, compute, out), out);
+}
+
+/** Runs `body` with `hook` seeing every concrete evaluation (before the hooks installed already). */
 export function withEvaluateHook<T>(hook: EvaluateHook, body: () => T): T {
-  const previous = evaluateHook;
-  evaluateHook = hook;
+  pushEvaluateHook(hook);
   try {
     return body();
   } finally {
-    evaluateHook = previous;
+    popEvaluateHook(hook);
   }
+}
+
+/**
+ * Installs `hook` until `popEvaluateHook(hook)`: for work that is not one JavaScript call (a
+ * program's interpretation, which may be suspended and resumed around other code).
+ */
+export function pushEvaluateHook(hook: EvaluateHook): void {
+  hooks.push(hook);
+  evaluateHook = hook;
+}
+
+export function popEvaluateHook(hook: EvaluateHook): void {
+  const i = hooks.lastIndexOf(hook);
+  if (i >= 0) hooks.splice(i, 1);
+  evaluateHook = hooks[hooks.length - 1];
+}
+
+/** Whether a hook watches evaluations (then ops must not compute 0-d results around `evaluate`). */
+export function evaluationsWatched(): boolean {
+  return evaluateHook !== undefined;
 }
 
 /** Runs the primitive on concrete arguments. */
 export function evaluate<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
   // every tensor reaching a kernel: its public shape and dtype are what the rules read
   for (let i = 0; i < args.length; i++) checkIntact(prim.name, args[i]!);
-  if (evaluateHook !== undefined) return evaluateHook(prim as Primitive<unknown>, () => run(prim, args, params));
-  return run(prim, args, params);
+  const out = prim.shape(args, params);
+  if (evaluateHook !== undefined) return throughHooks(hooks.length - 1, prim as Primitive<unknown>, () => run(prim, args, params, out), out);
+  return run(prim, args, params, out);
 }
 
-function run<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P): Tensor {
-  const out = prim.shape(args, params);
+function run<P>(prim: Primitive<P>, args: ReadonlyArray<Tensor>, params: P, out: AbstractValue): Tensor {
   try {
     return prim.impl(args, params, out);
   } catch (e) {

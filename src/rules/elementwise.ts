@@ -24,7 +24,7 @@
 import { checkArity, parseDType } from '../core/args.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { broadcastShapes } from '../core/shape.js';
-import { bind, scalarEntry } from '../core/primitive.js';
+import { bind, evaluationsWatched, scalarEntry } from '../core/primitive.js';
 import { type DType, isScalarF64, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
 import { binary, binaryExamples, binaryShape, comparison, installOps, Partial, rule, ScalarImpl, unary, unaryLinear, unaryZero } from './combinators.js';
 import type { Rule } from '../core/rule.js';
@@ -186,7 +186,7 @@ function concreteScalar(a: Operand): number | undefined {
 export function binaryOp(prim: Rule<void>): BinaryOp {
   const scalarImpl = prim.scalarImpl;
   const general = (x: Operand, y: Operand): Tensor => {
-    if (scalarImpl !== undefined) {
+    if (scalarImpl !== undefined && !evaluationsWatched()) {
       const a = concreteScalar(x);
       const b = a === undefined ? undefined : concreteScalar(y);
       if (b !== undefined) return makeScalar(scalarImpl(a!, b), 'float64');
@@ -211,7 +211,7 @@ export function binaryOp(prim: Rule<void>): BinaryOp {
 export function unaryOp(prim: Rule<void>): (x: Operand) => Tensor {
   const scalarImpl = prim.scalarImpl;
   const general = (x: Operand): Tensor => {
-    const a = scalarImpl === undefined ? undefined : concreteScalar(x);
+    const a = scalarImpl === undefined || evaluationsWatched() ? undefined : concreteScalar(x);
     return a !== undefined ? makeScalar(scalarImpl!(a, a), 'float64') : bind(prim, [asTensor(prim.name, x)], undefined);
   };
   return function op(x: Operand): Tensor {

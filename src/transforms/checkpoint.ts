@@ -7,10 +7,10 @@
  *
  * @since 0.1.0
  */
-import { checkArity, parseFunction, parseOptions } from '../core/args.js';
+import { checkArity, describeValue, invalidArgument, parseFunction, parseOptions } from '../core/args.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { ArgumentError } from '../core/errors.js';
-import { bindMulti, type Primitive, withEvaluateHook } from '../core/primitive.js';
+import { type AbstractValue, bindMulti, type EvaluateHook, popEvaluateHook, pushEvaluateHook, withEvaluateHook } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
 import { Tensor } from '../core/Tensor.js';
 import { tracesOpen } from '../core/Trace.js';
@@ -28,7 +28,9 @@ import { jvp, vjp } from './transforms.js';
 /**
  * Which results a checkpointed function keeps for its pullback instead of recomputing them:
  * `'nothing'` (the default), `'matmuls'`, or a predicate on the primitive's name (`matmul`, `exp`,
- * ...). 0-d results are always recomputed (they cost less than keeping them).
+ * ...). The predicate is asked about every primitive the function applies on its first run, 0-d
+ * ones included, and must answer `true` or `false`; the results it keeps are those with at least
+ * one dimension (a 0-d result costs less to recompute than to keep).
  *
  * @category transforms
  * @since 0.1.0
@@ -45,26 +47,53 @@ export interface CheckpointOptions {
   readonly policy?: CheckpointPolicy;
 }
 
+/** The results a policy kept on the first run: by primitive and result type, in evaluation order. */
+type Saved = ReadonlyMap<string, ReadonlyArray<Tensor>>;
+
+const savedKey = (name: string, out: AbstractValue): string => `${name} ${out.dtype}[${out.shape.join(',')}]`;
+
 /** What one checkpointed call carries in its equation. */
 interface CheckpointParams {
   readonly conv: Converted;
   /** The policy's name, for printTape. */
   readonly policy: string;
   readonly keep: ((name: string) => boolean) | undefined;
-  /** Results the policy kept on the first run, in evaluation order. */
-  readonly saved: ReadonlyArray<Tensor>;
+  readonly saved: Saved;
+  /** How many results `saved` holds. */
+  readonly savedCount: number;
 }
 
-/** Runs `body` handing back `saved` results, in order, where the policy kept them. */
-function replaying<T>(keep: (name: string) => boolean, saved: ReadonlyArray<Tensor>, body: () => T): T {
-  let next = 0;
-  return withEvaluateHook((prim, compute) => {
-    if (!keep(prim.name) || next >= saved.length) return compute();
-    const kept = saved[next]!;
-    const fresh = kept.ndim === 0 ? undefined : kept;
-    if (fresh === undefined) return compute();
-    next++;
-    return fresh;
+/** The first run's hook: asks the policy about every evaluation and keeps what it names. */
+function recording(keep: (name: string) => boolean, saved: Map<string, Tensor[]>): EvaluateHook {
+  return (prim, compute, out) => {
+    const kept = keep(prim.name);
+    const result = compute();
+    if (kept && out.shape.length > 0) {
+      const key = savedKey(prim.name, out);
+      const list = saved.get(key);
+      if (list === undefined) saved.set(key, [result]);
+      else list.push(result);
+    }
+    return result;
+  };
+}
+
+/**
+ * Runs `body`, a recomputation on the first run's operands, handing back the `saved` results where
+ * the policy kept them: the n-th evaluation of a primitive with a given result type gets the n-th
+ * result of that kind (0-d evaluations, which a reverse trace may compute outside `evaluate`, are
+ * not counted).
+ */
+function replaying<T>(keep: (name: string) => boolean, saved: Saved, body: () => T): T {
+  const taken = new Map<string, number>();
+  return withEvaluateHook((prim, compute, out) => {
+    if (out.shape.length === 0 || !keep(prim.name)) return compute();
+    const key = savedKey(prim.name, out);
+    const list = saved.get(key);
+    const i = taken.get(key) ?? 0;
+    if (list === undefined || i >= list.length) return compute();
+    taken.set(key, i + 1);
+    return list[i]!;
   }, body);
 }
 
@@ -76,7 +105,7 @@ export const checkpointP: MultiRule<CheckpointParams> = {
   name: 'checkpoint',
   multipleResults: true,
   examples: [],
-  describeParams: (p) => `[policy=${p.policy} saved=${p.saved.length}]`,
+  describeParams: (p) => `[policy=${p.policy} saved=${p.savedCount}]`,
   shape: (_args, p) => p.conv.outAvals,
   impl: (args, p) => (isProbe(p.conv, args) ? p.conv.probe.outputs : p.conv.call(args)),
   jvp: (primals, tangents, _ans, p) => {
@@ -88,7 +117,9 @@ export const checkpointP: MultiRule<CheckpointParams> = {
     const call = (...xs: Tensor[]): Tensor[] => p.conv.call(xs);
     // the forward pass is run again here: this is the recomputation the equation stands for
     const run = () => vjp(call, ...primals) as unknown as readonly [Tensor[], (ct: Tensor[]) => Tensor[]];
-    const [, pullback] = p.keep === undefined ? run() : replaying(p.keep, p.saved, run);
+    // the kept results are those of the first run: they stand in only for a recomputation on its
+    // operands (not on other values, batched lanes under vmap, or traced ones at a higher order)
+    const [, pullback] = p.keep === undefined || p.savedCount === 0 || !isProbe(p.conv, primals) ? run() : replaying(p.keep, p.saved, run);
     return pullback(cts.map((c, i) => materialize(c, ans[i]!)));
   },
 };
@@ -96,8 +127,16 @@ export const checkpointP: MultiRule<CheckpointParams> = {
 function policyPredicate(policy: unknown): ((name: string) => boolean) | undefined {
   if (policy === undefined || policy === 'nothing') return undefined;
   if (policy === 'matmuls') return (name) => name === 'matmul';
-  if (typeof policy === 'function') return (name) => (policy as (n: string) => unknown)(name) === true;
-  throw new ArgumentError('INVALID_ARGUMENT', 'checkpoint', `options.policy is ${String(policy)}; pass 'nothing', 'matmuls' or a function (primitiveName) => boolean`);
+  if (typeof policy === 'function') {
+    return (name) => {
+      const answer: unknown = (policy as (n: string) => unknown)(name);
+      if (typeof answer !== 'boolean') {
+        invalidArgument('checkpoint', 'options.policy', policy, `it returned ${describeValue(answer)} for the primitive "${name}"; a policy returns true (keep the result) or false (recompute it)`);
+      }
+      return answer;
+    };
+  }
+  invalidArgument('checkpoint', 'options.policy', policy, "pass 'nothing', 'matmuls' or a function (primitiveName) => boolean");
 }
 
 /**
@@ -108,8 +147,12 @@ function policyPredicate(policy: unknown): ((name: string) => boolean) | undefin
  *
  * `checkpoint : (f: (...xs) => y, { policy }) => (...xs) => y`
  *
- * Errors: `INVALID_ARGUMENT` for a non-function or a bad policy, `UNKNOWN_OPTION` for an unknown
- * option, `TREE_MISMATCH` if `f` returns a different structure when recomputed.
+ * `options.policy` keeps some results for the first-order reverse pass (see `CheckpointPolicy`);
+ * under vmap or at higher order the recomputation is on other values and computes them.
+ *
+ * Errors: `INVALID_ARGUMENT` for a non-function, a bad policy or a policy predicate that answers
+ * something other than a boolean, `UNKNOWN_OPTION` for an unknown option, `TREE_MISMATCH` if `f`
+ * returns a different structure when recomputed.
  *
  * @example
  * import { checkpoint, grad, sin, mul, sum, tensor, toArray } from 'adjoint'
@@ -133,7 +176,7 @@ export function checkpoint<F extends (...args: never[]) => unknown>(f: F, option
     if (!tracesOpen()) return call(...args);
     const { leaves, def } = flatten('checkpoint', args);
     const inputs = leaves.map((l) => asTensor('checkpoint', l as Leaf));
-    const saved: Tensor[] = [];
+    const saved = new Map<string, Tensor[]>();
     let returnedProgram = false;
     const run = (ls: ReadonlyArray<Tensor>): unknown => {
       const out = call(...(unflatten(def, ls, false) as unknown[]));
@@ -146,13 +189,7 @@ export function checkpoint<F extends (...args: never[]) => unknown>(f: F, option
     const discover = (): Converted => closureConvert('checkpoint', run, inputs);
     const attempt = (): Converted | undefined => {
       try {
-        return keep === undefined
-          ? discover()
-          : withEvaluateHook((prim: Primitive<unknown>, compute) => {
-              const out = compute();
-              if (keep(prim.name) && out.ndim > 0) saved.push(out);
-              return out;
-            }, discover);
+        return keep === undefined ? discover() : withEvaluateHook(recording(keep, saved), discover);
       } catch (e) {
         if (e === PROGRAM && returnedProgram) return undefined;
         throw e;
@@ -160,15 +197,17 @@ export function checkpoint<F extends (...args: never[]) => unknown>(f: F, option
     };
     const found = attempt();
     // a function returning a Program: its effects go to the handlers once, recorded for replay
-    if (found === undefined) return checkpointProgram(call, args);
+    const policy = typeof o.policy === 'string' ? o.policy : o.policy === undefined ? 'nothing' : 'custom';
+    if (found === undefined) return checkpointProgram(call, args, policy, keep);
     // the discovery run is the concrete forward pass: the policy kept its results from it
     const conv = found;
-    const policy = typeof o.policy === 'string' ? o.policy : o.policy === undefined ? 'nothing' : 'custom';
-    const outs = bindMulti(checkpointP, [...inputs, ...conv.captured], { conv, policy, keep, saved });
+    const outs = bindMulti(checkpointP, [...inputs, ...conv.captured], { conv, policy, keep, saved, savedCount: countSaved(saved) });
     return unflatten(conv.outDef, outs);
   };
   return wrapped as unknown as F;
 }
+
+const countSaved = (saved: Saved): number => [...saved.values()].reduce((n, list) => n + list.length, 0);
 
 /** Thrown through a discovery run when the function turns out to return a Program. */
 const PROGRAM: unique symbol = Symbol('adjoint.checkpoint.program');
@@ -182,7 +221,7 @@ const PROGRAM: unique symbol = Symbol('adjoint.checkpoint.program');
  * recomputation replays the program from the record; then the state cells it wrote are written on
  * the handler, one write per version it made.
  */
-function checkpointProgram(call: (...a: unknown[]) => unknown, args: ReadonlyArray<unknown>): Program<unknown, unknown> {
+function checkpointProgram(call: (...a: unknown[]) => unknown, args: ReadonlyArray<unknown>, policy: string, keep: ((name: string) => boolean) | undefined): Program<unknown, unknown> {
   const owner = 'checkpoint';
   const { leaves, def } = flatten(owner, args);
   const inputs = leaves.map((l) => asTensor(owner, l as Leaf));
@@ -201,22 +240,34 @@ function checkpointProgram(call: (...a: unknown[]) => unknown, args: ReadonlyArr
   // what the run closes over or is handed (a draw batched by a vmap outside) becomes an operand
   const enter = (v: unknown): unknown => (v instanceof Tensor ? outputThroughScope(scope, v) : v);
   const view = { standIn: (v: unknown) => mapTensors(v, own), enter };
-  const first = transformNode<unknown, unknown>(() => {
+  // the policy keeps results of the run as of a plain function's first run (the hook is installed
+  // while the program's steps run, and taken out while it waits)
+  const saved = new Map<string, Tensor[]>();
+  const hook = keep === undefined ? undefined : recording(keep, saved);
+  const enterRun = (): void => {
     pushClosureScope(scope);
+    if (hook !== undefined) pushEvaluateHook(hook);
+  };
+  const leaveRun = (): void => {
+    popClosureScope(scope);
+    if (hook !== undefined) popEvaluateHook(hook);
+  };
+  const first = transformNode<unknown, unknown>(() => {
+    enterRun();
     let program: unknown;
     try {
       program = call(...(unflatten(def, concrete, false) as unknown[]));
     } catch (e) {
-      popClosureScope(scope);
+      leaveRun();
       throw e;
     }
     if (!isProgram(program)) {
-      popClosureScope(scope);
+      leaveRun();
       throw new ArgumentError('INVALID_ARGUMENT', owner, 'the function returned a Program once and a plain value once; it must return a Program for every input, or never');
     }
     let open = true;
     const close = (): void => {
-      if (open) popClosureScope(scope);
+      if (open) leaveRun();
       open = false;
     };
     // values it returns or leaves in cells may be ones it closes over (or a draw): operands too
@@ -228,8 +279,8 @@ function checkpointProgram(call: (...a: unknown[]) => unknown, args: ReadonlyArr
     return {
       program: ended,
       close,
-      suspend: () => popClosureScope(scope),
-      resume: () => pushClosureScope(scope),
+      suspend: leaveRun,
+      resume: enterRun,
       lower: (v) => v,
       finish: (v) => v,
       intercept: recorder(record, view),
@@ -274,7 +325,7 @@ function checkpointProgram(call: (...a: unknown[]) => unknown, args: ReadonlyArr
       probe: { operands: [...concrete, ...captured.map((c) => scope.replacements.get(c)!), ...inputLeaves.map((x) => stripGradient(x))], outputs: outLeaves },
       call: recompute,
     };
-    const outs = bindMulti(checkpointP, [...inputs, ...captured, ...inputLeaves], { conv, policy: 'nothing', keep: undefined, saved: [] });
+    const outs = bindMulti(checkpointP, [...inputs, ...captured, ...inputLeaves], { conv, policy, keep, saved, savedCount: countSaved(saved) });
     let at = out.leaves.length;
     const writes = written.map((name, k) => {
       const t = writtenTrees[k]!;

@@ -16,7 +16,9 @@ import {
   matmul,
   mul,
   printTape,
+  Program,
   remat,
+  run,
   sin,
   sum,
   tanh,
@@ -24,7 +26,9 @@ import {
   tensor,
   toArray,
   vjp,
+  vmap,
 } from '../../src/index.js';
+import { withEvaluateHook } from '../../src/core/primitive.js';
 import { thrown } from '../reference.js';
 
 const code = (f: () => unknown): string | undefined => (thrown(f) as AdjointError | undefined)?.code;
@@ -89,6 +93,69 @@ describe('what is stored', () => {
 
   it('remat is checkpoint', () => {
     expect(remat).toBe(checkpoint);
+  });
+});
+
+describe('the policy', () => {
+  /** The matmul evaluations while `f` runs (the hooks compose: checkpoint's own see them first). */
+  const matmuls = (f: () => unknown): number => {
+    let n = 0;
+    withEvaluateHook((prim, compute) => {
+      if (prim.name === 'matmul') n++;
+      return compute();
+    }, f);
+    return n;
+  };
+  const two = (x: Tensor): Tensor => tanh(matmul(tanh(matmul(x, W)), W));
+  const x = tensor([[1, 2, 3]]);
+
+  it('is asked about every primitive the function applies on its first run, 0-d ones included', () => {
+    for (const input of [tensor(0.3), tensor([0.3, 0.4])]) {
+      const asked: string[] = [];
+      const f = checkpoint((y: Tensor) => sin(mul(y, 2)), { policy: (name) => (asked.push(name), true) });
+      const g = item(sum(grad((y: Tensor) => sum(f(y)))(input)));
+      expect([...new Set(asked)]).toEqual(['mul', 'sin']);
+      expect(g).toBeCloseTo(item(sum(grad((y: Tensor) => sum(sin(mul(y, 2))))(input))), 14);
+    }
+    // and for a function that returns a Program
+    const asked: string[] = [];
+    const p = checkpoint((y: Tensor) => Program.of(sin(mul(y, 2))), { policy: (name) => (asked.push(name), false) });
+    run(grad((y: Tensor) => Program.map(p(y), sum))(tensor(0.3)));
+    expect([...new Set(asked)]).toEqual(['mul', 'sin']);
+  });
+
+  it('an answer that is not a boolean is INVALID_ARGUMENT naming checkpoint, the policy and the primitive; a throwing policy throws', () => {
+    for (const input of [tensor(0.3), tensor([0.3, 0.4])]) {
+      const f = checkpoint((y: Tensor) => sin(mul(y, 2)), { policy: (() => 'yes') as never });
+      const e = thrown(() => grad((y: Tensor) => sum(f(y)))(input)) as AdjointError;
+      expect(e.code).toBe('INVALID_ARGUMENT');
+      expect(e.message).toMatch(/^checkpoint: options\.policy is a function; it returned the string "yes" for the primitive "mul"; a policy returns true/);
+      const boom = checkpoint((y: Tensor) => sin(mul(y, 2)), { policy: () => { throw new RangeError('boom'); } });
+      expect(thrown(() => grad((y: Tensor) => sum(boom(y)))(input))).toBeInstanceOf(RangeError);
+    }
+    const p = checkpoint((y: Tensor) => Program.of(sin(y)), { policy: (() => 1) as never });
+    expect(code(() => run(grad((y: Tensor) => Program.map(p(y), sum))(tensor(0.3))))).toBe('INVALID_ARGUMENT');
+    expect((thrown(() => checkpoint(sin, { policy: 'everything' } as never)) as AdjointError).message).toMatch(/options\.policy is the string "everything"; pass 'nothing', 'matmuls' or a function/);
+  });
+
+  it('what it keeps is not computed again by the first-order reverse pass, for a plain function or one that returns a Program', () => {
+    const g = (policy: 'nothing' | 'matmuls') => () => grad((y: Tensor) => sum(checkpoint(two, { policy })(y)))(x);
+    expect(matmuls(g('nothing')) - matmuls(g('matmuls'))).toBe(2);
+    expect(toArray(g('matmuls')())).toEqual(toArray(grad((y: Tensor) => sum(two(y)))(x)));
+    const p = (policy: 'nothing' | 'matmuls') => () => run(grad((y: Tensor) => Program.map(checkpoint((z: Tensor) => Program.of(two(z)), { policy })(y), sum))(x));
+    expect(matmuls(p('nothing')) - matmuls(p('matmuls'))).toBe(2);
+    expect(toArray(p('matmuls')())).toEqual(toArray(grad((y: Tensor) => sum(two(y)))(x)));
+  });
+
+  it('kept results stand in only for the first run’s values: under vmap and at second order the recomputation computes them', () => {
+    const cp = checkpoint(two, { policy: 'matmuls' });
+    const xs = tensor([[1, 2, 3], [3, -1, 0.5], [0.5, 0.2, -2]]);
+    const want = toArray(vmap(grad((y: Tensor) => sum(two(y))))(xs));
+    expect(toArray(vmap(grad((y: Tensor) => sum(cp(y))))(xs))).toEqual(want);
+    expect(toArray(grad((y: Tensor) => sum(vmap(cp)(y)))(xs))).toEqual(want);
+    const h = toArray(hessian((y: Tensor) => sum(cp(y)))(x)) as number[][][][];
+    const h0 = toArray(hessian((y: Tensor) => sum(two(y)))(x)) as number[][][][];
+    h.flat(3).forEach((v, i) => expect(v).toBeCloseTo(h0.flat(3)[i]!, 12));
   });
 });
 
