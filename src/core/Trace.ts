@@ -246,6 +246,15 @@ export function concreteOf(t: Tensor): Tensor {
   return v;
 }
 
+/**
+ * `LEAKED_TRACER` if `t` (or a value under it) belongs to a transform that has returned. For
+ * functions that may hand a value back without applying an op to it (a loop whose body leaves its
+ * carry alone), where no op would notice.
+ */
+export function checkLive(t: Tensor): void {
+  concreteOf(t);
+}
+
 /** The name a value has in the innermost open reverse trace that recorded it (`w3`), for messages. */
 export function ssaName(t: Tensor): string {
   for (let state = tracerOf(t); state !== undefined; state = tracerOf(state.primal)) {

@@ -24,12 +24,12 @@ import { type AbstractValue, bindMulti } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
 import { dataOf, item, Tensor } from '../core/Tensor.js';
 import { isBatched } from '../core/BatchTrace.js';
-import { concreteOf, reverseTraceOpen, tracesOpen, probeValue, stripGradient } from '../core/Trace.js';
+import { checkLive, concreteOf, reverseTraceOpen, tracesOpen, probeValue, stripGradient } from '../core/Trace.js';
 import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { add, where } from '../rules/elementwise.js';
 import { concat, slice, stack, take } from '../rules/structure.js';
-import { gen, isProgram, map, type Program } from '../effects/Program.js';
+import { gen, isProgram, map, of, type Program } from '../effects/Program.js';
 import { checkpoint } from './checkpoint.js';
 import { makeScope, withClosureScope } from '../core/closure.js';
 import { closureConvert, type Converted } from './closureConvert.js';
@@ -344,10 +344,16 @@ function reverseAsLoops(p: LoopParams, cts: ReadonlyArray<Tangent>, primals: Rea
 
 // ---- user-facing loops ---------------------------------------------------------------------------
 
-/** Leaves of a pytree as tensors, with its structure. */
+/**
+ * Leaves of a pytree as tensors, with its structure. Every loop's init, xs and body outputs pass
+ * here: a traced value of a transform that has returned is refused now, as any op would refuse it
+ * (a body that leaves its carry alone applies none, and would hand it back).
+ */
 function treeLeaves(op: string, v: unknown): { leaves: Tensor[]; def: TreeDef } {
   const { leaves, def } = flatten(op, v);
-  return { leaves: leaves.map((l) => asTensor(op, l)), def };
+  const tensors = leaves.map((l) => asTensor(op, l));
+  for (const t of tensors) checkLive(t);
+  return { leaves: tensors, def };
 }
 
 /** A typed error for a carry that changed between iterations. */
@@ -845,13 +851,30 @@ export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (
     const out = bodyFun(v as C);
     return isProgram(out) ? PROGRAM_BODY : check(out);
   };
+  // A loop that runs no step never called its body, so has not seen whether it returns a Program:
+  // it is called once on the carry's values (nothing recorded, the result dropped), so that such
+  // a loop returns a Program, as its type says. A body that fails on a carry it was not meant to
+  // step is not held against it (it is then taken for a plain one, as before).
+  const noSteps = (): unknown => {
+    const result = unflatten(c.def, c.leaves);
+    const standIns = c.leaves.map((l) => stripGradient(l));
+    let returnsProgram = false;
+    try {
+      returnsProgram = withClosureScope(makeScope('discover', op, standIns, undefined, stripGradient), () => isProgram(bodyFun(unflatten(c.def, standIns, false) as C)));
+    } catch {
+      returnsProgram = false;
+    }
+    return returnsProgram ? of(result) : result;
+  };
   if (!tracesOpen()) {
+    let steps = 0;
     while (readPredicate(op, condFun(carry as C))) {
       const next = stepOf(carry);
       if (next === PROGRAM_BODY) return programWhile(op, condFun, bodyFun, c, check, snapshots) as C;
       carry = unflatten(c.def, next, false);
+      steps++;
     }
-    return unflatten(c.def, check(carry));
+    return (steps === 0 ? noSteps() : unflatten(c.def, check(carry))) as C;
   }
   // under a transform: count the iterations on the values (the predicate reads them anyway),
   // nothing recorded and nothing kept, then record the loop as one equation of that length. The
@@ -881,7 +904,7 @@ export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (
   });
   if (batched) return maskedWhile(op, condFun, bodyFun, c, check) as C;
   if (programBody) return programWhile(op, condFun, bodyFun, c, check, snapshots) as C;
-  if (n === 0) return unflatten(c.def, c.leaves);
+  if (n === 0) return noSteps() as C;
   const body = (cc: unknown): readonly [unknown, unknown] => [bodyFun(cc as C), []];
   const [result] = runUserLoop(op, body, c, undefined, n, false, snapshots);
   return result as C;

@@ -24,9 +24,12 @@ import {
   jvp,
   mul,
   printTape,
+  Program,
+  run,
   scan,
   sin,
   sqrt,
+  stack,
   sub,
   sum,
   switchCase,
@@ -35,6 +38,7 @@ import {
   tensor,
   toArray,
   vjp,
+  vmap,
   whileLoop,
   zeros,
 } from '../../src/index.js';
@@ -411,6 +415,42 @@ describe('bad input', () => {
     expect(code(() => switchCase(0.5, [sin, cos], tensor(1)))).toBe('INVALID_ARGUMENT');
     expect(code(() => cond(true, (y: Tensor) => y, (y: Tensor) => [y, y] as unknown as Tensor, tensor(1)))).toBe('TREE_MISMATCH');
     expect(code(() => cond(false, (y: Tensor) => y, (y: Tensor) => sqrt(zeros([2])) as Tensor, tensor(1)))).toBe('TREE_MISMATCH');
+  });
+
+  it('a traced value leaked from a finished transform is LEAKED_TRACER in every loop, even when the body never touches it', () => {
+    let fromGrad: Tensor | undefined;
+    grad((x: Tensor) => ((fromGrad = x), mul(x, x)))(tensor(2));
+    let fromVmap: Tensor | undefined;
+    vmap((x: Tensor) => ((fromVmap = x), mul(x, x)))(tensor([2, 3]));
+    for (const leaked of [fromGrad!, fromVmap!]) {
+      const loops: Array<() => unknown> = [
+        // as init (carry), as xs, as a value the body hands back without an op
+        () => scan((c: Tensor) => [c, []] as const, leaked, tensor([1, 2])),
+        () => scan((c: Tensor) => [c, []] as const, tensor(0), [stack([leaked, leaked])]),
+        () => scan((c: Tensor) => [c, leaked] as const, tensor(0), tensor([1, 2])),
+        () => scan((c: Tensor) => [c, []] as const, leaked, undefined, { length: 0 }),
+        () => foriLoop(0, 2, (_i, c: Tensor) => c, leaked),
+        () => whileLoop(() => false, (c: Tensor) => c, leaked),
+        // bodies that return Programs: refused at entry, before any program runs
+        () => scan((c: Tensor) => Program.of([c, []] as const), leaked, tensor([1, 2])),
+        () => foriLoop(0, 2, (_i, c: Tensor) => Program.of(c), leaked),
+        () => whileLoop(() => false, (c: Tensor) => Program.of(c), leaked),
+        // and under a transform
+        () => grad((w: Tensor) => mul(w, scan((c: Tensor) => [c, []] as const, leaked, tensor([1, 2]))[0]))(tensor(1)),
+        () => grad((w: Tensor) => mul(w, whileLoop(() => false, (c: Tensor) => c, leaked)))(tensor(1)),
+      ];
+      for (const f of loops) expect(code(f)).toBe('LEAKED_TRACER');
+    }
+  });
+
+  it('a whileLoop whose body returns a Program is a Program even when it runs no step', () => {
+    const none = whileLoop(() => false, (c: Tensor) => Program.of(mul(c, 2)), tensor(3));
+    expect(Program.isProgram(none)).toBe(true);
+    expect(item(run(none))).toBe(3);
+    const g = grad((w: Tensor) => Program.map(whileLoop((c: Tensor) => greater(c, 10), (c: Tensor) => Program.of(mul(c, 2)), w), (v) => mul(v, v)));
+    expect(item(run(g(tensor(3))))).toBe(6);
+    // a plain body is not a Program, whether or not it could step this carry
+    expect(item(whileLoop(() => false, (): Tensor => { throw new Error('never stepped'); }, tensor(3)))).toBe(3);
   });
 
   it('a body that uses a traced closure only on later iterations', () => {
