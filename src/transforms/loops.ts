@@ -33,7 +33,7 @@ import { gen, isProgram, map, of, type Program } from '../effects/Program.js';
 import { checkpoint } from './checkpoint.js';
 import { makeScope, withClosureScope } from '../core/closure.js';
 import { closureConvert, type Converted } from './closureConvert.js';
-import { revolve } from './revolve.js';
+import { revolve, split } from './revolve.js';
 import { linearizeFlat } from './scope.js';
 import { liftBatch } from './vmap.js';
 import { jvp } from './transforms.js';
@@ -511,11 +511,20 @@ const PROGRAM_BODY: unique symbol = Symbol('adjoint.loop.program');
 
 /**
  * A loop whose body returns a Program: the loop is a Program too, running the steps through the
- * interpreter so their effects reach the handlers in order, once. Under a reverse transform every
- * step is recorded (`'all'`); with `{ snapshots: s }` the steps are split into at most `s`
- * segments, each a `checkpoint` of a program running its steps, so only the segments' first carries
- * are kept and a segment is recomputed (replayed: the same draws and IO results, no log entries
- * again) when the reverse pass reaches it.
+ * interpreter so that their effects reach the handlers outside, in order and once. (So it cannot
+ * be one `loop` equation, whose body runs one level down with nothing but tensors in and out.)
+ * Under a reverse transform every step is recorded (`'all'`). With `{ snapshots: s }` the steps
+ * follow the binomial schedule (revolve.ts), made of nested `checkpoint`s of programs, whose
+ * recomputation replays the first run's effects (replay.ts): steps [from, to) with `j` free
+ * snapshots are `checkpoint(steps [from, from + m) with j)` and then the rest with `j - 1`, `m`
+ * being revolve's split. Reversing a checkpoint recomputes its steps and reverses them with one
+ * sweep fewer, as revolve reverses its left part after the right one; a range ends as one recorded
+ * step, or, with no snapshot left, as `checkpoint(all but the last step)` and the last step
+ * recorded (revolve's quadratic case, reached only on ranges of at most `t + 1` steps). So the
+ * body runs `n` times plus revolve's recomputed steps (the plain-body loop also re-runs each step
+ * once to take its vjp, which here the recorded steps spare), and the reverse pass holds the
+ * snapshots of the ranges still to reverse, one carry per level of nesting (at most the number of
+ * sweeps `t`) and one step's residuals.
  */
 function programLoop(
   op: string,
@@ -527,12 +536,16 @@ function programLoop(
   snapshots: number,
 ): Program<readonly [unknown, unknown], unknown> {
   const avals = c.leaves.map(avalOf);
-  // steps [from, to) of the iteration order, over xs sliced to those steps (at offset `base`)
-  const runSteps = (carry0: unknown, xs: ReadonlyArray<Tensor>, from: number, to: number, base: number) =>
+  // the structure of y, from the steps that ran (recomputations see the same)
+  let yDef: TreeDef | undefined;
+  /** The xs indices of iteration steps [from, to). */
+  const xsRange = (from: number, to: number): readonly [number, number] => (reverse ? [n - to, n - from] : [from, to]);
+  /** Steps [from, to), each recorded as it runs; `xs` holds the xs leaves from index `base` on; ys stacked in xs order. */
+  const runSteps = (carry0: unknown, xs: ReadonlyArray<Tensor>, base: number, from: number, to: number): Program<readonly [unknown, Tensor[]], unknown> =>
     gen(function* () {
       let carry = carry0;
       const ys: Tensor[][] = [];
-      let yDef: TreeDef | undefined;
+      let def: TreeDef | undefined;
       for (let k = from; k < to; k++) {
         const i = reverse ? n - 1 - k : k;
         const xi = x === undefined ? undefined : unflatten(x.def, sliceStep(xs, i - base), false);
@@ -544,48 +557,64 @@ function programLoop(
         checkCarry(op, c.def, avals, cl.def, cl.leaves);
         carry = unflatten(c.def, cl.leaves, false);
         const yl = treeLeaves(op, out[1]);
-        if (yDef === undefined) {
-          yDef = yl.def;
+        if (def === undefined) {
+          def = yDef ?? yl.def;
           yl.leaves.forEach(() => ys.push([]));
-        } else if (!sameDef(yDef, yl.def)) throw new ShapeError('TREE_MISMATCH', op, `the body's y changed structure between iterations: ${describeDef(yDef)} became ${describeDef(yl.def)}`);
+        }
+        if (!sameDef(def, yl.def)) throw new ShapeError('TREE_MISMATCH', op, `the body's y changed structure between iterations: ${describeDef(def)} became ${describeDef(yl.def)}`);
+        yDef = def;
         // kept in the order of xs: reversed iteration fills from the end
         yl.leaves.forEach((y, j) => (reverse ? ys[j]!.unshift(y) : ys[j]!.push(y)));
       }
-      if (yDef !== undefined) lastYDef = yDef;
-      return [carry, yDef === undefined ? [] : ys.map((list) => stack(list))] as const;
+      return [carry, ys.map((list) => stack(list))] as const;
     });
-  // the structure of y, from the steps that ran (the segments' recomputations see the same)
-  let lastYDef: TreeDef | undefined;
-  const ysOut = (leaves: ReadonlyArray<Tensor> | undefined): unknown => (leaves === undefined || lastYDef === undefined ? undefined : unflatten(lastYDef, leaves));
+  /** Steps [from, to) by the binomial schedule with `free` snapshots (see above). */
+  const runScheduled = (carry0: unknown, xs: ReadonlyArray<Tensor>, base: number, from0: number, to: number, free: number): Program<readonly [unknown, Tensor[]], unknown> =>
+    gen(function* () {
+      let carry = carry0;
+      let from = from0;
+      let j = free;
+      const parts: Tensor[][] = [];
+      while (to - from > 1) {
+        const k = to - from;
+        const m = j === 0 ? k - 1 : split(k, j);
+        const [lo, hi] = xsRange(from, from + m);
+        const [a, left] = [from, j];
+        const segment = checkpoint((cc: unknown, xsSeg: Tensor[]) => runScheduled(cc, xsSeg, lo, a, a + m, left));
+        const seg = xs.map((l) => slice(l, [lo - base], [hi - base]));
+        const [next, ys] = (yield* segment(carry, seg) as unknown as Program<readonly [unknown, Tensor[]], unknown>) as readonly [unknown, Tensor[]];
+        carry = next;
+        parts.push(ys);
+        from += m;
+        if (j > 0) j--;
+      }
+      if (to > from) {
+        const [next, ys] = yield* runSteps(carry, xs, base, from, to);
+        carry = next;
+        parts.push(ys);
+      }
+      // parts run in iteration order; ys are in xs order
+      const ordered = reverse ? parts.reverse() : parts;
+      return [carry, ordered.length === 1 ? ordered[0]! : (ordered[0] ?? []).map((_, leaf) => concat(ordered.map((p) => p[leaf]!)))] as const;
+    });
   const xsLeaves = x?.leaves ?? [];
-  if (snapshots === 0 || n <= 1) {
-    return map(runSteps(unflatten(c.def, c.leaves, false), xsLeaves, 0, n, 0), ([carry, ys]) => Object.freeze([unflatten(c.def, treeLeaves(op, carry).leaves), ysOut(ys.length === 0 ? undefined : ys)] as const));
-  }
-  const size = Math.ceil(n / snapshots);
   return gen(function* () {
-    let carry: unknown = unflatten(c.def, c.leaves, false);
-    const parts: Tensor[][] = [];
-    for (let from = 0; from < n; from += size) {
-      const to = Math.min(n, from + size);
-      // the xs of these steps, in xs order
-      const lo = reverse ? n - to : from;
-      const hi = reverse ? n - from : to;
-      const seg = xsLeaves.map((l) => slice(l, [lo], [hi]));
-      const segment = checkpoint((cc: unknown, xsSeg: Tensor[]) => runSteps(cc, xsSeg, from, to, lo));
-      const [next, ys] = (yield* segment(carry, seg) as unknown as Program<readonly [unknown, Tensor[]], unknown>) as readonly [unknown, Tensor[]];
-      carry = next;
-      if (ys.length > 0) (reverse ? parts.unshift(ys) : parts.push(ys));
-    }
-    const stacked = parts.length === 0 ? undefined : parts[0]!.map((_, j) => concat(parts.map((p) => p[j]!)));
-    return Object.freeze([unflatten(c.def, treeLeaves(op, carry).leaves), ysOut(stacked)] as const);
+    const start = unflatten(c.def, c.leaves, false);
+    // a schedule bounds what a reverse pass keeps: with none open there is nothing to bound
+    const scheduled = snapshots > 0 && n > 1 && reverseTraceOpen();
+    const [carry, ys] = yield* (scheduled ? runScheduled(start, xsLeaves, 0, 0, n, snapshots) : runSteps(start, xsLeaves, 0, 0, n));
+    return Object.freeze([unflatten(c.def, treeLeaves(op, carry).leaves), yDef === undefined ? undefined : unflatten(yDef, ys)] as const);
   });
 }
 
 /**
  * A whileLoop whose body returns a Program: a Program running the steps through the interpreter.
- * With `{ snapshots: s }`, the steps are split into at most `s` checkpointed segments of lengths 1,
- * 2, 4, ... (the trip count is unknown while it runs), the last running to the end; only the
- * segments' first carries are kept, and a segment is replayed when the reverse pass reaches it.
+ * With `{ snapshots: s }` under a reverse transform, the whole loop is one `checkpoint`: its first
+ * run steps while the predicate holds, keeping nothing, and counts the steps; its recomputation in
+ * the reverse pass knows the count, and runs and reverses that many steps by the binomial
+ * schedule of `programLoop`, with `s` snapshots. (An online schedule that checkpoints segments as
+ * the first run goes would recompute each of them once too, and reverse them with fewer snapshots
+ * each: no cheaper.) The body runs `2n` times plus revolve's recomputed steps for `(n, s)`.
  */
 function programWhile(
   op: string,
@@ -595,30 +624,37 @@ function programWhile(
   check: (v: unknown) => Tensor[],
   snapshots: number,
 ): Program<unknown, unknown> {
-  const steps = (carry0: unknown, limit: number) =>
+  const stepOf = (carry: unknown): Program<unknown, unknown> => {
+    const p = bodyFun(carry as never);
+    if (!isProgram(p)) throw new ArgumentError('INVALID_ARGUMENT', op, 'the body returned a Program once and a plain value once; it must return a Program on every step, or never');
+    return p;
+  };
+  /** Steps while the predicate holds: the final carry and the number of steps. */
+  const steps = (carry0: unknown) =>
     gen(function* () {
       let carry = carry0;
       let k = 0;
-      while (k < limit && readPredicate(op, condFun(carry as never))) {
-        const p = bodyFun(carry as never);
-        if (!isProgram(p)) throw new ArgumentError('INVALID_ARGUMENT', op, 'the body returned a Program once and a plain value once; it must return a Program on every step, or never');
-        carry = unflatten(c.def, check(yield* p as Program<unknown, unknown>), false);
+      while (readPredicate(op, condFun(carry as never))) {
+        carry = unflatten(c.def, check(yield* stepOf(carry)), false);
         k++;
       }
       return [carry, k] as const;
     });
-  const start = unflatten(c.def, c.leaves, false);
-  if (snapshots === 0) return map(steps(start, Infinity), ([carry]) => unflatten(c.def, check(carry)));
   return gen(function* () {
-    let carry: unknown = start;
-    for (let segment = 0, length = 1; ; segment++, length *= 2) {
-      const limit = segment === snapshots - 1 ? Infinity : length;
-      const run = checkpoint((cc: unknown) => map(steps(cc, limit), ([next, k]) => [next, k] as const));
-      const [next, k] = (yield* run(carry) as unknown as Program<readonly [unknown, Tensor], unknown>) as readonly [unknown, Tensor];
-      carry = next;
-      if ((typeof k === 'number' ? k : item(concreteOf(k))) < limit) break;
-    }
-    return unflatten(c.def, check(carry));
+    const start = unflatten(c.def, c.leaves, false);
+    if (snapshots === 0 || !reverseTraceOpen()) return unflatten(c.def, check((yield* steps(start))[0]));
+    let count: number | undefined;
+    const loop = checkpoint((carry: unknown): Program<unknown, unknown> => {
+      if (count === undefined) {
+        return map(steps(carry), ([next, k]) => {
+          count = k;
+          return next;
+        });
+      }
+      const asScan = (cc: unknown): Program<readonly [unknown, readonly []], unknown> => map(stepOf(cc), (next) => [next, []] as const);
+      return map(programLoop(op, asScan, treeLeaves(op, carry), undefined, count, false, snapshots), ([next]) => next);
+    });
+    return unflatten(c.def, check(yield* (loop(start) as Program<unknown, unknown>)));
   });
 }
 
