@@ -438,9 +438,13 @@ export class ReverseTrace extends Trace implements ScalarEntry {
   /**
    * The reverse pass: `seeds` pairs output tracers with their cotangents. Returns the adjoints by
    * slot. With `keepAll` false, tensor adjoints of intermediate values are dropped as soon as they
-   * have been propagated.
+   * have been propagated. With `consume`, the tape is walked once and let go as it goes: an
+   * equation's operands and its outputs' values are dropped once its pullback has run (no earlier
+   * equation reads them), and the trace is released at the end. A checkpoint's recomputation
+   * walks its tape so: inside it, nested checkpoints reversed first (the last ones) no longer hold
+   * their carries while the earlier ones are recomputed.
    */
-  backward(seeds: ReadonlyArray<readonly [Tracer, Tensor, Tensor?]>, keepAll = false): Adjoints {
+  backward(seeds: ReadonlyArray<readonly [Tracer, Tensor, Tensor?]>, keepAll = false, consume = false): Adjoints {
     this.checkLive();
     const adj = new Adjoints(this.slots);
     for (const [t, ct, mask] of seeds) adj.addTensor(t.slot, enteringValue(ct), mask);
@@ -456,17 +460,30 @@ export class ReverseTrace extends Trace implements ScalarEntry {
         : numericSweep(slot, nextGeneral + 1, code, in0, in1, values, constants, num, state);
       if (slot < 0) break;
       if (slot === nextGeneral) {
-        this.generalStep(general[gi]!, adj, keepAll);
+        const g = general[gi]!;
+        this.generalStep(g, adj, keepAll);
+        if (consume) this.forget(g);
         gi--;
         nextGeneral = gi >= 0 ? general[gi]!.slot : -1;
       } else {
         // a scalar equation reached by a tensor cotangent (one traced by an outer transform)
         const [slots, primals] = this.scalarOperands(slot);
         this.applyVjp(slot, ruleTable[code[slot]! - FIRST_RULE_CODE]!, slots, primals, undefined, adj, keepAll);
+        if (consume) this.primals.delete(slot);
       }
       slot--;
     }
+    if (consume) {
+      this.released = true;
+      ({ values: this.values, code: this.code, in0: this.in0, in1: this.in1, constants: this.constants } = NO_ARRAYS);
+    }
     return adj;
+  }
+
+  /** Drops what a general equation holds, its pullback done (the last one of `general`). */
+  private forget(g: GeneralEquation): void {
+    this.general.pop();
+    for (const s of g.multi?.outSlots ?? [g.slot]) this.primals.delete(s);
   }
 
   private generalStep(g: GeneralEquation, adj: Adjoints, keepAll: boolean): void {

@@ -23,7 +23,8 @@ import { flatMap, isProgram, map, of, type Program, transformNode } from '../eff
 import { State } from '../effects/State.js';
 import { newRecord, recorder, replay } from './replay.js';
 import { liftBatch } from './vmap.js';
-import { jvp, vjp } from './transforms.js';
+import { linearizeFlat } from './scope.js';
+import { jvp } from './transforms.js';
 
 /**
  * Which results a checkpointed function keeps for its pullback instead of recomputing them:
@@ -114,13 +115,13 @@ export const checkpointP: MultiRule<CheckpointParams> = {
     return outTangents;
   },
   vjp: (cts, primals, ans, p) => {
-    const call = (...xs: Tensor[]): Tensor[] => p.conv.call(xs);
-    // the forward pass is run again here: this is the recomputation the equation stands for
-    const run = () => vjp(call, ...primals) as unknown as readonly [Tensor[], (ct: Tensor[]) => Tensor[]];
+    // the forward pass is run again here: this is the recomputation the equation stands for; its
+    // tape is walked once and let go as it goes (what a nested checkpoint holds is freed when done)
+    const run = () => linearizeFlat('checkpoint', (xs) => p.conv.call(xs), primals, true);
     // the kept results are those of the first run: they stand in only for a recomputation on its
     // operands (not on other values, batched lanes under vmap, or traced ones at a higher order)
-    const [, pullback] = p.keep === undefined || p.savedCount === 0 || !isProbe(p.conv, primals) ? run() : replaying(p.keep, p.saved, run);
-    return pullback(cts.map((c, i) => materialize(c, ans[i]!)));
+    const { pullback } = p.keep === undefined || p.savedCount === 0 || !isProbe(p.conv, primals) ? run() : replaying(p.keep, p.saved, run);
+    return pullback(cts.map((c) => (isZero(c) ? undefined : c)));
   },
 };
 

@@ -391,11 +391,14 @@ export function checkScalarOutput(op: string, lin: Linearized): Tensor {
 /**
  * `vjp` for the many small calls of a loop's steps: a function of flat tensors, no pytrees or
  * argument checks, and a tape that starts small and is trimmed when kept (see `ReverseTrace`).
+ * With `once`, the pullback may run only once, and lets the tape go as it walks it (a
+ * checkpoint's recomputation; see `ReverseTrace.backward`).
  */
 export function linearizeFlat(
   op: string,
   f: (xs: ReadonlyArray<Tensor>) => ReadonlyArray<Tensor>,
   operands: ReadonlyArray<Tensor>,
+  once = false,
 ): { readonly outs: Tensor[]; pullback(cts: ReadonlyArray<Tensor | undefined>): Tensor[] } {
   const trace = new ReverseTrace(newLevel(), op, checkNumericsDefault, 32);
   const raw = withTrace(trace, () => f(operands.map((x) => trace.input(x))));
@@ -409,7 +412,7 @@ export function linearizeFlat(
         const ct = cts[i];
         if (t !== undefined && ct !== undefined) seeds.push([t, ct]);
       });
-      const adj = trace.backward(seeds);
+      const adj = trace.backward(seeds, false, once);
       const result = trace.inputs.map((t, i) => adj.get(t.slot) ?? zerosLike(operands[i]!));
       adj.release();
       return knownResult(result);
