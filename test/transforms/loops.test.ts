@@ -43,6 +43,7 @@ import {
   zeros,
 } from '../../src/index.js';
 import { withEvaluateHook } from '../../src/core/primitive.js';
+import { isConcrete } from '../../src/core/Tensor.js';
 import { minimalRecomputation, revolve } from '../../src/transforms/revolve.js';
 import { thrown } from '../reference.js';
 
@@ -339,6 +340,120 @@ describe('cond and switchCase', () => {
     expect(item(grad(f(2))(3))).toBe(6);
     expect(item(grad(f(tensor(1)))(0.5))).toBe(-Math.sin(0.5));
     expect(item(jvp(f(0), [tensor(0)], [tensor(2)])[1])).toBe(2);
+  });
+});
+
+describe('loops whose bodies return Programs: the binomial schedule as nested checkpoints', () => {
+  // stepFn's recurrence as a Program body; `run` inside the differentiated function (no effects left)
+  const programScan = (checkpointing: 'all' | { snapshots: number }, reverse = false) => (w: Tensor, xs: Tensor) => {
+    const [c, ys] = run(scan((cc: { readonly h: Tensor; readonly s: Tensor }, x: Tensor) => Program.of(stepFn(w)(cc, x)), init, xs, { checkpoint: checkpointing, reverse }));
+    const y = ys as Tensor;
+    return add(sum(c.h), add(c.s, sum(mul(rowOf(y, 4), rowOf(y, 2)))));
+  };
+  const plainScan = (checkpointing: 'all' | { snapshots: number }, reverse = false) => (w: Tensor, xs: Tensor) => {
+    const [c, ys] = scan(stepFn(w), init, xs, { checkpoint: checkpointing, reverse });
+    const y = ys as Tensor;
+    return add(sum(c.h), add(c.s, sum(mul(rowOf(y, 4), rowOf(y, 2)))));
+  };
+  const schedules = ['all', { snapshots: 1 }, { snapshots: 2 }, { snapshots: 3 }, { snapshots: 7 }] as const;
+
+  it('gradients equal the plain-body loop and the unrolled loop, forward and reverse, for every schedule', () => {
+    const [uw, ux] = grad(unrolled, { argnums: [0, 1] })(W, xs0);
+    for (const s of schedules) {
+      for (const reverse of [false, true]) {
+        const [pw, px] = grad(programScan(s, reverse), { argnums: [0, 1] })(W, xs0);
+        const [qw, qx] = grad(plainScan(s, reverse), { argnums: [0, 1] })(W, xs0);
+        close(programScan(s, reverse)(W, xs0), plainScan(s, reverse)(W, xs0), 14);
+        close(pw, qw);
+        close(px, qx);
+        if (!reverse) {
+          close(pw, uw);
+          close(px, ux);
+        }
+      }
+    }
+  });
+
+  it('checkGrads at order 2 in both modes, and grad of grad against the plain-body loop', () => {
+    for (const s of schedules) {
+      expect(checkGrads(programScan(s), [W, xs0], { order: 2 }).checks).toBeGreaterThan(0);
+      close(hessian(programScan(s))(W, xs0), hessian(plainScan(s))(W, xs0), 11);
+    }
+  });
+
+  /** Body evaluations (runs of the body's program) under grad, and under grad of the plain body. */
+  const evaluations = (n: number, s: number): { program: number; plain: number } => {
+    let program = 0;
+    let plain = 0;
+    const xs = tensor(Array.from({ length: n }, (_, i) => Math.sin(i)));
+    const stepOf = (p: Tensor) => (c: Tensor, x: Tensor) => [add(mul(sin(c), p), x), mul(c, x)] as const;
+    const loss = (ys: unknown) => sum(ys as Tensor);
+    const g1 = grad((p: Tensor) => loss(run(scan((c: Tensor, x: Tensor) => Program.sync(() => (program++, stepOf(p)(c, x))), tensor(0.2), xs, { checkpoint: { snapshots: s } }))[1]))(0.7);
+    const g2 = grad((p: Tensor) => loss(scan((c: Tensor, x: Tensor) => (plain++, stepOf(p)(c, x)), tensor(0.2), xs, { checkpoint: { snapshots: s } })[1]))(0.7);
+    close(g1, g2, 13);
+    return { program, plain };
+  };
+
+  it("runs the body n times plus revolve's minimal recomputation for (n, s): the recorded steps give the vjps the plain-body loop re-runs a step for", () => {
+    for (const n of [1, 2, 3, 5, 8, 13, 30, 100]) {
+      for (const s of [1, 2, 3, 7]) {
+        const { program, plain } = evaluations(n, s);
+        expect(program, `n=${n} s=${s}`).toBe(n + minimalRecomputation(n, s));
+        // the plain body: the forward pass, the recomputed steps, one re-run per step for its vjp (and one to discover it)
+        expect(plain, `n=${n} s=${s}`).toBe(2 * n + minimalRecomputation(n, s) + 1);
+      }
+    }
+  });
+
+  /**
+   * The most steps recorded and not yet reversed at once: a step is recorded when the body runs on
+   * a traced carry (not on the concrete values of a checkpoint's first run), and reversed when the
+   * pullback of its tap runs.
+   */
+  const liveSteps = () => {
+    let live = 0;
+    let most = 0;
+    const tap = customVjp(
+      (x: Tensor) => x,
+      (x: Tensor) => [x, []] as const,
+      (_r: readonly [], ct: Tensor) => {
+        live--;
+        return [ct] as [Tensor];
+      },
+    );
+    const step = (carry: Tensor, next: Tensor): Tensor => {
+      if (!isConcrete(carry)) most = Math.max(most, ++live);
+      return tap(next);
+    };
+    return { step, most: () => most };
+  };
+
+  it('holds one recorded step at a time, whatever the trip count (n = 100 and 1000)', () => {
+    for (const n of [100, 1000]) {
+      const { step, most } = liveSteps();
+      grad((p: Tensor) => sum(run(scan((c: Tensor) => Program.sync(() => [step(c, add(mul(sin(c), p), 0.1)), []] as const), tensor([0.2, 0.3]), undefined, { length: n, checkpoint: { snapshots: 3 } }))[0]))(0.7);
+      // s segments of n / s steps, each recorded whole when the reverse pass reached it, held 34 and 334
+      expect(most(), `n=${n}`).toBe(1);
+    }
+  });
+
+  it('whileLoop: gradients equal the plain body; the body runs 2n times plus the minimal recomputation; one recorded step at a time', () => {
+    for (const n of [1, 7, 40, 200]) {
+      for (const s of [1, 2, 3, 7]) {
+        let evals = 0;
+        const live = liveSteps();
+        type C = { readonly i: Tensor; readonly h: Tensor };
+        const step = (p: Tensor) => (c: C): C => ({ i: add(c.i, 1), h: live.step(c.h, add(mul(sin(c.h), p), 0.1)) });
+        const cond = (c: C) => greater(n, c.i);
+        const start = { i: tensor(0), h: tensor([0.2, -0.4]) };
+        const viaProgram = (chk: 'all' | { snapshots: number }) => (p: Tensor) => sum(run(whileLoop(cond, (c: C) => Program.sync(() => (evals++, step(p)(c))), start, { checkpoint: chk })).h);
+        const g = grad(viaProgram({ snapshots: s }))(0.7);
+        expect(evals, `n=${n} s=${s}`).toBe(2 * n + minimalRecomputation(n, s));
+        expect(live.most()).toBeLessThanOrEqual(1);
+        close(g, grad((p: Tensor) => sum(whileLoop(cond, step(p), start, { checkpoint: { snapshots: s } }).h))(0.7), 13);
+        close(g, grad(viaProgram('all'))(0.7), 13);
+      }
+    }
   });
 });
 
