@@ -96,13 +96,23 @@ function parseCell(op: string, v: unknown): Cell<unknown> {
 const unset = (op: string, name: string): AdjointError =>
   new AdjointError('STATE_UNSET', op, `cell "${name}" has no value; give it one in State.run({ ${name}: ... }) or State.set it before reading`);
 
-function write(state: Map<string, Entry>, name: string, next: Owned): void {
+function write(state: Map<string, Entry>, name: string, next: Owned, note?: string): void {
   const version = (state.get(name)?.version ?? -1) + 1;
   state.set(name, { value: next.value, version, mutable: next.mutable });
-  noteEffect(`State.set ${name}@${version} :=`, [next.value]);
+  if (note === undefined) noteEffect(`State.set ${name}@${version} :=`, [next.value]);
+  else noteEffect(`State.set ${name}@${version} ${note}`, []);
 }
 
-type Request = { readonly cell: Cell<unknown>; readonly next?: Owned; readonly recipe?: (draft: unknown) => unknown };
+type Request = { readonly cell: Cell<unknown>; readonly next?: Owned; readonly recipe?: (draft: unknown) => unknown; readonly note?: string };
+
+/**
+ * `State.set` whose line in `printTape` shows `note` instead of the value written: a version that
+ * a checkpointed program made inside, and that is written again here only to be counted (a later
+ * write follows at once), so its value is not on the tape. Not exported from the package.
+ */
+export function setCounted<T>(cell: Cell<T>, value: T, note: string): Program<void, 'State'> {
+  return perform('State', 'set', { cell: parseCell('State.set', cell), next: own('State.set', 'value', value), note });
+}
 
 function stateHandler(initial: ReadonlyArray<readonly [string, Owned]>): Handler<Map<string, Entry>> {
   return {
@@ -121,7 +131,7 @@ function stateHandler(initial: ReadonlyArray<readonly [string, Owned]>): Handler
           if (entry === undefined) throw unset('State.version', cell.name);
           return { _tag: 'Resume', value: entry.version, state };
         case 'set':
-          write(state, cell.name, next!);
+          write(state, cell.name, next!, (payload as Request).note);
           return { _tag: 'Resume', value: undefined, state };
         default: {
           if (entry === undefined) throw unset('State.modify', cell.name);

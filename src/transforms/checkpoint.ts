@@ -20,7 +20,7 @@ import { closureConvert, type Converted, isProbe } from './closureConvert.js';
 import { makeScope, outputThroughScope, popClosureScope, pushClosureScope, withClosureScope } from '../core/closure.js';
 import { stripGradient } from '../core/Trace.js';
 import { flatMap, isProgram, map, of, type Program, transformNode } from '../effects/Program.js';
-import { State } from '../effects/State.js';
+import { setCounted, State } from '../effects/State.js';
 import { newRecord, recorder, replay } from './replay.js';
 import { liftBatch } from './vmap.js';
 import { linearizeFlat } from './scope.js';
@@ -334,9 +334,15 @@ function checkpointProgram(call: (...a: unknown[]) => unknown, args: ReadonlyArr
       return { name, value, count: record.writes.get(name)!.count };
     });
     const result = unflatten(out.def, outs.slice(0, out.leaves.length));
-    // the cells it wrote get as many versions as the first run made, the last holding the traced value
+      // the cells it wrote get as many versions as the first run made, the last holding the traced
+    // value; the others' values were made inside and are not kept (printTape says so)
     let p: Program<unknown, unknown> = of(undefined);
-    for (const w of writes) for (let i = 0; i < w.count; i++) p = flatMap(p, () => State.set(State.cell(w.name), w.value));
+    for (const w of writes) {
+      for (let i = 0; i < w.count; i++) {
+        const cell = State.cell(w.name);
+        p = flatMap(p, () => (i < w.count - 1 ? setCounted(cell, w.value, '(made inside the checkpoint above)') : State.set(cell, w.value)));
+      }
+    }
     return map(p, () => result);
   });
 }

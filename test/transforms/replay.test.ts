@@ -22,12 +22,15 @@ import {
   Observe,
   observe,
   Program,
+  printTape,
   Random,
   random,
   run,
+  scalar,
   scan,
   sin,
   State,
+  sub,
   sum,
   type Tensor,
   tensor,
@@ -36,6 +39,8 @@ import {
   whileLoop,
 } from '../../src/index.js';
 import { thrown } from '../reference.js';
+import { isConcrete } from '../../src/core/Tensor.js';
+import { tracesOpen } from '../../src/core/Trace.js';
 
 type Effects = 'Random' | 'State' | 'Log' | 'IO' | 'Observe' | 'Fail';
 const cell = State.cell<Tensor>('s');
@@ -376,4 +381,140 @@ describe('a property: random programs in a checkpointed loop', () => {
       expect(toArray(b.state)).toBeCloseTo(toArray(a.state) as number, 12);
     },
   );
+});
+
+describe('the binomial schedule of a Program-body loop: nested checkpoints replayed inside recomputations', () => {
+  const io = { calls: 0 };
+  // a draw, an IO call, a state read and write, log entries (the draw among them), a branch on an observed value
+  const step = (c: Tensor, x: Tensor) =>
+    Program.gen(function* () {
+      const e = yield* Random.normal([]);
+      const k = yield* IO.call(() => (++io.calls, 0.5 + io.calls / 100));
+      const s = yield* State.get(cell);
+      yield* Log.value('draw', e);
+      yield* Log.value('c', c);
+      const up = (yield* observe(add(c, e))) > 0;
+      const next = up ? add(mul(sin(c), k), mul(x, e)) : sub(mul(c, k), mul(x, 0.1));
+      yield* State.set(cell, add(mul(s, 0.9), next));
+      return [next, mul(next, s)] as const;
+    });
+  const n = 20;
+  const xs = tensor(Array.from({ length: n }, (_, i) => Math.cos(i) / 2));
+  const program = (checkpointing: 'all' | { snapshots: number }) => (w: Tensor) =>
+    Program.gen(function* () {
+      yield* State.set(cell, mul(w, 0.1));
+      const [c, ys] = yield* scan(step, w, xs, { checkpoint: checkpointing });
+      const v = yield* State.version(cell);
+      return add(add(c, yield* State.get(cell)), add(sum(ys), v));
+    });
+
+  it('the same value, gradient, draws, log entries, IO calls, state and versions as without checkpointing, at first and second order', () => {
+    const all = runAll(grad(program('all'))(tensor(0.3)), io);
+    const calls = io.calls;
+    expect(calls).toBe(n);
+    expect(all.log.length).toBe(2 * n);
+    const all2 = runAll(grad(grad(program('all')))(tensor(0.3)), io);
+    for (const s of [1, 2, 3, 5]) {
+      const cp = runAll(grad(program({ snapshots: s }))(tensor(0.3)), io);
+      expect(io.calls, `s=${s}`).toBe(calls);
+      expect(cp.log).toEqual(all.log);
+      expect(item(cp.value)).toBeCloseTo(item(all.value), 12);
+      expect(item(cp.state)).toBeCloseTo(item(all.state), 13);
+      const cp2 = runAll(grad(grad(program({ snapshots: s })))(tensor(0.3)), io);
+      expect(io.calls, `s=${s}, order 2`).toBe(calls);
+      expect(cp2.log).toEqual(all2.log);
+      expect(item(cp2.value)).toBeCloseTo(item(all2.value), 10);
+    }
+  });
+
+  it("a checkpoint inside the body replays inside the loop's recomputations", () => {
+    const inner = checkpoint((c: Tensor, x: Tensor) => step(c, x));
+    const viaInner = (checkpointing: 'all' | { snapshots: number }) => (w: Tensor) =>
+      Program.gen(function* () {
+        yield* State.set(cell, mul(w, 0.1));
+        const [c, ys] = yield* scan(inner, w, xs, { checkpoint: checkpointing });
+        return add(add(c, yield* State.get(cell)), sum(ys));
+      });
+    const all = runAll(grad(viaInner('all'))(tensor(0.3)), io);
+    const calls = io.calls;
+    const cp = runAll(grad(viaInner({ snapshots: 2 }))(tensor(0.3)), io);
+    expect(io.calls).toBe(calls);
+    expect(cp.log).toEqual(all.log);
+    expect(item(cp.value)).toBeCloseTo(item(all.value), 12);
+    expect(item(cp.state)).toBeCloseTo(item(all.state), 13);
+  });
+
+  it('whileLoop with snapshots: the same value, gradient, draws, log entries, IO calls and state', () => {
+    type C = { readonly i: Tensor; readonly h: Tensor };
+    const loop = (checkpointing: 'all' | { snapshots: number }) => (w: Tensor) =>
+      Program.gen(function* () {
+        yield* State.set(cell, mul(w, 0.1));
+        const out = yield* whileLoop(
+          (c: C) => greater(n, c.i),
+          (c: C) => Program.map(step(c.h, mul(w, c.i)), ([h]) => ({ i: add(c.i, 1), h })),
+          { i: tensor(0), h: w },
+          { checkpoint: checkpointing },
+        );
+        return add(out.h, yield* State.get(cell));
+      });
+    const all = runAll(grad(loop('all'))(tensor(0.3)), io);
+    const calls = io.calls;
+    expect(calls).toBe(n);
+    for (const s of [1, 3]) {
+      const cp = runAll(grad(loop({ snapshots: s }))(tensor(0.3)), io);
+      expect(io.calls).toBe(calls);
+      expect(cp.log).toEqual(all.log);
+      expect(item(cp.value)).toBeCloseTo(item(all.value), 12);
+      expect(item(cp.state)).toBeCloseTo(item(all.state), 13);
+    }
+  });
+
+  it('a failure in the middle of a scheduled loop ends the program as a value and closes every trace', () => {
+    let kept: Tensor | undefined;
+    const failing = (w: Tensor) =>
+      scan(
+        (c: Tensor, x: Tensor) =>
+          Program.gen(function* () {
+            kept = c;
+            if (item(x) === 7) yield* Fail.raise(new Error('stop'));
+            return [mul(sin(c), w), c] as const;
+          }),
+        w,
+        tensor(Array.from({ length: 12 }, (_, i) => i)),
+        { checkpoint: { snapshots: 2 } },
+      );
+    const out = run(Fail.either(grad((w: Tensor) => Program.map(failing(w), ([c]) => c))(tensor(1))));
+    expect(out._tag).toBe('Left');
+    // the failing step ran in a checkpoint's first run (on values); the traces around it are closed
+    expect(kept !== undefined && isConcrete(kept)).toBe(true);
+    expect(tracesOpen()).toBe(false);
+  });
+
+  it('printTape names every version the loop made: the value kept, or that it was made inside a checkpoint', () => {
+    const x = State.cell<Tensor>('x');
+    const f = (checkpointing: 'all' | { snapshots: number }) => (w: Tensor) =>
+      Program.gen(function* () {
+        yield* State.set(x, w);
+        const [c] = yield* scan((cc: Tensor) => Program.map(State.modify(x, (v: Tensor) => mul(v, cc)), () => [add(cc, 1), []] as const), w, undefined, { length: 6, checkpoint: checkpointing });
+        return add(c, yield* State.get(x));
+      });
+    const tape = (checkpointing: 'all' | { snapshots: number }) => run(State.run({})(printTape(f(checkpointing))(scalar(2))))[0];
+    // x@v's value by version, from a tape line `-- State.set x@v := wK` and wK's primal
+    const versions = (text: string): Map<number, number | 'inside'> => {
+      const primal = new Map<string, number>();
+      for (const m of text.matchAll(/^(w\d+) += .*? f64\[\] +(\S+)/gm)) primal.set(m[1]!, Number(m[2]));
+      const out = new Map<number, number | 'inside'>();
+      for (const m of text.matchAll(/^-- State\.set x@(\d+) (:= (w\d+)|\(made inside the checkpoint above\))$/gm)) out.set(Number(m[1]), m[3] === undefined ? 'inside' : primal.get(m[3])!);
+      return out;
+    };
+    const all = versions(tape('all'));
+    expect([...all.keys()]).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    for (const s of [1, 2]) {
+      const cp = versions(tape({ snapshots: s }));
+      expect([...cp.keys()]).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      // every version shown with a value shows the value the uncheckpointed loop made
+      for (const [v, value] of cp) if (value !== 'inside') expect(value, `x@${v}`).toBe(all.get(v));
+      expect([...cp.values()].filter((v) => v === 'inside').length).toBeGreaterThan(0);
+    }
+  });
 });
