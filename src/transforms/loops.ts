@@ -6,10 +6,14 @@
  * - forward mode runs a loop of the body's jvp, carrying tangents step by step and storing nothing;
  * - reverse mode, with `checkpoint: 'all'` (the default), keeps every step's tape from the forward
  *   pass and walks them back; with `{ snapshots: s }` it keeps at most `s` carries and recomputes
- *   the rest by binomial checkpointing (revolve.ts) for `scan` and `foriLoop`, or by an online
- *   schedule for `whileLoop`, whose trip count is unknown until it ends;
+ *   the rest by binomial checkpointing (revolve.ts), for `whileLoop` with the trip count its
+ *   first run found;
  * - under an outer transform (second order), the reverse pass is itself two scans (the carries,
  *   then the steps' vjps, last to first), so the outer transform records loops, not steps.
+ *
+ * A body that returns a `Program` makes the loop a `Program` (`programLoop`): its steps' effects
+ * must reach the handlers, so the steps run in the program, and the binomial schedule is built
+ * from nested `checkpoint`s of programs, whose recomputation replays the effects (replay.ts).
  *
  * A body may close over traced values (they become operands, core/closure.ts) and takes and
  * returns pytrees. `whileLoop` is differentiable in both modes with no bound on its trip count:
@@ -424,6 +428,9 @@ function makeStep(
  * `[finalCarry, ys]` with the `y`s stacked along a new leading axis (as JAX's `lax.scan`). `carry`,
  * `x` and `y` are pytrees; `xs` may be `undefined` with `options.length`. Under a transform the loop
  * is one equation whatever its length; `options.checkpoint` chooses what its reverse pass keeps.
+ * A body that returns a `Program` makes the result a `Program` with the same effects, recorded as
+ * the steps themselves (`'all'`) or as a chain of nested checkpoints that follows the same binomial
+ * schedule (`{ snapshots: s }`), since each step's effects must reach the handlers.
  *
  * `scan : ((c, x) => [c, y], c0, xs) => [cN, ys]`
  *
@@ -522,9 +529,13 @@ const PROGRAM_BODY: unique symbol = Symbol('adjoint.loop.program');
  * step, or, with no snapshot left, as `checkpoint(all but the last step)` and the last step
  * recorded (revolve's quadratic case, reached only on ranges of at most `t + 1` steps). So the
  * body runs `n` times plus revolve's recomputed steps (the plain-body loop also re-runs each step
- * once to take its vjp, which here the recorded steps spare), and the reverse pass holds the
- * snapshots of the ranges still to reverse, one carry per level of nesting (at most the number of
- * sweeps `t`) and one step's residuals.
+ * once to take its vjp, which here the recorded steps spare). The reverse pass holds one step's
+ * residuals at a time and about `2s + t` carries: a recomputation lets each snapshot go once its
+ * range is reversed (`ReverseTrace.backward`'s consume), and each level of nesting (at most `t`,
+ * the number of sweeps) adds one, but the top level's `s` snapshots stay on the enclosing
+ * transform's tape until its reverse pass ends, while the first range, reversed last, lays out
+ * up to `s` of its own. (Wrapping the whole loop in one more checkpoint would bring that to
+ * `s + t`, for `n` more runs of the body.)
  */
 function programLoop(
   op: string,
@@ -614,7 +625,9 @@ function programLoop(
  * the reverse pass knows the count, and runs and reverses that many steps by the binomial
  * schedule of `programLoop`, with `s` snapshots. (An online schedule that checkpoints segments as
  * the first run goes would recompute each of them once too, and reverse them with fewer snapshots
- * each: no cheaper.) The body runs `2n` times plus revolve's recomputed steps for `(n, s)`.
+ * each: no cheaper.) The body runs `2n` times plus revolve's recomputed steps for `(n, s)`, and
+ * the reverse pass holds one step's residuals and about `s + t` carries (the loop's equation holds
+ * two; everything else is inside a recomputation, which lets each snapshot go once it is done).
  */
 function programWhile(
   op: string,
@@ -843,6 +856,9 @@ function maskedWhile(
  * anyway), and is then recorded as one equation of that length: `options.checkpoint: { snapshots:
  * s }` keeps at most `s` carries in the reverse pass, with the binomial (offline-optimal) schedule
  * for the count it found, rather than an online schedule's guess. The cost is one extra forward run.
+ * A body that returns a `Program` makes the result a `Program`; with `{ snapshots: s }` its
+ * first run (the effects' only one) counts the steps, and the reverse pass replays them by that
+ * schedule.
  *
  * `whileLoop : (c => bool, c => c, c0) => c`
  *
