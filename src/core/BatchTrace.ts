@@ -14,8 +14,8 @@ import { engineOps } from './engineOps.js';
 import { AdjointError, formatShape } from './errors.js';
 import { bind, bindMulti } from './primitive.js';
 import type { MultiRule, Rule } from './rule.js';
-import { auxOfTensor, makeTracer, type Tensor } from './Tensor.js';
-import { Trace, traceOf } from './Trace.js';
+import { auxOfTensor, dataOf, isConcrete, makeTracer, scalarOf, type Tensor } from './Tensor.js';
+import { Trace, traceOf, tracerOf } from './Trace.js';
 
 /** What a batch tracer carries: the batched value and the axis of its lanes. */
 export interface BatchState {
@@ -179,4 +179,59 @@ export function lanesOf(t: Tensor, concrete: (x: Tensor) => Tensor): { readonly 
     v = trace.primalOf(v);
   }
   return undefined;
+}
+
+/** What `argumentValues` reads: the numbers, and where each one sits as the caller sees it. */
+export interface ArgumentValues {
+  /** Every number under the value: all lanes of every vmap batching it. */
+  readonly data: ArrayLike<number>;
+  /** Element `i` of `data`: its flat (row-major) position in the value, and its lane in each vmap batching it (outermost first; empty when none does). */
+  locate(i: number): { readonly position: number; readonly lanes: ReadonlyArray<number> };
+}
+
+/**
+ * The numbers under an argument, for a boundary check of its values (class labels, probabilities, a
+ * bound, a learning rate): a concrete tensor's own; under grad and jvp the primal underneath (the
+ * check is not differentiated control flow: it reads, and either throws or lets the call go on);
+ * under vmap every lane at once, so a bad value in any lane is found. Undefined for a tracer of a
+ * transform that has returned (the op itself then raises `LEAKED_TRACER`).
+ */
+export function argumentValues(t: Tensor): ArgumentValues | undefined {
+  if (isConcrete(t)) return { data: t.ndim === 0 ? [scalarOf(t)] : dataOf(t), locate: (i) => ({ position: i, lanes: NO_LANES }) };
+  // the lane axes, in the order they were inserted walking down (innermost vmap first)
+  const dims: number[] = [];
+  let v = t;
+  for (let state = tracerOf(v); state !== undefined; state = tracerOf(v)) {
+    if (!state.trace.active) return undefined;
+    if (state.trace instanceof BatchTrace) {
+      const s = auxOfTensor(v) as BatchState;
+      dims.push(s.dim);
+      v = s.value;
+    } else v = state.primal;
+  }
+  const shape = v.shape;
+  return {
+    data: v.ndim === 0 ? [scalarOf(v)] : dataOf(v),
+    locate(i) {
+      const index = new Array<number>(shape.length);
+      for (let a = shape.length - 1, rest = i; a >= 0; a--) {
+        index[a] = rest % shape[a]!;
+        rest = Math.floor(rest / shape[a]!);
+      }
+      // the outermost vmap's axis was inserted last: take the lane axes out in reverse
+      const lanes: number[] = [];
+      for (let k = dims.length - 1; k >= 0; k--) lanes.push(index.splice(dims[k]!, 1)[0]!);
+      let position = 0;
+      for (let a = 0; a < index.length; a++) position = position * t.shape[a]! + index[a]!;
+      return { position, lanes };
+    },
+  };
+}
+
+const NO_LANES: ReadonlyArray<number> = Object.freeze([]);
+
+/** How a message names the lanes `argumentValues` located a value in: '' outside vmap. */
+export function describeLanes(lanes: ReadonlyArray<number>): string {
+  if (lanes.length === 0) return '';
+  return lanes.length === 1 ? ` (in vmap lane ${lanes[0]})` : ` (in vmap lanes ${lanes.join(', ')}, outermost vmap first)`;
 }

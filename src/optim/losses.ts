@@ -14,7 +14,8 @@ import { checkArity, describeValue, invalidArgument, parseEnum, parseNumber, par
 import { arange, asTensor } from '../core/creation.js';
 import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { sameShape } from '../core/shape.js';
-import { dataOf, isConcrete, type Tensor } from '../core/Tensor.js';
+import { argumentValues, describeLanes } from '../core/BatchTrace.js';
+import type { Tensor } from '../core/Tensor.js';
 import { abs, equal, lessEqual, mul, neg, type Operand, square, sub, where } from '../rules/elementwise.js';
 import { softplus } from '../rules/math.js';
 import { logSoftmax, mean, sum } from '../rules/reduction.js';
@@ -58,8 +59,8 @@ function sameShapes(op: string, a: Tensor, b: Tensor, what: string): void {
  * shape `[..., classes]`. `labels` is either a distribution per example (one-hot or soft, the same
  * shape as `logits`) or integer class indices of shape `[...]` (the logits' shape without its last
  * axis), each an integer in `[0, classes)` (`INDEX_OUT_OF_RANGE` outside, `INVALID_ARGUMENT` if
- * fractional). Distributions hold probabilities in [0, 1] (`INVALID_ARGUMENT` otherwise; their sums
- * are not checked). Traced labels cannot be read and are trusted.
+ * fractional or NaN). Distributions hold probabilities in [0, 1] (`INVALID_ARGUMENT` otherwise; their
+ * sums are not checked). Under vmap every lane's labels are checked.
  *
  * Shapes: `logits [..., C]`, `labels [..., C]` or `[...]`; result `[]` (or `[...]` with `reduction: 'none'`).
  * @example
@@ -96,15 +97,24 @@ export function softmaxCrossEntropy(logits: Operand, labels: Operand, options: L
   return reduce(neg(sum(mul(targets, logSoftmax(x)), { axis: -1 })), reduction);
 }
 
-/** Targets are probabilities: concrete ones outside [0, 1] (or NaN) would give a loss that is not a cross-entropy. */
+/**
+ * Targets are probabilities: ones outside [0, 1] (or NaN) would give a loss that is not a
+ * cross-entropy (a negative one, for a label 5). Traced targets are checked too: under grad and jvp
+ * their primal values, under vmap every lane.
+ */
 function checkProbabilities(op: string, z: Tensor): void {
-  if (!isConcrete(z)) return;
-  const d = dataOf(z);
+  const values = argumentValues(z);
+  if (values === undefined) return;
+  const d = values.data;
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
-    if (!(v >= 0 && v <= 1)) {
-      throw new ArgumentError('INVALID_ARGUMENT', op, `label ${describeValue(v).replace('the number ', '')} at position ${i} is not a probability; labels that are not class indices are probabilities, numbers in [0, 1]`);
-    }
+    if (v >= 0 && v <= 1) continue;
+    const { position, lanes } = values.locate(i);
+    throw new ArgumentError(
+      'INVALID_ARGUMENT',
+      op,
+      `label ${describeValue(v).replace('the number ', '')} at position ${position}${describeLanes(lanes)} is not a probability; labels that are not class indices are probabilities, numbers in [0, 1]`,
+    );
   }
 }
 
@@ -112,7 +122,7 @@ function checkProbabilities(op: string, z: Tensor): void {
  * Binary cross-entropy from logits, `-(z·log σ(x) + (1 - z)·log(1 - σ(x)))`, computed as
  * `softplus(x) - x·z`: finite at any finite logit (where `log(sigmoid(x))` would give -Infinity), with
  * gradient `sigmoid(x) - z`. Targets `z` are probabilities in [0, 1], the same shape as the logits
- * (concrete ones outside are `INVALID_ARGUMENT`; traced ones cannot be read and are trusted).
+ * (`INVALID_ARGUMENT` otherwise, NaN included, in every lane under vmap).
  *
  * Shapes: `logits` and `labels` equal; result `[]` (or that shape with `reduction: 'none'`).
  * @example

@@ -16,7 +16,8 @@
 import { asTensor, zerosLike } from '../core/creation.js';
 import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { checkArity, describeValue, invalidArgument, isPlainObject, parseBoolean, parseNumber, parseOptions } from '../core/args.js';
-import { isConcrete, scalarOf, Tensor } from '../core/Tensor.js';
+import { argumentValues, describeLanes } from '../core/BatchTrace.js';
+import { Tensor } from '../core/Tensor.js';
 import { flatten as flattenTree, type Tree } from '../core/Tree.js';
 import { add, div, greater, mul, neg, pow, sqrt, square, sub, where } from '../rules/elementwise.js';
 import * as tree from './tree.js';
@@ -52,8 +53,9 @@ export interface GradientTransformation {
  * A learning rate: a finite number `≥ 0`, or a 0-d tensor (which `grad` may trace, for
  * meta-gradients). A negative learning rate is refused (`INVALID_ARGUMENT`): the updates already
  * point downhill, so a negative rate would silently climb the loss; to maximise an objective,
- * minimise its negation. 0 is allowed (the parameters stay put). A concrete tensor is checked the
- * same way; a traced one cannot be read, and is trusted.
+ * minimise its negation. 0 is allowed (the parameters stay put). A tensor is checked the same way
+ * wherever it comes from: under `grad` and `jvp` its primal value is read (the check is validation,
+ * not differentiated control flow), under `vmap` every lane's.
  *
  * @category optimizers
  * @since 0.1.0
@@ -65,9 +67,12 @@ const LEARNING_RATE = 'pass a finite number ≥ 0 or a 0-d tensor holding one (t
 function parseLearningRate(op: string, v: unknown): Tensor {
   if (v instanceof Tensor) {
     if (v.ndim !== 0) throw new ShapeError('SHAPE_MISMATCH', op, `learningRate is a tensor of shape ${formatShape(v.shape)}; pass a number or a 0-d tensor`);
-    if (isConcrete(v)) {
-      const value = scalarOf(v);
-      if (!Number.isFinite(value) || value < 0) invalidArgument(op, 'learningRate', value, LEARNING_RATE);
+    const values = argumentValues(v);
+    const d = values === undefined ? [] : values.data;
+    for (let i = 0; i < d.length; i++) {
+      const value = d[i]!;
+      if (Number.isFinite(value) && value >= 0) continue;
+      throw new ArgumentError('INVALID_ARGUMENT', op, `learningRate is a tensor holding ${describeValue(value).replace('the number ', '')}${describeLanes(values!.locate(i).lanes)}; ${LEARNING_RATE}`);
     }
     return v;
   }

@@ -20,6 +20,7 @@ import { allocate, dataOf, type DType, fromData, isConcrete, makeScalar, scalarO
 import { isZero, Zero } from '../core/zero.js';
 import { zerosLike } from '../core/creation.js';
 import { batchedFront, toFront as toFrontIndices } from '../core/batching.js';
+import { argumentValues, describeLanes } from '../core/BatchTrace.js';
 import { rule } from './combinators.js';
 import { add, astype, equal, mul, type Operand } from './elementwise.js';
 import { broadcastTo, expandDims, indexValues, parseIndices, reshape, scatterAddP, stack, take, takeP } from './structure.js';
@@ -311,15 +312,19 @@ const astypeLike = (v: Tensor, like: Tensor): Tensor => (v.dtype === like.dtype 
  * @internal Class indices (oneHot's, and the integer labels of softmaxCrossEntropy) are integers in
  * `[0, classes)`: a non-integer is `INVALID_ARGUMENT` and an integer outside is `INDEX_OUT_OF_RANGE`,
  * as `take`'s indices (but with no negative ones: a class is not a position from the end). Traced
- * indices cannot be read, and are trusted.
+ * indices are checked too: under grad and jvp their primal values, under vmap every lane.
  */
 export function checkClassIndices(op: string, what: 'index' | 'label', ind: Tensor, classes: number): void {
-  if (!isConcrete(ind)) return;
-  const d = ind.ndim === 0 ? [scalarOf(ind)] : dataOf(ind);
+  const values = argumentValues(ind);
+  if (values === undefined) return;
+  const d = values.data;
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
-    if (!Number.isInteger(v)) throw new ArgumentError('INVALID_ARGUMENT', op, `${what} ${v} at position ${i} is not an integer; class ${what === 'index' ? 'indices' : 'labels'} are integers in [0, ${classes - 1}]`);
-    if (v < 0 || v >= classes) throw new IndexError('INDEX_OUT_OF_RANGE', op, `${what} ${v} at position ${i} is not a class in [0, ${classes - 1}]`);
+    if (Number.isInteger(v) && v >= 0 && v < classes) continue;
+    const { position, lanes } = values.locate(i);
+    const at = `${what} ${v} at position ${position}${describeLanes(lanes)}`;
+    if (!Number.isInteger(v)) throw new ArgumentError('INVALID_ARGUMENT', op, `${at} is not an integer; class ${what === 'index' ? 'indices' : 'labels'} are integers in [0, ${classes - 1}]`);
+    throw new IndexError('INDEX_OUT_OF_RANGE', op, `${at} is not a class in [0, ${classes - 1}]`);
   }
 }
 
@@ -340,8 +345,8 @@ export interface OneHotOptions {
  * One-hot encoding (`jax.nn.one_hot`): a new axis of size `numClasses` (at the end by default)
  * holding 1 at each index and 0 elsewhere. The axis is positional or an option:
  * `oneHot(i, 3, 0)`, `oneHot(i, 3, { axis: 0, dtype: 'float32' })`. Indices are integers in
- * `[0, numClasses)`; concrete ones outside are `INDEX_OUT_OF_RANGE` (JAX would give a row of zeros),
- * fractional ones `INVALID_ARGUMENT`.
+ * `[0, numClasses)`; ones outside are `INDEX_OUT_OF_RANGE` (JAX would give a row of zeros),
+ * fractional or NaN ones `INVALID_ARGUMENT`, also under a transform (every lane under vmap).
  * No derivative.
  *
  * Shapes: indices `[...]` → `[..., numClasses]`.

@@ -12,6 +12,8 @@
  * @since 0.1.0
  */
 import { checkArity, invalidArgument } from '../core/args.js';
+import { argumentValues, describeLanes } from '../core/BatchTrace.js';
+import { ArgumentError } from '../core/errors.js';
 import { asTensor } from '../core/creation.js';
 import { mapTernary, promote } from '../core/kernels.js';
 import { bind } from '../core/primitive.js';
@@ -205,14 +207,31 @@ export const logSigmoid = unaryOp(logSigmoidP);
  */
 export const logaddexp: BinaryOp = binaryOp(logaddexpP);
 
+const NO_NAN_BOUND = 'pass a number or a tensor without NaN, or omit it (undefined) for no bound';
+
 /** A bound of `clip`: omitted (`undefined`) is no bound; a number must not be NaN (±Infinity is no bound). */
 function clipBound(param: 'min' | 'max', v: unknown, none: number): Operand {
   if (v === undefined) return none;
   if (typeof v === 'number') {
-    if (Number.isNaN(v)) invalidArgument('clip', param, v, 'pass a number or a tensor, or omit it (undefined) for no bound');
+    if (Number.isNaN(v)) invalidArgument('clip', param, v, NO_NAN_BOUND);
     return v;
   }
   return v as Operand;
+}
+
+/**
+ * A tensor bound holds no NaN (a NaN bound would make the result NaN there): read wherever it comes
+ * from, the primal under grad and jvp, every lane under vmap.
+ */
+function checkTensorBound(param: 'min' | 'max', bound: Tensor): void {
+  const values = argumentValues(bound);
+  if (values === undefined) return;
+  const d = values.data;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] === d[i]) continue;
+    const { position, lanes } = values.locate(i);
+    throw new ArgumentError('INVALID_ARGUMENT', 'clip', `${param} holds NaN at position ${position}${describeLanes(lanes)}; ${NO_NAN_BOUND}`);
+  }
 }
 
 /**
@@ -220,7 +239,8 @@ function clipBound(param: 'min' | 'max', v: unknown, none: number): Operand {
  * (`undefined`). Where `min > max` the result is `max`. The cotangent goes to `x` on the closed
  * interval and to the bound that was taken elsewhere.
  *
- * Errors: `INVALID_ARGUMENT` for a bound that is NaN or not a number or tensor; `BROADCAST_INCOMPATIBLE`.
+ * Errors: `INVALID_ARGUMENT` for a bound that is or holds NaN (in any lane under vmap), or is not a
+ * number or tensor; `BROADCAST_INCOMPATIBLE`.
  * @example
  * import { clip, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(clip(tensor([-2, 0.5, 3]), 0, 1)), [0, 0.5, 1])
@@ -232,5 +252,7 @@ export function clip(x: Operand, min?: Operand, max?: Operand): Tensor {
   checkArity('clip', arguments.length, 3, 'clip(x, min?, max?) with undefined for an omitted bound');
   const [a, lo] = binaryOperands('clip', asTensor('clip', x), clipBound('min', min, -Infinity));
   const [, hi] = binaryOperands('clip', a, clipBound('max', max, Infinity));
+  if (typeof min === 'object') checkTensorBound('min', lo);
+  if (typeof max === 'object') checkTensorBound('max', hi);
   return bind(clipP, [a, lo, hi], undefined);
 }

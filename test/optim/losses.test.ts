@@ -5,6 +5,7 @@ import {
   grad,
   huber,
   item,
+  jvp,
   meanSquaredError,
   random,
   sigmoid,
@@ -13,6 +14,8 @@ import {
   tensor,
   toArray,
   type Tensor,
+  sum,
+  vmap,
 } from '../../src/index.js';
 import { thrown } from '../reference.js';
 
@@ -100,6 +103,34 @@ describe('losses', () => {
     // soft labels in [0, 1] are fine, and differentiable
     const soft = tensor([[0.9, 0.1]]);
     expect(toArray(grad((y: Tensor) => softmaxCrossEntropy(tensor([[0, 0]]), y))(soft))).toEqual([[Math.LN2, Math.LN2]]);
+  });
+
+  it('labels traced by vmap, grad or jvp are checked too: every lane, and the primal', () => {
+    const logits = tensor([1, 2]);
+    const sce = (y: Tensor) => softmaxCrossEntropy(logits, y);
+    // label 5 of 2 classes once gave a loss of 0 under vmap; 0.5 and NaN too
+    expect(code(() => vmap(sce)(tensor([0, 5])))).toBe('INDEX_OUT_OF_RANGE');
+    expect(message(() => vmap(sce)(tensor([0, 5])))).toBe('softmaxCrossEntropy: label 5 at position 0 (in vmap lane 1) is not a class in [0, 1]');
+    expect(code(() => vmap(sce)(tensor([0, 0.5])))).toBe('INVALID_ARGUMENT');
+    expect(code(() => vmap(sce)(tensor([NaN, 1])))).toBe('INVALID_ARGUMENT');
+    // soft labels: 1.5 in the second lane
+    expect(message(() => vmap(sce)(tensor([[0.5, 0.5], [1.5, -0.5]])))).toContain('label 1.5 at position 0 (in vmap lane 1) is not a probability');
+    // binary labels: 5 gave a negative loss
+    const bce = (z: Tensor) => sigmoidBinaryCrossEntropy(tensor([1]), z);
+    expect(code(() => vmap(bce)(tensor([[0], [5]])))).toBe('INVALID_ARGUMENT');
+    // lanes on another axis, and nested vmaps: the position and the lanes as the caller sees them
+    const batch = (y: Tensor) => softmaxCrossEntropy(tensor([[1, 2], [3, 4]]), y, { reduction: 'none' });
+    expect(message(() => vmap(batch, { inAxes: 1 })(tensor([[0, 1, 1], [1, 0, 2]])))).toContain('label 2 at position 1 (in vmap lane 2)');
+    expect(message(() => vmap(vmap(sce))(tensor([[0, 1], [1, 3]])))).toContain('label 3 at position 0 (in vmap lanes 1, 1, outermost vmap first)');
+    expect(message(() => vmap(vmap(batch), { inAxes: 1 })(tensor([[[0, 0], [1, 1]], [[1, 1], [0, 7]]])))).toContain('label 7 at position 1 (in vmap lanes 1, 1, outermost vmap first)');
+    // under grad and jvp the primal is read (the labels here are what is differentiated)
+    expect(code(() => grad((y: Tensor) => sce(y))(tensor(5)))).toBe('INDEX_OUT_OF_RANGE');
+    expect(code(() => grad((z: Tensor) => sum(bce(z)))(tensor([2])))).toBe('INVALID_ARGUMENT');
+    expect(code(() => jvp(bce, [tensor([-1])], [tensor([1])]))).toBe('INVALID_ARGUMENT');
+    expect(code(() => vmap(grad(bce))(tensor([[0.5], [2]])))).toBe('INVALID_ARGUMENT');
+    // valid labels go through every transform with the values they have when called directly
+    expect(toArray(vmap(sce)(tensor([0, 1])))).toEqual([item(sce(tensor(0))), item(sce(tensor(1)))]);
+    expect(toArray(vmap(bce)(tensor([[0], [1]])))).toEqual([item(bce(tensor([0]))), item(bce(tensor([1])))]);
   });
 
   it('every loss refuses a fourth argument', () => {

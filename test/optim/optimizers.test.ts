@@ -4,6 +4,7 @@ import {
   add,
   grad,
   item,
+  jvp,
   matmul,
   mean,
   optim,
@@ -18,6 +19,7 @@ import {
   toTypedArray,
   tree,
   valueAndGrad,
+  vmap,
 } from '../../src/index.js';
 import { thrown } from '../reference.js';
 
@@ -227,8 +229,32 @@ describe('optim: the boundary', () => {
     const p = { w: tensor([1, 2]) };
     const [u] = opt.update({ w: tensor([3, -4]) }, opt.init(p));
     expect(toArray(optim.applyUpdates(p, u).w)).toEqual([1, 2]);
-    // a traced learning rate cannot be read, and is trusted (the meta-gradient tests depend on it)
+    // a traced learning rate is read through its primal, and a valid one goes on to be differentiated
     expect(toArray(grad((lr: Tensor) => sum(optim.sgd(lr).update([tensor([1, 2])], {})[0][0]!))(tensor(0.5)))).toBe(-3);
+  });
+
+  it('a learning rate traced by grad, jvp or vmap is checked too: its primal, and every lane', () => {
+    // the loss after one step from a learning rate the function receives: a negative one would climb
+    const afterStep = (lr: Tensor | number, make: (lr: Tensor | number) => optim.GradientTransformation) => {
+      const opt = make(lr);
+      const p = { w: tensor([1, 2]) };
+      const [u] = opt.update({ w: tensor([1, 2]) }, opt.init(p), p);
+      return sum(square(optim.applyUpdates(p, u).w));
+    };
+    for (const make of [optim.sgd, optim.momentum, optim.adam, optim.adamw, optim.rmsprop]) {
+      const f = (lr: Tensor) => afterStep(lr, make);
+      for (const bad of [-0.5, NaN, Infinity]) {
+        expect(code(() => grad(f)(scalar(bad)))).toBe('INVALID_ARGUMENT');
+        expect(code(() => jvp(f, [scalar(bad)], [scalar(1)]))).toBe('INVALID_ARGUMENT');
+        expect(code(() => grad(grad(f))(scalar(bad)))).toBe('INVALID_ARGUMENT');
+      }
+      // only the last lane is bad: the message names it
+      expect(message(() => vmap(f)(tensor([0.1, 0, -0.5])))).toContain('holding -0.5 (in vmap lane 2)');
+      expect(code(() => vmap(grad(f))(tensor([0.1, NaN])))).toBe('INVALID_ARGUMENT');
+      // valid rates still go through every transform, with the same values as called directly
+      expect(toArray(vmap(f)(tensor([0.1, 0])))).toEqual([item(afterStep(0.1, make)), item(afterStep(0, make))]);
+      expect(Number.isFinite(item(grad(f)(scalar(0.1))))).toBe(true);
+    }
   });
 
   it('eps is positive (adam divides by it where the second moment is 0); weightDecay is at least 0', () => {

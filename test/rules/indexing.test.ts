@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type AdjointError, at, checkGrads, gather, grad, oneHot, random, sum, mul, take, type Tensor, takeAlongAxis, tensor, toArray } from '../../src/index.js';
+import { type AdjointError, at, checkGrads, gather, grad, jvp, oneHot, random, sum, mul, take, type Tensor, takeAlongAxis, tensor, toArray, vmap } from '../../src/index.js';
 import { thrown } from '../reference.js';
 
 const code = (f: () => unknown): string | undefined => (thrown(f) as AdjointError | undefined)?.code;
+const message = (f: () => unknown): string | undefined => (thrown(f) as Error | undefined)?.message;
 
 describe('takeAlongAxis / gather', () => {
   it('picks per-row entries, as NumPy take_along_axis and torch.gather', () => {
@@ -64,6 +65,7 @@ describe('at', () => {
     expect(code(() => at(x, [0, 1]).set(tensor([1, 2, 3])))).toBe('BROADCAST_INCOMPATIBLE');
     expect(code(() => at(x, 'a' as never))).toBe('INVALID_ARGUMENT');
   });
+
 });
 
 describe('oneHot', () => {
@@ -75,5 +77,15 @@ describe('oneHot', () => {
     expect(code(() => oneHot(tensor([1.5]), 3))).toBe('INVALID_ARGUMENT');
     expect(code(() => oneHot(tensor([1]), 0))).toBe('INVALID_ARGUMENT');
     expect(code(() => oneHot(tensor([1]), 2, { axes: 0 } as never))).toBe('UNKNOWN_OPTION');
+  });
+
+  it('indices batched by vmap or traced by jvp are checked too, in every lane', () => {
+    // once a row of zeros, silently
+    expect(code(() => vmap((i: Tensor) => oneHot(i, 3))(tensor([-1, 7])))).toBe('INDEX_OUT_OF_RANGE');
+    expect(message(() => vmap((i: Tensor) => oneHot(i, 3))(tensor([1, 7])))).toBe('oneHot: index 7 at position 0 (in vmap lane 1) is not a class in [0, 2]');
+    expect(code(() => vmap((i: Tensor) => oneHot(i, 3))(tensor([0.5, 1])))).toBe('INVALID_ARGUMENT');
+    expect(code(() => vmap((i: Tensor) => oneHot(i, 3))(tensor([[0, 1], [2, NaN]])))).toBe('INVALID_ARGUMENT');
+    expect(code(() => jvp((i: Tensor) => oneHot(i, 3), [tensor([3])], [tensor([1])]))).toBe('INDEX_OUT_OF_RANGE');
+    expect(toArray(vmap((i: Tensor) => oneHot(i, 3))(tensor([2, 0])))).toEqual([[0, 0, 1], [1, 0, 0]]);
   });
 });
