@@ -255,6 +255,25 @@ export function describeDef(d: TreeDef): string {
   return show(d, 0);
 }
 
+/** Where leaf `i` (in flatten order) of a tree of structure `def` sits, as a caller writes it: `.w[1]`, or `the top level`. */
+export function describeLeafPath(def: TreeDef, i: number): string {
+  if (def._tag === 'Leaf') return 'the top level';
+  // a walk in flatten order (an explicit stack, as every walk here) to the i-th leaf
+  const frames: Array<{ readonly def: Extract<TreeDef, { children: unknown }>; j: number }> = [{ def, j: 0 }];
+  let seen = 0;
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1]!;
+    if (frame.j >= frame.def.children.length) {
+      frames.pop();
+      continue;
+    }
+    const child = frame.def.children[frame.j++]!;
+    if (child._tag !== 'Leaf') frames.push({ def: child, j: 0 });
+    else if (seen++ === i) return describePath(frames.map((f) => (f.def._tag === 'Array' ? f.j - 1 : f.def.keys[f.j - 1]!)));
+  }
+  return `leaf ${i}`;
+}
+
 /** True when two structures are the same. */
 export function sameDef(a: TreeDef, b: TreeDef): boolean {
   const pending: TreeDef[] = [a, b];

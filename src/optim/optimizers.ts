@@ -19,7 +19,8 @@ import { checkArity, describeValue, invalidArgument, isPlainObject, parseBoolean
 import { argumentValues, describeLanes } from '../core/BatchTrace.js';
 import { Tensor } from '../core/Tensor.js';
 import { flatten as flattenTree, type Tree } from '../core/Tree.js';
-import { add, div, greater, mul, neg, pow, sqrt, square, sub, where } from '../rules/elementwise.js';
+import { add, astype, div, greater, mul, neg, pow, sqrt, square, sub, where } from '../rules/elementwise.js';
+import { zipWith } from './pairs.js';
 import * as tree from './tree.js';
 
 /**
@@ -38,6 +39,11 @@ export type OptState = Tree;
  * `applyUpdates`.
  *
  * `update : (grads: P, state: S, params?: P) -> [updates: P, state: S]`
+ *
+ * The built-in transformations' updates have the gradients' shapes and dtypes (float32 gradients
+ * give float32 updates). Their `update` pairs the gradients with the state's moment trees (and
+ * `adamw` with `params`) leaf by leaf: a different structure is `TREE_MISMATCH`, a leaf of another
+ * shape `SHAPE_MISMATCH` and of another dtype `INVALID_DTYPE`, each naming the update and the leaf.
  *
  * @category optimizers
  * @since 0.1.0
@@ -124,6 +130,8 @@ function transformation(op: string, init: (params: unknown) => OptState, step: (
     },
     update<P>(grads: P, state: OptState, params?: P): readonly [P, OptState] {
       checkArity(`${op}.update`, arguments.length, 3, `${op}(...).update(grads, state, params?)`);
+      // a bad gradient tree is reported as this update's, not as a helper's inside it
+      flattenTree(`${op}.update`, grads);
       const [updates, next] = step(grads, state, params);
       return frozen([updates as P, next] as const);
     },
@@ -199,8 +207,9 @@ export function momentum(learningRate: LearningRate, options: MomentumOptions = 
     op,
     (params) => frozen({ trace: tree.zerosLike(params) }) as OptState,
     (grads, state) => {
-      const trace = tree.map2((g, t) => add(g, mul(beta, t)), grads, field(`${op}.update`, state, 'trace'));
-      const direction = nesterov ? tree.map2((g, t) => add(g, mul(beta, t)), grads, trace) : trace;
+      const u = `${op}.update`;
+      const trace = zipWith(u, ['grads', "the state's trace"], (g, t) => add(g, mul(beta, t)), grads, field(u, state, 'trace'));
+      const direction = nesterov ? zipWith(u, ['grads', "the state's trace"], (g, t) => add(g, mul(beta, t)), grads, trace) : trace;
       return [tree.scale(direction, neg(lr)), frozen({ trace }) as OptState];
     },
   );
@@ -246,15 +255,17 @@ function adamFamily(op: string, nargs: number, learningRate: unknown, options: u
     (grads, state, params) => {
       const u = `${op}.update`;
       const count = add(field(u, state, 'count') as Tensor, 1);
-      const mu = tree.map2((g, m) => add(mul(b1, m), mul(1 - b1, g)), grads, field(u, state, 'mu'));
-      const nu = tree.map2((g, v) => add(mul(b2, v), mul(1 - b2, square(g))), grads, field(u, state, 'nu'));
-      // bias corrections of the zero-initialised moments (Kingma & Ba, 2015, section 3)
+      const mu = zipWith(u, ['grads', "the state's mu"], (g, m) => add(mul(b1, m), mul(1 - b1, g)), grads, field(u, state, 'mu'));
+      const nu = zipWith(u, ['grads', "the state's nu"], (g, v) => add(mul(b2, v), mul(1 - b2, square(g))), grads, field(u, state, 'nu'));
+      // bias corrections of the zero-initialised moments (Kingma & Ba, 2015, section 3), in each
+      // leaf's dtype (the count is float64; float32 moments stay float32)
       const c1 = sub(1, pow(b1, count));
       const c2 = sub(1, pow(b2, count));
-      let direction = tree.map2((m, v) => div(div(m, c1), add(sqrt(div(v, c2)), eps)), mu, nu);
+      const like = (c: Tensor, m: Tensor): Tensor => (m.dtype === c.dtype ? c : astype(c, m.dtype));
+      let direction = zipWith(u, ["the state's mu", "the state's nu"], (m, v) => div(div(m, like(c1, m as Tensor)), add(sqrt(div(v, like(c2, v as Tensor))), eps)), mu, nu);
       if (decoupled) {
         if (params === undefined) throw new ArgumentError('INVALID_ARGUMENT', u, 'adamw needs the parameters for its weight decay: call update(grads, state, params)');
-        direction = tree.map2((d, p) => add(d, mul(weightDecay, p)), direction, params);
+        direction = zipWith(u, ['grads', 'params'], (d, p) => add(d, mul(weightDecay, p)), direction, params);
       }
       return [tree.scale(direction, neg(lr)), frozen({ count, mu, nu }) as OptState];
     },
@@ -328,8 +339,9 @@ export function rmsprop(learningRate: LearningRate, options: RmspropOptions = {}
     op,
     (params) => frozen({ nu: tree.zerosLike(params) }) as OptState,
     (grads, state) => {
-      const nu = tree.map2((g, v) => add(mul(decay, v), mul(1 - decay, square(g))), grads, field(`${op}.update`, state, 'nu'));
-      const direction = tree.map2((g, v) => div(g, sqrt(add(v, eps))), grads, nu);
+      const u = `${op}.update`;
+      const nu = zipWith(u, ['grads', "the state's nu"], (g, v) => add(mul(decay, v), mul(1 - decay, square(g))), grads, field(u, state, 'nu'));
+      const direction = zipWith(u, ['grads', "the state's nu"], (g, v) => div(g, sqrt(add(v, eps))), grads, nu);
       return [tree.scale(direction, neg(lr)), frozen({ nu }) as OptState];
     },
   );
@@ -401,15 +413,17 @@ export function chain(...transformations: ReadonlyArray<GradientTransformation>)
 }
 
 /**
- * `params + updates`, leaf by leaf (optax's `apply_updates`). Throws `TREE_MISMATCH` when the
- * structures differ.
+ * `params + updates`, leaf by leaf (optax's `apply_updates`). Each update has its parameter's shape
+ * and dtype, so no parameter changes shape or precision: `TREE_MISMATCH` when the structures
+ * differ, `SHAPE_MISMATCH` (nothing broadcasts) or `INVALID_DTYPE` naming the leaf that does not fit.
  * @example
  * import { optim, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(optim.applyUpdates({ w: tensor([1, 2]) }, { w: tensor([0.5, -1]) }).w), [1.5, 1])
+ * assert.throws(() => optim.applyUpdates({ w: tensor([1, 2]) }, { w: tensor([[1, 2], [3, 4]]) }), { code: 'SHAPE_MISMATCH' })
  * @category optimizers
  * @since 0.1.0
  */
 export function applyUpdates<P>(params: P, updates: P): P {
   checkArity('optim.applyUpdates', arguments.length, 2, 'optim.applyUpdates(params, updates)');
-  return tree.map2((p, u) => add(p, u), params, updates);
+  return zipWith('optim.applyUpdates', ['params', 'updates'], add, params, updates);
 }

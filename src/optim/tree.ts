@@ -2,7 +2,8 @@
  * Tree utilities: functions over pytrees (nested arrays and plain objects whose leaves are tensors
  * or numbers), the structures `grad` takes and returns. Parameters, gradients and optimizer state
  * are pytrees, so an optimizer is a few `map2` calls; the vector-space helpers (`add`, `sub`,
- * `scale`, `dot`, `norm`) treat a whole tree as one vector. Every result is a new, frozen tree; the
+ * `scale`, `dot`, `norm`) treat a whole tree as one vector, so they pair leaves of equal shapes and
+ * dtypes and never broadcast (see `pairs.ts`). Every result is a new, frozen tree; the
  * inputs are never changed. Leaves are visited in `flatten`'s order (object keys sorted), and every
  * function is written with the library's ops, so it can be differentiated.
  *
@@ -11,11 +12,12 @@
  * @since 0.1.0
  */
 import { asTensor, zerosLike as zerosLikeTensor } from '../core/creation.js';
-import { ArgumentError, ShapeError } from '../core/errors.js';
-import { describeDef, flatten as flattenTree, type Leaf, sameDef, type TreeDef, unflatten as unflattenTree } from '../core/Tree.js';
+import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
+import { describeDef, flatten as flattenTree, type Leaf, type TreeDef, unflatten as unflattenTree } from '../core/Tree.js';
+import { pairLeaves, zipLeaves } from './pairs.js';
 import { checkArity, describeValue, invalidArgument, parseFunction } from '../core/args.js';
 import { Tensor } from '../core/Tensor.js';
-import { add as addOp, greater, mul, type Operand, sqrt, sub as subOp, where } from '../rules/elementwise.js';
+import { add as addOp, astype, greater, mul, type Operand, sqrt, sub as subOp, where } from '../rules/elementwise.js';
 import { sum } from '../rules/reduction.js';
 
 export type { TreeDef } from '../core/Tree.js';
@@ -26,24 +28,6 @@ const leafTensor = (op: string, l: Leaf): Tensor => asTensor(op, l);
 function checkLeafResult(op: string, v: unknown, i: number): Leaf {
   if (v instanceof Tensor || typeof v === 'number') return v;
   throw new ArgumentError('NOT_NUMERIC', op, `leaf ${i} is ${describeValue(v)}; ${op === 'tree.unflatten' ? 'pass' : 'the function must return'} a Tensor or a number`);
-}
-
-/** The leaves of several trees that must share one structure (`TREE_MISMATCH` otherwise). */
-function zipLeaves(op: string, trees: ReadonlyArray<unknown>): { leaves: Leaf[][]; def: TreeDef } {
-  const first = flattenTree(op, trees[0]);
-  const leaves = [first.leaves];
-  for (let t = 1; t < trees.length; t++) {
-    const other = flattenTree(op, trees[t]);
-    if (!sameDef(first.def, other.def)) {
-      throw new ShapeError(
-        'TREE_MISMATCH',
-        op,
-        `tree ${t + 1} has structure ${describeDef(other.def)} but tree 1 has ${describeDef(first.def)}; the trees must have the same nesting and keys`,
-      );
-    }
-    leaves.push(other.leaves);
-  }
-  return { leaves, def: first.def };
 }
 
 /**
@@ -136,7 +120,9 @@ export function map<T>(f: (leaf: Tensor) => Operand, tree: T): T {
 
 /**
  * Applies `f` to the leaves of two trees of the same structure, pairwise (a zip). Throws
- * `TREE_MISMATCH` when the structures differ.
+ * `TREE_MISMATCH` when the structures differ. The leaves' shapes are `f`'s business (a tree of
+ * per-leaf factors may hold numbers); the vector-space helpers `add`, `sub` and `dot` require equal
+ * shapes.
  *
  * `map2 : ((Tensor, Tensor) -> Tensor) -> T -> T -> T`
  * @example
@@ -168,7 +154,9 @@ export function reduce<A>(f: (acc: A, leaf: Tensor) => A, tree: unknown, initial
 }
 
 /**
- * Leafwise sum of two trees of the same structure.
+ * Leafwise sum of two trees of the same structure, whose paired leaves have equal shapes and dtypes
+ * (a number leaf takes its partner's dtype): `TREE_MISMATCH`, `SHAPE_MISMATCH` (nothing broadcasts)
+ * and `INVALID_DTYPE` otherwise, naming the leaf's path.
  * @example
  * import { tree, toArray } from 'adjoint'
  * assert.deepEqual(tree.map(toArray, tree.add({ a: 1, b: 2 }, { a: 10, b: 20 })) as unknown, { a: 11, b: 22 })
@@ -177,12 +165,13 @@ export function reduce<A>(f: (acc: A, leaf: Tensor) => A, tree: unknown, initial
  */
 export function add<T>(a: T, b: T): T {
   checkArity('tree.add', arguments.length, 2, 'tree.add(a, b)');
-  const { leaves: [la, lb], def } = zipLeaves('tree.add', [a, b]);
-  return unflattenTree<T>(def, la!.map((l, i) => addOp(l, lb![i]!)));
+  const { a: la, b: lb, def } = pairLeaves('tree.add', a, b, ['a', 'b']);
+  return unflattenTree<T>(def, la.map((l, i) => addOp(l, lb[i]!)));
 }
 
 /**
- * Leafwise difference `a - b` of two trees of the same structure.
+ * Leafwise difference `a - b` of two trees of the same structure, with paired leaves of equal shapes
+ * and dtypes (as `tree.add`).
  * @example
  * import { tree, toArray } from 'adjoint'
  * assert.equal(toArray(tree.sub({ a: 5 }, { a: 3 }).a as never), 2)
@@ -191,16 +180,18 @@ export function add<T>(a: T, b: T): T {
  */
 export function sub<T>(a: T, b: T): T {
   checkArity('tree.sub', arguments.length, 2, 'tree.sub(a, b)');
-  const { leaves: [la, lb], def } = zipLeaves('tree.sub', [a, b]);
-  return unflattenTree<T>(def, la!.map((l, i) => subOp(l, lb![i]!)));
+  const { a: la, b: lb, def } = pairLeaves('tree.sub', a, b, ['a', 'b']);
+  return unflattenTree<T>(def, la.map((l, i) => subOp(l, lb[i]!)));
 }
 
 /**
- * Every leaf times `s` (a number or a 0-d tensor, which may be traced: `grad` with respect to a step
- * size goes through it).
+ * Every leaf times `s`, a number or a 0-d tensor (which may be traced: `grad` with respect to a step
+ * size goes through it). Each leaf keeps its shape and dtype: a tensor `s` is cast to each leaf's
+ * dtype, as a number would be, and one with axes is `SHAPE_MISMATCH` (it would broadcast the leaves).
  * @example
  * import { tree, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(tree.scale([tensor([1, 2])], 3)[0]!), [3, 6])
+ * assert.equal(tree.scale([tensor([1, 2], 'float32')], tensor(0.5))[0]!.dtype, 'float32')
  * @category trees
  * @since 0.1.0
  */
@@ -208,12 +199,13 @@ export function scale<T>(tree: T, s: Operand): T {
   checkArity('tree.scale', arguments.length, 2, 'tree.scale(tree, s)');
   const { leaves: ls, def } = flattenTree('tree.scale', tree);
   const factor = asTensor('tree.scale', s);
-  return unflattenTree<T>(def, ls.map((l) => mul(l, factor)));
+  if (factor.ndim !== 0) throw new ShapeError('SHAPE_MISMATCH', 'tree.scale', `s is a tensor of shape ${formatShape(factor.shape)}; pass a number or a 0-d tensor (a factor with axes would broadcast the leaves)`);
+  return unflattenTree<T>(def, ls.map((l) => mul(l, l instanceof Tensor && l.dtype !== factor.dtype ? astype(factor, l.dtype) : factor)));
 }
 
 /**
  * The inner product of two trees seen as one long vector: the sum over leaves of `sum(a * b)`. A
- * 0-d tensor (0 for a tree without leaves).
+ * 0-d tensor (0 for a tree without leaves). Paired leaves have equal shapes and dtypes (as `tree.add`).
  * @example
  * import { tree, tensor, toArray } from 'adjoint'
  * assert.equal(toArray(tree.dot({ w: tensor([1, 2]), b: 3 }, { w: tensor([3, 4]), b: 2 })), 17)
@@ -222,8 +214,8 @@ export function scale<T>(tree: T, s: Operand): T {
  */
 export function dot<T>(a: T, b: T): Tensor {
   checkArity('tree.dot', arguments.length, 2, 'tree.dot(a, b)');
-  const { leaves: [la, lb] } = zipLeaves('tree.dot', [a, b]);
-  return la!.reduce<Tensor>((acc, l, i) => addOp(acc, sum(mul(l, lb![i]!))), asTensor('tree.dot', 0));
+  const { a: la, b: lb } = pairLeaves('tree.dot', a, b, ['a', 'b']);
+  return la.reduce<Tensor>((acc, l, i) => addOp(acc, sum(mul(l, lb[i]!))), asTensor('tree.dot', 0));
 }
 
 /**

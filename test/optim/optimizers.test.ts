@@ -257,6 +257,48 @@ describe('optim: the boundary', () => {
     }
   });
 
+  it('updates are shaped and typed like the gradients; a mismatch names the update and the leaf', () => {
+    const p32 = { w: tensor([1, 2], 'float32'), b: [tensor(0.5, 'float32')] };
+    const g32 = { w: tensor([0.1, -0.2], 'float32'), b: [tensor(1, 'float32')] };
+    for (const opt of [optim.sgd(0.1), optim.sgd(scalar(0.1)), optim.momentum(0.1, { nesterov: true }), optim.adam(scalar(0.1)), optim.adamw(0.1), optim.rmsprop(0.1), optim.chain(optim.clipByGlobalNorm(0.1), optim.adam(0.1))]) {
+      const [u, state] = opt.update(g32, opt.init(p32), p32);
+      const next = optim.applyUpdates(p32, u);
+      // float32 parameters stay float32 (before, a float64 learning rate made them float64)
+      expect([u.w.dtype, u.b[0]!.dtype, next.w.dtype, next.b[0]!.dtype]).toEqual(['float32', 'float32', 'float32', 'float32']);
+      expect(tree.leaves(state).filter((l) => typeof l !== 'number' && l.ndim > 0).every((l) => (l as Tensor).dtype === 'float32')).toBe(true);
+    }
+    const m = optim.momentum(0.1);
+    // a 0-d gradient against a state made for [3]: once broadcast to [3], now SHAPE_MISMATCH
+    expect(code(() => m.update({ w: tensor(1) }, m.init({ w: tensor([1, 2, 3]) })))).toBe('SHAPE_MISMATCH');
+    expect(message(() => m.update({ w: tensor(1) }, m.init({ w: tensor([1, 2, 3]) })))).toBe(
+      "optim.momentum.update: the leaf at .w has shape [] in grads but [3] in the state's trace; paired leaves must have equal shapes (optim.momentum.update does not broadcast)",
+    );
+    for (const opt of [optim.adam(0.1), optim.adamw(0.1), optim.rmsprop(0.1)]) {
+      const state = opt.init({ w: tensor([1, 2]) });
+      expect(code(() => opt.update({ w: tensor([[1, 2]]) }, state, { w: tensor([1, 2]) }))).toBe('SHAPE_MISMATCH');
+      expect(message(() => opt.update({ w: tensor([1, 2], 'float32') }, state, { w: tensor([1, 2]) }))).toContain('.update: the leaf at .w is float32 in grads but float64');
+    }
+    // adamw pairs the parameters with the gradients too
+    const w = optim.adamw(0.1);
+    expect(message(() => w.update({ w: tensor([1, 2]) }, w.init({ w: tensor([1, 2]) }), { w: tensor([1]) }))).toContain('optim.adamw.update: the leaf at .w has shape [2] in grads but [1] in params');
+    // a bad gradient tree is the update's error, not a helper's
+    expect(message(() => optim.sgd(0.1).update({ w: 'x' } as never, {}))).toContain('optim.sgd.update');
+  });
+
+  it('applyUpdates adds leaves of equal shapes and dtypes, and names the leaf that differs', () => {
+    // [2] params with a [2, 2] update once became [2, 2]
+    expect(code(() => optim.applyUpdates({ w: tensor([1, 2]) }, { w: tensor([[1, 2], [3, 4]]) }))).toBe('SHAPE_MISMATCH');
+    expect(message(() => optim.applyUpdates({ a: [tensor(1), tensor([1, 2])] }, { a: [tensor(1), tensor(2)] }))).toBe(
+      'optim.applyUpdates: the leaf at .a[1] has shape [2] in params but [] in updates; paired leaves must have equal shapes (optim.applyUpdates does not broadcast)',
+    );
+    expect(code(() => optim.applyUpdates({ w: tensor([1, 2], 'float32') }, { w: tensor([1, 2]) }))).toBe('INVALID_DTYPE');
+    expect(message(() => optim.applyUpdates({ w: tensor([1]) }, { v: tensor([1]) } as never))).toContain('optim.applyUpdates: updates has structure');
+    // numbers are 0-d leaves that take their partner's dtype
+    const summed = optim.applyUpdates<{ a: Tensor | number; b: Tensor | number }>({ a: 1, b: tensor(2, 'float32') }, { a: tensor(0.5), b: 1 });
+    expect(toArray(summed.b as Tensor)).toBe(3);
+    expect((summed.b as Tensor).dtype).toBe('float32');
+  });
+
   it('eps is positive (adam divides by it where the second moment is 0); weightDecay is at least 0', () => {
     for (const make of [optim.adam, optim.adamw, optim.rmsprop]) {
       expect(code(() => make(0.1, { eps: 0 }))).toBe('INVALID_ARGUMENT');

@@ -61,6 +61,34 @@ describe('tree utilities', () => {
     },
   );
 
+  it('add, sub and dot pair leaves of equal shapes and dtypes; a mismatch names the helper and the leaf', () => {
+    // tree.dot({ a: [1, 2] }, { a: 3 }) was 9, a broadcast
+    expect(code(() => tree.dot({ a: tensor([1, 2]) }, { a: tensor(3) }))).toBe('SHAPE_MISMATCH');
+    expect(code(() => tree.dot({ a: tensor([1, 2]) }, { a: 3 }))).toBe('SHAPE_MISMATCH');
+    expect(message(() => tree.dot({ a: tensor([1, 2]) }, { a: tensor(3) }))).toBe(
+      'tree.dot: the leaf at .a has shape [2] in a but [] in b; paired leaves must have equal shapes (tree.dot does not broadcast)',
+    );
+    expect(message(() => tree.add({ x: [1, tensor([[1, 2]])] }, { x: [2, tensor([1, 2])] }))).toContain('tree.add: the leaf at .x[1] has shape [1, 2] in a but [2] in b');
+    expect(code(() => tree.sub([tensor([1, 2])], [tensor([[1], [2]])]))).toBe('SHAPE_MISMATCH');
+    expect(message(() => tree.add(tensor([1, 2]), tensor([1])))).toContain('the leaf at the top level');
+    expect(message(() => tree.sub({ w: tensor([1], 'float32') }, { w: tensor([1]) }))).toContain('tree.sub: the leaf at .w is float32 in a but float64 in b');
+    expect(code(() => tree.dot({ w: tensor([1], 'float32') }, { w: tensor([1]) }))).toBe('INVALID_DTYPE');
+    expect(message(() => tree.add({ a: 1 }, { b: 1 } as never))).toContain('tree.add: b has structure');
+    // numbers are 0-d leaves that take their partner's dtype
+    expect((tree.add<{ a: Tensor | number }>({ a: tensor(1, 'float32') }, { a: 2 }).a as Tensor).dtype).toBe('float32');
+    expect(item(tree.dot([1, tensor(2)], [3, 4]))).toBe(11);
+    // map2 is a general zip: shapes are the function's business (a number per leaf, here)
+    expect(toArray(tree.map2<{ w: Tensor | number }>((x, s) => mul(x, s), { w: tensor([1, 2]) }, { w: 3 }).w as Tensor)).toEqual([3, 6]);
+  });
+
+  it('scale takes a number or a 0-d tensor and keeps each leaf\'s shape and dtype', () => {
+    expect(code(() => tree.scale({ a: tensor([1, 2]) }, tensor([[1], [2]])))).toBe('SHAPE_MISMATCH');
+    const scaled = tree.scale({ a: tensor([1, 2], 'float32'), b: tensor([3]) }, scalar(0.5));
+    expect([scaled.a.dtype, scaled.b.dtype]).toEqual(['float32', 'float64']);
+    expect(toArray(scaled.a)).toEqual([0.5, 1]);
+    expect(tree.scale({ b: tensor([3]) }, tensor(2, 'float32')).b.dtype).toBe('float64');
+  });
+
   it('scale differentiates with respect to its factor', () => {
     const f = (s: Tensor) => tree.dot(tree.scale({ a: tensor([1, 2]) }, s), { a: tensor([3, 4]) });
     expect(item(grad(f)(scalar(7)))).toBe(11);
