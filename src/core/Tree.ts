@@ -243,6 +243,28 @@ export function unflatten<T = Tree>(def: TreeDef, leaves: ReadonlyArray<Leaf>, f
   }
 }
 
+/**
+ * Freezes a structure made by `flatten` all the way down (its nodes, children arrays and key
+ * arrays) and returns it, for handing it out (`tree.flatten`): a caller cannot then change it to
+ * make `unflatten` build something else. `flatten` itself does not freeze: its structures stay
+ * inside the library, and three `Object.freeze` calls per container would be paid by every
+ * transform call.
+ */
+export function freezeDef(def: TreeDef): TreeDef {
+  const pending: TreeDef[] = [def];
+  while (pending.length > 0) {
+    const d = pending.pop()!;
+    if (Object.isFrozen(d)) continue; // the shared leaf, or a subtree frozen already
+    if (d._tag !== 'Leaf') {
+      Object.freeze(d.children);
+      if (d._tag === 'Object') Object.freeze(d.keys);
+      for (let j = 0; j < d.children.length; j++) pending.push(d.children[j]!);
+    }
+    Object.freeze(d);
+  }
+  return def;
+}
+
 /** Describes a structure for error messages: `[_, { a: _, b: _ }]`; deep or wide structures are elided with `…`. */
 export function describeDef(d: TreeDef): string {
   const show = (x: TreeDef, depth: number): string => {

@@ -13,7 +13,7 @@
  */
 import { asTensor, zerosLike as zerosLikeTensor } from '../core/creation.js';
 import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
-import { describeDef, flatten as flattenTree, type Leaf, type TreeDef, unflatten as unflattenTree } from '../core/Tree.js';
+import { describeDef, flatten as flattenTree, freezeDef, type Leaf, type TreeDef, unflatten as unflattenTree } from '../core/Tree.js';
 import { pairLeaves, zipLeaves } from './pairs.js';
 import { checkArity, describeValue, invalidArgument, parseFunction } from '../core/args.js';
 import { Tensor } from '../core/Tensor.js';
@@ -47,7 +47,8 @@ function checkLeafResult(op: string, v: unknown, i: number): Leaf {
 export function flatten(tree: unknown): readonly [ReadonlyArray<Leaf>, TreeDef] {
   checkArity('tree.flatten', arguments.length, 1, 'tree.flatten(tree)');
   const { leaves, def } = flattenTree('tree.flatten', tree);
-  return Object.freeze([Object.freeze(leaves), def] as const);
+  // frozen all the way down: changing def.keys must not change what unflatten builds
+  return Object.freeze([Object.freeze(leaves), freezeDef(def)] as const);
 }
 
 /**

@@ -31,6 +31,21 @@ describe('tree utilities', () => {
     expect(toArray(summed.b)).toEqual([1.5, -3]);
   });
 
+  it('the structure flatten returns is frozen all the way down', () => {
+    const [, def] = tree.flatten({ b: [1, { c: 2 }], a: 3 });
+    const d = def as unknown as { keys: string[]; children: Array<{ children: Array<{ keys: string[] }> }> };
+    expect(Object.isFrozen(def) && Object.isFrozen(d.keys) && Object.isFrozen(d.children)).toBe(true);
+    expect(Object.isFrozen(d.children[1]!.children) && Object.isFrozen(d.children[1]!.children[1]!.keys)).toBe(true);
+    // def.keys[0] = 'hacked' once changed what unflatten builds; in strict code it now throws
+    expect(() => {
+      d.keys[0] = 'hacked';
+    }).toThrow(TypeError);
+    expect(() => {
+      d.children[1]!.children[1]!.keys[0] = 'hacked';
+    }).toThrow(TypeError);
+    expect(tree.unflatten(def, [1, 2, 3])).toEqual({ a: 1, b: [2, { c: 3 }] });
+  });
+
   it('reduce folds the leaves in order', () => {
     expect(tree.reduce((acc: number[], x) => [...acc, x.size], params(), [])).toEqual([2, 1, 1, 4]);
   });
