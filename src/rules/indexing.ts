@@ -264,7 +264,8 @@ export interface IndexedUpdate {
  * broadcast to the shape of the selected slices, `take(x, indices, axis).shape`. On repeated
  * indices `.add` accumulates and `.set` keeps the last value, which alone gets a gradient.
  *
- * Errors: `INDEX_OUT_OF_RANGE`; `AXIS_OUT_OF_RANGE`; `BROADCAST_INCOMPATIBLE` when `v` does not fit.
+ * Errors: `INDEX_OUT_OF_RANGE`; `AXIS_OUT_OF_RANGE`; `BROADCAST_INCOMPATIBLE` (from `at.set` or
+ * `at.add`) when `v` does not broadcast to the selected slices' shape.
  * @example
  * import { at, tensor, toArray } from 'adjoint'
  * const x = tensor([1, 2, 3, 4])
@@ -286,7 +287,19 @@ export function at(x: Operand, indices: IndexArgument, axis: number | { readonly
   const selected = freeze([...t.shape.slice(0, a), ...ind.shape, ...t.shape.slice(a + 1)]);
   // the update as one row of values per index: indices flattened to 1-d
   const flat = ind.ndim === 1 ? ind : reshape(ind, [ind.size]);
-  const rows = (method: string, v: Operand): Tensor => reshape(broadcastTo(astypeLike(asTensor(method, v, t.dtype), t), selected), [...t.shape.slice(0, a), ind.size, ...t.shape.slice(a + 1)]);
+  const rows = (method: string, v: Operand): Tensor => {
+    const values = asTensor(method, v, t.dtype);
+    if (!broadcastsTo(values.shape, selected)) {
+      throw new ShapeError(
+        'BROADCAST_INCOMPATIBLE',
+        method,
+        `values of shape ${formatShape(values.shape)} do not fit the positions selected in x, of shape ${formatShape(selected)} ` +
+          `(x has shape ${formatShape(t.shape)}, and indices of shape ${formatShape(ind.shape)} select along axis ${a}); ` +
+          `pass values of shape ${formatShape(selected)}, or of a shape that broadcasts to it (a number, or size-1 dimensions)`,
+      );
+    }
+    return reshape(broadcastTo(astypeLike(values, t), selected), [...t.shape.slice(0, a), ind.size, ...t.shape.slice(a + 1)]);
+  };
   // each method refuses extra arguments, as every op does (`.set(v, i)` would drop `i`)
   return Object.freeze({
     get(): Tensor {
@@ -302,6 +315,16 @@ export function at(x: Operand, indices: IndexArgument, axis: number | { readonly
       return add(t, bind(scatterAddP, [rows('at.add', v), flat], { axis: a, size: t.shape[a]! }));
     },
   });
+}
+
+/** NumPy broadcasting of `from` to exactly `to` (aligned on the right; each dimension equal, or 1 in `from`). */
+function broadcastsTo(from: Shape, to: Shape): boolean {
+  if (from.length > to.length) return false;
+  for (let i = 1; i <= from.length; i++) {
+    const d = from[from.length - i]!;
+    if (d !== 1 && d !== to[to.length - i]) return false;
+  }
+  return true;
 }
 
 const astypeLike = (v: Tensor, like: Tensor): Tensor => (v.dtype === like.dtype ? v : astype(v, like.dtype));

@@ -66,6 +66,21 @@ describe('at', () => {
     expect(code(() => at(x, 'a' as never))).toBe('INVALID_ARGUMENT');
   });
 
+  it('values that do not fit the selected positions: the error names at.set or at.add and both shapes', () => {
+    const x = tensor([1, 2, 3]);
+    // once raised by broadcastTo, which the caller never called
+    expect(message(() => at(x, [0, 1]).set(tensor([1, 2, 3])))).toBe(
+      'at.set: values of shape [3] do not fit the positions selected in x, of shape [2] (x has shape [3], and indices of shape [2] select along axis 0); ' +
+        'pass values of shape [2], or of a shape that broadcasts to it (a number, or size-1 dimensions)',
+    );
+    expect((thrown(() => at(x, [0, 1]).add(tensor([1, 2, 3]))) as AdjointError).op).toBe('at.add');
+    const m = tensor([[1, 2, 3], [4, 5, 6]]);
+    expect(message(() => at(m, [0, 2], 1).add(tensor([[1, 2, 3]])))).toContain('at.add: values of shape [1, 3] do not fit the positions selected in x, of shape [2, 2]');
+    expect(code(() => at(m, 1).set(tensor([[1, 2, 3], [4, 5, 6]])))).toBe('BROADCAST_INCOMPATIBLE');
+    // what broadcasts still does: a number, size-1 dimensions, the exact shape
+    expect(toArray(at(m, [0, 2], 1).set(tensor([[7], [8]])))).toEqual([[7, 2, 7], [8, 5, 8]]);
+    expect(toArray(at(m, 1).add(tensor([1, 1, 1])))).toEqual([[1, 2, 3], [5, 6, 7]]);
+  });
 });
 
 describe('oneHot', () => {
