@@ -385,8 +385,9 @@ export const argsortP: Rule<ArgParams> = rule<ArgParams>({
     const src = dataOf(x!);
     const data = new Float64Array(src.length);
     const order = Array.from({ length: n }, (_, i) => i);
-    // NaN sorts last in either order, as NumPy; ties keep their order (a stable sort)
-    const key = (v: number): number => (v !== v ? Infinity : p.descending ? -v : v);
+    // NaN is the largest value (as argmax, jnp.sort and lax.top_k): last ascending, first
+    // descending; ties, NaNs among them, keep their order (a stable sort)
+    const key = (v: number): number => (p.descending ? -v : v);
     for (let o = 0; o < src.length / Math.max(n, 1); o++) {
       const base = o * n;
       const idx = order.slice().sort((a, b) => {
@@ -394,7 +395,8 @@ export const argsortP: Rule<ArgParams> = rule<ArgParams>({
         const kb = key(src[base + b]!);
         const nanA = src[base + a]! !== src[base + a]!;
         const nanB = src[base + b]! !== src[base + b]!;
-        if (nanA !== nanB) return nanA ? 1 : -1;
+        if (nanA !== nanB) return nanA !== p.descending ? 1 : -1;
+        if (nanA) return a - b;
         return ka < kb ? -1 : ka > kb ? 1 : a - b;
       });
       for (let k = 0; k < n; k++) data[base + k] = idx[k]!;
@@ -475,7 +477,7 @@ export function argmin(x: Operand, axis?: number | ArgOptions, keepdims?: boolea
 export interface SortOptions {
   /** The axis to sort along (default -1, the last). */
   readonly axis?: number;
-  /** Largest first (default false). NaN sorts last either way. */
+  /** Largest first (default false). NaN counts as the largest value: last ascending, first descending. */
   readonly descending?: boolean;
 }
 
@@ -490,7 +492,8 @@ function sortArguments(op: string, nargs: number, x: Operand, axisOrOptions: unk
 
 /**
  * The indices that sort `x` along `axis` (default -1), as `jnp.argsort`: stable (ties keep their
- * order), NaN last. Integer-valued, with no derivative.
+ * order), NaN counting as the largest value (last ascending, first descending). Integer-valued,
+ * with no derivative.
  * @example
  * import { argsort, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(argsort(tensor([3, 1, 2]))), [1, 2, 0])
@@ -504,7 +507,8 @@ export function argsort(x: Operand, axis?: number | SortOptions, options?: Pick<
 }
 
 /**
- * `x` sorted along `axis` (default -1), ascending unless `descending`; NaN last. The values are
+ * `x` sorted along `axis` (default -1), ascending unless `descending`; NaN counts as the largest value
+ * (last ascending, first descending, as `jnp.sort`). The values are
  * differentiable: each entry's cotangent goes back to the entry it came from.
  * @example
  * import { sort, grad, sum, mul, tensor, toArray } from 'adjoint'
@@ -522,7 +526,8 @@ export function sort(x: Operand, axis?: number | SortOptions, options?: Pick<Sor
 
 /**
  * The `k` largest entries along the last axis and their indices, largest first (`jax.lax.top_k`):
- * `[values, indices]`, each of shape `[..., k]`. Ties keep their order. The values are
+ * `[values, indices]`, each of shape `[..., k]`. Ties keep their order. NaN counts as the largest
+ * value, so NaN entries come first (as `lax.top_k` and `torch.topk`). The values are
  * differentiable (as `sort`); the indices are integer-valued and have no derivative.
  *
  * Errors: `INVALID_ARGUMENT` unless `1 ≤ k ≤` the last axis's size.
@@ -531,6 +536,7 @@ export function sort(x: Operand, axis?: number | SortOptions, options?: Pick<Sor
  * const [values, indices] = topk(tensor([[1, 5, 3, 4]]), 2)
  * assert.deepEqual(toArray(values), [[5, 4]])
  * assert.deepEqual(toArray(indices), [[1, 3]])
+ * assert.deepEqual(toArray(topk(tensor([1, NaN, 3]), 2)[1]), [1, 2])
  * @category reductions
  * @since 0.1.0
  */

@@ -81,13 +81,20 @@ describe('argmax, argmin, argsort, sort, topk', () => {
     expect(toArray(grad((t: Tensor) => sum(argmax(t, 0)))(x23))).toEqual([[0, 0, 0], [0, 0, 0]]);
   });
 
-  it('sort is stable with NaN last; its values are differentiable and its indices not', () => {
+  it('sort is stable with NaN as the largest value; its values are differentiable and its indices not', () => {
     expect(toArray(argsort(tensor([2, 1, 2, NaN, 0])))).toEqual([4, 1, 0, 2, 3]);
-    expect(toArray(sort(tensor([2, 1, NaN, 0]), { descending: true }))).toEqual([2, 1, 0, NaN]);
+    // NaN is the largest value, as jnp.sort (descending is the reverse of ascending) and lax.top_k
+    expect(toArray(sort(tensor([2, 1, NaN, 0]), { descending: true }))).toEqual([NaN, 2, 1, 0]);
+    expect(toArray(argsort(tensor([NaN, 2, NaN, 2]), { descending: true }))).toEqual([0, 2, 1, 3]);
+    expect(toArray(argsort(tensor([NaN, 2, NaN, 2])))).toEqual([1, 3, 0, 2]);
     expect(toArray(sort(x23, 0))).toEqual([[0, 1, -4], [3, 5, 2]]);
     const [values, indices] = topk(x23, 2);
     expect(toArray(values)).toEqual([[3, 2], [5, 0]]);
     expect(toArray(indices)).toEqual([[0, 2], [1, 0]]);
+    // topk keeps NaN (first, as the largest) instead of dropping it
+    const [nanValues, nanIndices] = topk(tensor([[1, NaN, 3], [NaN, 0, NaN]]), 2);
+    expect(toArray(nanValues)).toEqual([[NaN, 3], [NaN, NaN]]);
+    expect(toArray(nanIndices)).toEqual([[1, 2], [0, 2]]);
     const x = random.normal(random.key(3), [3, 5]);
     expect(checkGrads((t: Tensor) => sort(t, 1), [x], { order: 2 }).checks).toBeGreaterThan(0);
     expect(checkGrads((t: Tensor) => topk(t, 3)[0], [x], { order: 2 }).checks).toBeGreaterThan(0);
