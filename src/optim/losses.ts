@@ -3,7 +3,11 @@
  * predictions and targets of matching shapes and returns the mean over every example (option
  * `reduction: 'mean'`, the default), the sum (`'sum'`), or the per-example losses (`'none'`).
  * Shapes must match exactly: a silent broadcast of `[n, 1]` against `[n]` into `[n, n]` is a classic
- * bug, so it is a `SHAPE_MISMATCH` here.
+ * bug, so it is a `SHAPE_MISMATCH` here. So is the mean of an empty batch (there is no mean of no
+ * examples; the sum of none is 0).
+ *
+ * Labels are checked wherever they come from: concrete, traced by grad or jvp (their primal values
+ * are read; the check is not differentiated), or batched by vmap (every lane is read).
  *
  * The classification losses take logits (unnormalised log-probabilities) and are computed in their
  * stable forms (`logSoftmax`, `softplus`), so they stay finite at any finite logit.
@@ -44,7 +48,11 @@ export interface LossOptions {
 
 const REDUCTIONS: ReadonlyArray<Reduction> = ['mean', 'sum', 'none'];
 
-function reduce(losses: Tensor, reduction: Reduction): Tensor {
+function reduce(op: string, losses: Tensor, reduction: Reduction): Tensor {
+  if (reduction === 'mean' && losses.size === 0) {
+    // a mean of no examples is 0/0: refused, as std and argmax of nothing are, rather than a silent NaN
+    throw new ShapeError('SHAPE_MISMATCH', op, `the batch is empty (per-example losses of shape ${formatShape(losses.shape)}), and a mean of no examples is undefined; pass at least one example, or use reduction 'sum' (0 for an empty batch) or 'none'`);
+  }
   return reduction === 'mean' ? mean(losses) : reduction === 'sum' ? sum(losses) : losses;
 }
 
@@ -94,7 +102,7 @@ export function softmaxCrossEntropy(logits: Operand, labels: Operand, options: L
       `labels of shape ${formatShape(y.shape)} do not fit logits of shape ${formatShape(x.shape)}; pass class indices of shape ${formatShape(x.shape.slice(0, -1))} or distributions of shape ${formatShape(x.shape)}`,
     );
   }
-  return reduce(neg(sum(mul(targets, logSoftmax(x)), { axis: -1 })), reduction);
+  return reduce(op, neg(sum(mul(targets, logSoftmax(x)), { axis: -1 })), reduction);
 }
 
 /**
@@ -140,7 +148,7 @@ export function sigmoidBinaryCrossEntropy(logits: Operand, labels: Operand, opti
   const reduction = parseReduction(op, options);
   sameShapes(op, x, z, 'logits and labels');
   checkProbabilities(op, z);
-  return reduce(sub(softplus(x), mul(x, z)), reduction);
+  return reduce(op, sub(softplus(x), mul(x, z)), reduction);
 }
 
 /**
@@ -160,7 +168,7 @@ export function meanSquaredError(predictions: Operand, targets: Operand, options
   const t = asTensor(op, targets);
   const reduction = parseReduction(op, options);
   sameShapes(op, p, t, 'predictions and targets');
-  return reduce(square(sub(p, t)), reduction);
+  return reduce(op, square(sub(p, t)), reduction);
 }
 
 /**
@@ -197,7 +205,7 @@ export function huber(predictions: Operand, targets: Operand, options: HuberOpti
   sameShapes(op, p, t, 'predictions and targets');
   const e = sub(p, t);
   const a = abs(e);
-  return reduce(where(lessEqual(a, delta), mul(0.5, square(e)), mul(delta, sub(a, 0.5 * delta))), reduction);
+  return reduce(op, where(lessEqual(a, delta), mul(0.5, square(e)), mul(delta, sub(a, 0.5 * delta))), reduction);
 }
 
 function parseReduction(op: string, options: unknown): Reduction {

@@ -16,6 +16,7 @@ import {
   type Tensor,
   sum,
   vmap,
+  zeros,
 } from '../../src/index.js';
 import { thrown } from '../reference.js';
 
@@ -131,6 +132,24 @@ describe('losses', () => {
     // valid labels go through every transform with the values they have when called directly
     expect(toArray(vmap(sce)(tensor([0, 1])))).toEqual([item(sce(tensor(0))), item(sce(tensor(1)))]);
     expect(toArray(vmap(bce)(tensor([[0], [1]])))).toEqual([item(bce(tensor([0]))), item(bce(tensor([1])))]);
+  });
+
+  it('the mean over an empty batch is SHAPE_MISMATCH (there is no mean of nothing); its sum is 0', () => {
+    const empty: Array<[string, () => unknown]> = [
+      ['meanSquaredError', () => meanSquaredError(zeros([0]), zeros([0]))],
+      ['huber', () => huber(zeros([0, 2]), zeros([0, 2]))],
+      ['softmaxCrossEntropy', () => softmaxCrossEntropy(zeros([0, 3]), zeros([0]))],
+      ['softmaxCrossEntropy', () => softmaxCrossEntropy(zeros([0, 3]), zeros([0, 3]))],
+      ['sigmoidBinaryCrossEntropy', () => sigmoidBinaryCrossEntropy(zeros([0]), zeros([0]))],
+    ];
+    for (const [op, f] of empty) {
+      expect(code(f)).toBe('SHAPE_MISMATCH');
+      expect(message(f)).toContain(`${op}: the batch is empty`);
+    }
+    expect(item(meanSquaredError(zeros([0]), zeros([0]), { reduction: 'sum' }))).toBe(0);
+    expect(softmaxCrossEntropy(zeros([0, 3]), zeros([0]), { reduction: 'none' }).shape).toEqual([0]);
+    // a zero anywhere in the per-example shape means no losses to average
+    expect(code(() => sigmoidBinaryCrossEntropy(zeros([2, 0]), zeros([2, 0])))).toBe('SHAPE_MISMATCH');
   });
 
   it('every loss refuses a fourth argument', () => {
