@@ -10,6 +10,7 @@ import { isLeft } from 'fp-ts/Either';
 import {
   add,
   AdjointError,
+  clip,
   argmax,
   at,
   conv,
@@ -145,6 +146,7 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['matmul batch dimensions', () => matmul(zeros([2, 2, 3]), zeros([3, 3, 4]))],
     ['broadcastTo, incompatible sizes', () => broadcastTo(zeros([3]), [2, 2])],
     ['broadcastTo, a target of lower rank', () => broadcastTo(zeros([2, 3]), [3])],
+    ['at().set with values that do not fit the selected positions', () => at(zeros([3]), [0, 1]).set(zeros([3]))],
   ],
   SHAPE_MISMATCH: [
     ['squeeze of a non-size-1 axis', () => squeeze(zeros([2, 3]), 0)],
@@ -161,6 +163,11 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['variance over axes with no elements', () => variance(zeros([2, 0]), 1)],
     ['argmax over an empty axis', () => argmax(zeros([2, 0]), 1)],
     ['a learning rate that is not 0-d', () => optim.sgd(tensor([0.1, 0.2]))],
+    ['a loss, the mean of an empty batch', () => meanSquaredError(zeros([0]), zeros([0]))],
+    ['tree.dot, leaves of different shapes (trees do not broadcast)', () => tree.dot({ a: zeros([2]) }, { a: zeros([]) })],
+    ['applyUpdates, an update not shaped like its parameter', () => optim.applyUpdates({ w: zeros([2]) }, { w: zeros([2, 2]) })],
+    ['an optimizer update, gradients not shaped like the state', () => optim.momentum(0.1).update({ w: zeros([]) }, optim.momentum(0.1).init({ w: zeros([3]) }))],
+    ['tree.scale by a factor with axes', () => tree.scale({ a: zeros([2]) }, zeros([2]))],
   ],
   MATMUL_INNER_MISMATCH: [
     ['matmul of matrices', () => matmul(zeros([2, 3]), zeros([4, 5]))],
@@ -199,6 +206,7 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['at, an index past the end', () => at(tensor([1, 2]), [2]).set(0)],
     ['oneHot, a class past the last', () => oneHot([3], 3)],
     ['softmaxCrossEntropy, an integer label past the last class', () => softmaxCrossEntropy(zeros([1, 2]), tensor([2]))],
+    ['oneHot, indices batched by vmap (every lane is read)', () => vmap((i: Tensor) => oneHot(i, 3))(tensor([1, 7]))],
   ],
   RAGGED_ARRAY: [
     ['an array among numbers', () => tensor([1, [2]] as unknown as number[])],
@@ -289,6 +297,9 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['an error class built from bad arguments', () => new AdjointError('NO_SUCH_CODE' as never, 'op', 'message')],
     ['a negative learning rate', () => optim.adam(-1e-3)],
     ['a concrete tensor learning rate that is NaN', () => optim.sgd(tensor(NaN))],
+    ['a learning rate traced by grad, negative (its primal is read)', () => grad((lr: Tensor) => sum(optim.sgd(lr).update([zeros([1])], {})[0][0]!))(scalar(-1))],
+    ['a tensor bound of clip holding NaN', () => clip(zeros([2]), tensor([0, NaN]), 1)],
+    ['a binary label batched by vmap, outside [0, 1]', () => vmap((z: Tensor) => sigmoidBinaryCrossEntropy(zeros([1]), z))(tensor([[0], [5]]))],
     ['an optimizer hyperparameter out of range', () => optim.adam(1e-3, { b2: 1 })],
     ['an optimizer state that init did not make', () => optim.adam(1e-3).update([zeros([1])], {} as never)],
     ['an extra argument to an optimizer method', () => (optim.sgd(0.1).init as (...a: unknown[]) => unknown)([1], [2])],
@@ -308,6 +319,8 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['astype without a dtype', () => astype(zeros([2]), undefined as never)],
     ['a sampler dtype', () => random.uniform(k, [2], 'int8' as 'float32')],
     ['oneHot', () => oneHot([0], 2, { dtype: 'int32' as 'float32' })],
+    ['tree.add, paired leaves of different dtypes', () => tree.add({ a: zeros([1], 'float32') }, { a: zeros([1]) })],
+    ['applyUpdates, an update of another dtype than its parameter', () => optim.applyUpdates({ w: zeros([1], 'float32') }, { w: zeros([1]) })],
   ],
   NON_SCALAR_OUTPUT: [['grad of a non-scalar function', () => grad((x: Tensor) => x)(zeros([2]))]],
   ARGNUMS_OUT_OF_RANGE: [
