@@ -16,7 +16,7 @@ import { reducedShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/Tensor.js';
 import { rule } from './combinators.js';
 import { abs, div, equal, mul, notEqual, type Operand, pow, where } from './elementwise.js';
-import { max, min, type ReduceParams, sum } from './reduction.js';
+import { checkNonEmptyGroups, max, min, type ReduceParams, sum } from './reduction.js';
 import { reshape } from './structure.js';
 
 /** A reduced value (or cotangent) with the reduced axes kept as size 1, to broadcast against `x`. */
@@ -71,8 +71,10 @@ function badOrder(ord: unknown, kind: 'vectors' | 'matrices', why: string): neve
 function vectorNorm(x: Tensor, ord: NormOrder, axis: number, keepdims: boolean): Tensor {
   const o = { axis, keepdims };
   if (ord === null || ord === 2) return bind(norm2P, [x], { axes: [axis], keepdims });
-  if (ord === Infinity) return max(abs(x), o);
-  if (ord === -Infinity) return min(abs(x), o);
+  if (ord === Infinity || ord === -Infinity) {
+    checkNonEmptyGroups('norm', x.shape, [axis], `ord ${ord} is the ${ord > 0 ? 'largest' : 'smallest'} |x|, which an empty vector does not have`);
+    return ord > 0 ? max(abs(x), o) : min(abs(x), o);
+  }
   if (ord === 0) return sum(notEqual(x, 0), o); // a count: derivative 0
   if (ord === 1) return sum(abs(x), o);
   if (typeof ord !== 'number' || Number.isNaN(ord)) badOrder(ord, 'vectors', "use a number (±Infinity included), null or omit it; 'fro' and 'nuc' are matrix norms");
@@ -88,6 +90,10 @@ function matrixNorm(x: Tensor, ord: NormOrder, rowAxis: number, colAxis: number,
   if (ord === null || ord === 'fro') return bind(norm2P, [x], { axes: [...axes].sort((p, q) => p - q), keepdims });
   let out: Tensor;
   // NumPy: 1 / -1 are the max / min absolute column sum, ±Infinity the max / min absolute row sum
+  if (ord === 1 || ord === -1 || ord === Infinity || ord === -Infinity) {
+    const [axis, sums] = ord === 1 || ord === -1 ? [colAxis, 'column'] : [rowAxis, 'row'];
+    checkNonEmptyGroups('norm', x.shape, [axis], `ord ${ord} is the ${ord > 0 ? 'largest' : 'smallest'} absolute ${sums} sum, and a matrix with no ${sums}s has none`);
+  }
   if (ord === 1) out = max(sum(abs(x), { axis: rowAxis, keepdims: true }), { axis: colAxis, keepdims: true });
   else if (ord === -1) out = min(sum(abs(x), { axis: rowAxis, keepdims: true }), { axis: colAxis, keepdims: true });
   else if (ord === Infinity) out = max(sum(abs(x), { axis: colAxis, keepdims: true }), { axis: rowAxis, keepdims: true });
@@ -130,7 +136,8 @@ function parseAxis(axis: unknown, ndim: number, shape: Shape): number[] | null {
  * orders split ties evenly; `abs'(0) = 0`; ord 0 has derivative 0.
  *
  * Throws `INVALID_ARGUMENT` (unsupported order, bad axis argument, `ord` on a >2-d input without
- * `axis`), `AXIS_OUT_OF_RANGE`, `UNKNOWN_OPTION`.
+ * `axis`), `AXIS_OUT_OF_RANGE`, `UNKNOWN_OPTION`, and `SHAPE_MISMATCH` for a max/min order over an
+ * axis of size 0 (the largest entry of nothing).
  * @example
  * import { norm, tensor, toArray } from 'adjoint'
  * assert.equal(toArray(norm(tensor([3, 4]))), 5)

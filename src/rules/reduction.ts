@@ -5,8 +5,11 @@
  * `sum(x, { axis: 1, keepdims: true })`; negative axes count from the end. `mean`, `softmax` and
  * `logSoftmax` are compositions of primitives, so their derivatives come for free.
  *
- * Conventions: `max`/`min` send the cotangent to every element equal to the extremum, split evenly;
- * `max` of an empty axis is -Infinity (`min`: +Infinity), the identities of the fold, as in JAX.
+ * Conventions: `max`/`min` send the cotangent to every element equal to the extremum, split evenly.
+ * A reduction over an axis of size 0 gives the identity of its fold where it has one (`sum`: 0,
+ * `logsumexp`: -Infinity, log 0); `max`, `min` and `mean` have none (a maximum of nothing, 0/0), so
+ * they refuse it with `SHAPE_MISMATCH`, as NumPy and JAX refuse `max` of a zero-size array, rather
+ * than return ±Infinity or NaN.
  * `logsumexp`'s derivative (softmax) takes its limits where the result is infinite instead of
  * ∞ - ∞: 0 for a group that is entirely -Infinity, and an even split among the +Infinity elements of
  * a group that holds one. (`softmax` and `logSoftmax` of an all -Infinity group are NaN in value, 0/0,
@@ -18,6 +21,7 @@ import { asTensor } from '../core/creation.js';
 import { broadcastData, reduce, type Reducer } from '../core/kernels.js';
 import { type AbstractValue, bind } from '../core/primitive.js';
 import { checkArity, parseAxes, parseAxisArguments, parseBoolean } from '../core/args.js';
+import { formatShape, ShapeError } from '../core/errors.js';
 import { reducedShape, type Shape, sizeOf } from '../core/shape.js';
 import { allocate, dataOf, fromData, makeScalar, type Tensor } from '../core/Tensor.js';
 import { rule } from './combinators.js';
@@ -177,15 +181,36 @@ function reduceParams(op: string, t: Tensor, axisOrOptions: unknown, rest: unkno
   return { axes: parseAxes(op, 'axis', o.axis, t.ndim, t.shape), keepdims: parseBoolean(op, 'keepdims', o.keepdims, false) };
 }
 
-function reduction(prim: Rule<ReduceParams>, nargs: number, x: Operand, axisOrOptions: unknown, rest: unknown): Tensor {
+/**
+ * @internal Throws `SHAPE_MISMATCH` when `axes` of `shape` include one of size 0, for a reduction with
+ * no identity (`max`, `min`, `mean`, and the orders of `norm` built on them): every group it reduces
+ * would be empty, and its value would be a made-up ±Infinity or NaN. Checked on the whole axis, as
+ * JAX does, also when the result has no elements.
+ */
+export function checkNonEmptyGroups(op: string, shape: Shape, axes: ReadonlyArray<number>, why: string): void {
+  for (const a of axes) {
+    if (shape[a] === 0) {
+      throw new ShapeError(
+        'SHAPE_MISMATCH',
+        op,
+        `x has shape ${formatShape(shape)} and axis ${a}, which it reduces, has size 0: ${why}; reduce only non-empty axes (or use where to give an empty case its own value)`,
+      );
+    }
+  }
+}
+
+/** `empty`: why an empty group is refused, for a reduction with no identity (else it gives the identity). */
+function reduction(prim: Rule<ReduceParams>, nargs: number, x: Operand, axisOrOptions: unknown, rest: unknown, empty?: string): Tensor {
   checkArity(prim.name, nargs, 3, `${prim.name}(x, axis?, keepdims?) or ${prim.name}(x, { axis, keepdims })`);
   const t = asTensor(prim.name, x);
-  return bind(prim, [t], reduceParams(prim.name, t, axisOrOptions, rest));
+  const p = reduceParams(prim.name, t, axisOrOptions, rest);
+  if (empty !== undefined) checkNonEmptyGroups(prim.name, t.shape, p.axes, empty);
+  return bind(prim, [t], p);
 }
 
 /**
  * Sum over `axis` (all axes by default). The axis is positional or an option; `keepdims` keeps the
- * reduced axes as size 1.
+ * reduced axes as size 1. An empty group sums to 0.
  * @example
  * import { sum, tensor, toArray } from 'adjoint'
  * const x = tensor([[1, 2], [3, 4]])
@@ -201,19 +226,21 @@ export function sum(x: Operand, axis?: Axes | ReduceOptions, keepdims?: Keepdims
 }
 
 /**
- * Maximum over `axis`; NaN propagates.
+ * Maximum over `axis`; NaN propagates. An axis of size 0 is refused (`SHAPE_MISMATCH`): an empty
+ * group has no maximum.
  * @example
- * import { max, tensor, toArray } from 'adjoint'
+ * import { max, tensor, toArray, zeros, AdjointError } from 'adjoint'
  * assert.deepEqual(toArray(max(tensor([[1, 5], [3, 4]]), 1)), [5, 4])
+ * assert.throws(() => max(zeros([2, 0]), 1), (e) => e instanceof AdjointError && e.code === 'SHAPE_MISMATCH')
  * @category reductions
  * @since 0.1.0
  */
 export function max(x: Operand, axis?: Axes | ReduceOptions, keepdims?: KeepdimsOrOptions): Tensor {
-  return reduction(maxP, arguments.length, x, axis, keepdims);
+  return reduction(maxP, arguments.length, x, axis, keepdims, 'an empty group has no maximum (max has no identity)');
 }
 
 /**
- * Minimum over `axis`; NaN propagates.
+ * Minimum over `axis`; NaN propagates. An axis of size 0 is refused (`SHAPE_MISMATCH`), as for `max`.
  * @example
  * import { min, tensor, toArray } from 'adjoint'
  * assert.deepEqual(toArray(min(tensor([[1, 5], [3, 4]]), { axis: 1 })), [1, 3])
@@ -221,11 +248,11 @@ export function max(x: Operand, axis?: Axes | ReduceOptions, keepdims?: Keepdims
  * @since 0.1.0
  */
 export function min(x: Operand, axis?: Axes | ReduceOptions, keepdims?: KeepdimsOrOptions): Tensor {
-  return reduction(minP, arguments.length, x, axis, keepdims);
+  return reduction(minP, arguments.length, x, axis, keepdims, 'an empty group has no minimum (min has no identity)');
 }
 
 /**
- * `log(sum(exp(x)))` over `axis`, computed without overflow.
+ * `log(sum(exp(x)))` over `axis`, computed without overflow. An empty group gives -Infinity (log 0).
  * @example
  * import { logsumexp, tensor, toArray } from 'adjoint'
  * assert.equal(toArray(logsumexp(tensor([1000, 1000]))), 1000 + Math.log(2))
@@ -237,10 +264,12 @@ export function logsumexp(x: Operand, axis?: Axes | ReduceOptions, keepdims?: Ke
 }
 
 /**
- * Arithmetic mean over `axis` (NaN for an empty axis, as 0/0).
+ * Arithmetic mean over `axis`. An axis of size 0 is refused (`SHAPE_MISMATCH`): the mean of an empty
+ * group would be 0/0, a NaN.
  * @example
- * import { mean, tensor, toArray } from 'adjoint'
+ * import { mean, tensor, toArray, zeros, AdjointError } from 'adjoint'
  * assert.equal(toArray(mean(tensor([1, 2, 3, 4]))), 2.5)
+ * assert.throws(() => mean(zeros([0])), (e) => e instanceof AdjointError && e.code === 'SHAPE_MISMATCH')
  * assert.deepEqual(toArray(mean(tensor([[1, 2], [3, 4]]), [0], { keepdims: true })), [[2, 3]])
  * @category reductions
  * @since 0.1.0
@@ -249,6 +278,7 @@ export function mean(x: Operand, axis?: Axes | ReduceOptions, keepdims?: Keepdim
   checkArity('mean', arguments.length, 3, 'mean(x, axis?, keepdims?) or mean(x, { axis, keepdims })');
   const t = asTensor('mean', x);
   const p = reduceParams('mean', t, axis, keepdims);
+  checkNonEmptyGroups('mean', t.shape, p.axes, 'the mean of an empty group is 0/0');
   let count = 1;
   for (const a of p.axes) count *= t.shape[a]!;
   return div(bind(sumP, [t], p), count);
