@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { describeValue } from './args.js';
+import { describeValue, setTensorShapeReader } from './args.js';
 import { AdjointError, ArgumentError, formatShape, ShapeError } from './errors.js';
 import { MAX_ELEMENTS, SCALAR_SHAPE, type Shape, sizeOf } from './shape.js';
 
@@ -33,6 +33,14 @@ const INTERNAL: unique symbol = Symbol('adjoint.internal');
 // The internal accessors below are assigned by the class's static block, the only code that can
 // read private fields from outside an instance method. They are the functions themselves, not
 // wrappers around them: ops call them on every value, and each wrapper level costs a call.
+
+/**
+ * @internal Whether `v` is a tensor this library made: a brand check on its private state, so an
+ * `Object.create(Tensor.prototype)` or a `Proxy` of a tensor (which `instanceof` accepts, but whose
+ * private state cannot be read) is not one, and is refused as any other non-tensor is. Every place
+ * that decides whether an argument is a tensor asks this, never `instanceof`.
+ */
+export let isTensor!: (v: unknown) => v is Tensor;
 
 /**
  * @internal The raw buffer of a concrete tensor. Kernels read it and never write it: every consumer
@@ -58,7 +66,14 @@ export let auxOfTensor!: (t: Tensor) => object | undefined;
 /** @internal The private shape, for messages about a tensor whose public one was tampered with. */
 let shapeOfTensor!: (t: Tensor) => Shape;
 
-/** @internal A concrete 0-d float64 tensor (the values the scalar fast paths take), from private state. */
+/** The private dtype (for rendering). */
+let dtypeOfTensor!: (t: Tensor) => DType;
+
+/**
+ * @internal A concrete 0-d float64 tensor whose public shape, dtype, size and ndim are its own: the
+ * values the scalar fast paths take. (They compute from private state, so a redefined getter could
+ * not change their result; a tampered tensor is left to the general route, which refuses it.)
+ */
 export let isScalarF64!: (t: Tensor) => boolean;
 
 /**
@@ -126,11 +141,11 @@ export class Tensor {
 
   /** NumPy-like rendering with shape and dtype; long dimensions are elided. */
   toString(): string {
-    return formatTensor(this);
+    return isTensor(this) ? formatTensor(this) : NOT_A_TENSOR_TEXT;
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return formatTensor(this);
+    return isTensor(this) ? formatTensor(this) : NOT_A_TENSOR_TEXT;
   }
 
   /**
@@ -140,7 +155,7 @@ export class Tensor {
    * literals) still renders it.
    */
   [Symbol.toPrimitive](hint: string): string {
-    if (hint === 'string') return formatTensor(this);
+    if (hint === 'string') return isTensor(this) ? formatTensor(this) : NOT_A_TENSOR_TEXT;
     throw coercionError(this, hint);
   }
 
@@ -150,6 +165,7 @@ export class Tensor {
   }
 
   static {
+    isTensor = (v: unknown): v is Tensor => typeof v === 'object' && v !== null && #shape in v;
     dataOf = (t) => {
       if (t.#data !== undefined) return t.#data;
       if (t.#trace !== undefined) throw concretizationError(t);
@@ -168,7 +184,9 @@ export class Tensor {
     slotOfTensor = (t) => t.#scalar;
     auxOfTensor = (t) => t.#aux;
     shapeOfTensor = (t) => t.#shape;
-    isScalarF64 = (t) => t.#shape.length === 0 && t.#dtype === 'float64' && t.#trace === undefined;
+    dtypeOfTensor = (t) => t.#dtype;
+    isScalarF64 = (t) =>
+      t.#shape.length === 0 && t.#dtype === 'float64' && t.#trace === undefined && t.shape === t.#shape && t.dtype === 'float64' && t.size === 1 && t.ndim === 0;
     isIntact = (t) => t.shape === t.#shape && t.dtype === t.#dtype && t.size === t.#size && t.ndim === t.#shape.length;
   }
 }
@@ -176,6 +194,9 @@ export class Tensor {
 // The class and its prototype are frozen, so no getter or method can be redefined under the engine.
 Object.freeze(Tensor.prototype);
 Object.freeze(Tensor);
+
+// messages describe a tensor by its own shape (and a forged one as not a tensor)
+setTensorShapeReader((v) => (isTensor(v) ? shapeOfTensor(v) : undefined));
 
 /** @internal Throws unless `t`'s public shape, dtype, size and ndim are its own (see `isIntact`). */
 export function checkIntact(op: string, t: Tensor): void {
@@ -194,7 +215,7 @@ function coercionError(t: Tensor, hint: string): ArgumentError {
   return new ArgumentError(
     'TENSOR_COERCION',
     'Tensor',
-    `a tensor of shape ${formatShape(t.shape)} was used as a ${hint === 'number' ? 'number' : 'primitive value'} (a JavaScript operator such as x * y, x + 1, x > 0, x == y, or Math.max(x, 0)); ` +
+    `a tensor${isTensor(t) ? ` of shape ${formatShape(shapeOfTensor(t))}` : ''} was used as a ${hint === 'number' ? 'number' : 'primitive value'} (a JavaScript operator such as x * y, x + 1, x > 0, x == y, or Math.max(x, 0)); ` +
       'JavaScript cannot overload operators, so this would compute with NaN: use the ops instead (add, sub, mul, div, neg, pow; greater, less, equal with where for x > 0 ? a : b; maximum, minimum for Math.max, Math.min), ' +
       'item(x) to read a number, or String(x) for text',
   );
@@ -266,7 +287,7 @@ function concretizationError(t: Tensor): AdjointError {
 
 /** @internal Throws unless `t` is a Tensor (a clear error instead of a private-field TypeError). */
 export function checkTensor(op: string, t: unknown): asserts t is Tensor {
-  if (!(t instanceof Tensor)) {
+  if (!isTensor(t)) {
     throw new ArgumentError('INVALID_ARGUMENT', op, `expected a Tensor, got ${describeValue(t)}; wrap values with tensor(...)`);
   }
   checkIntact(op, t);
@@ -356,13 +377,21 @@ function formatNumber(v: number, dtype: DType): string {
   return String(Number(s));
 }
 
+/** What a tensor method prints when called on an object that is not a tensor (`Object.create(Tensor.prototype)`, a `Proxy`). */
+const NOT_A_TENSOR_TEXT = "Tensor(not adjoint's: made with Object.create or a Proxy, it has no contents)";
+
+/**
+ * The rendering of `toString` and `inspect`, from the tensor's private state (a redefined public
+ * `shape` or `dtype` cannot make it print what the tensor does not hold).
+ */
 function formatTensor(t: Tensor): string {
-  const suffix = `shape=${formatShape(t.shape)}, dtype=${t.dtype}`;
+  const shape = shapeOfTensor(t);
+  const dtype = dtypeOfTensor(t);
+  const suffix = `shape=${formatShape(shape)}, dtype=${dtype}`;
   if (!isConcrete(t)) return `Tracer(${suffix})`;
-  if (t.ndim === 0) return `tensor(${formatNumber(scalarOf(t), t.dtype)}, ${suffix})`;
+  if (shape.length === 0) return `tensor(${formatNumber(scalarOf(t), dtype)}, ${suffix})`;
   const data = dataOf(t);
-  const shape = t.shape;
-  const elide = t.size > ELIDE_ABOVE;
+  const elide = data.length > ELIDE_ABOVE;
   const strides: number[] = [];
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -390,7 +419,7 @@ function formatTensor(t: Tensor): string {
     const f = stack[stack.length - 1]!;
     let done: string | undefined;
     if (f.dim === ndim - 1) {
-      done = `[${f.idx.map((i) => (i === null ? '...' : formatNumber(data[f.offset + i]!, t.dtype))).join(', ')}]`;
+      done = `[${f.idx.map((i) => (i === null ? '...' : formatNumber(data[f.offset + i]!, dtype))).join(', ')}]`;
     } else if (f.k === f.idx.length) {
       done = `[${f.parts.join(`,${'\n'.repeat(ndim - 1 - f.dim)}${indent}${' '.repeat(f.dim + 1)}`)}]`;
     } else {

@@ -18,7 +18,7 @@
  */
 import { describeValue, isPlainObject } from './args.js';
 import { ArgumentError, formatShape, ShapeError } from './errors.js';
-import { Tensor } from './Tensor.js';
+import { isTensor, type Tensor } from './Tensor.js';
 
 /** A leaf of a pytree. */
 export type Leaf = Tensor | number;
@@ -136,7 +136,7 @@ function flattenFrame(node: object): FlattenFrame {
  * should have returned a value returned a promise of it).
  */
 export function flatten(op: string, tree: unknown): { leaves: Leaf[]; def: TreeDef } {
-  if (tree instanceof Tensor || typeof tree === 'number') return { leaves: [tree], def: LEAF };
+  if (isTensor(tree) || typeof tree === 'number') return { leaves: [tree], def: LEAF };
   const leaves: Leaf[] = [];
   if (!Array.isArray(tree) && !isPlainObject(tree)) badLeaf(op, tree, '');
   const path = new Path(op, 'tree');
@@ -149,7 +149,7 @@ export function flatten(op: string, tree: unknown): { leaves: Leaf[]; def: TreeD
       frame.i++;
       // holes in sparse arrays read as undefined and are reported like it
       const child = (frame.node as Record<string | number, unknown>)[key];
-      if (child instanceof Tensor || typeof child === 'number') {
+      if (isTensor(child) || typeof child === 'number') {
         leaves.push(child);
         frame.children.push(LEAF);
       } else if (Array.isArray(child) || isPlainObject(child)) {
@@ -330,7 +330,7 @@ export function matchTree(op: string, what: string, tree: unknown, def: TreeDef,
     );
   }
   leaves.forEach((leaf, i) => {
-    const s = leaf instanceof Tensor ? leaf.shape : [];
+    const s = isTensor(leaf) ? leaf.shape : [];
     const want = shapes[i]!;
     if (s.length !== want.length || s.some((d, j) => d !== want[j])) {
       throw new ShapeError(
@@ -440,8 +440,8 @@ function rebuild(op: string, what: string, value: unknown, copy: boolean, leaf: 
  * changed arrays and objects come back frozen. Throws `CYCLIC_TREE` for a value that contains itself.
  */
 export function mapTensors(value: unknown, f: (t: Tensor) => Tensor, op = 'mapTensors', what = 'value'): unknown {
-  if (value instanceof Tensor) return f(value);
-  return rebuild(op, what, value, false, (v) => (v instanceof Tensor ? f(v) : v));
+  if (isTensor(value)) return f(value);
+  return rebuild(op, what, value, false, (v) => (isTensor(v) ? f(v) : v));
 }
 
 /** Whether the last `ownedCopy` met a Map, Set, typed array, ArrayBuffer or Date (which it copied but could not freeze). */
@@ -461,7 +461,7 @@ export function lastCopyHeldMutable(): boolean {
 export function ownedCopy<T>(op: string, what: string, value: T): T {
   copiedMutable = false;
   return rebuild(op, what, value, true, (v, path, key) => {
-    if (typeof v !== 'object' || v === null || v instanceof Tensor) return v;
+    if (typeof v !== 'object' || v === null || isTensor(v)) return v;
     if (ArrayBuffer.isView(v)) {
       copiedMutable = true;
       if (v instanceof DataView) return new DataView(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));

@@ -12,6 +12,14 @@ import { ArgumentError, AxisError, formatShape, ShapeError } from './errors.js';
 import { MAX_ELEMENTS, SCALAR_SHAPE, type Shape } from './shape.js';
 import type { DType } from './Tensor.js';
 
+/** A real tensor's (private) shape, undefined for anything else; installed by `Tensor.ts`. */
+let tensorShape: (v: object) => Shape | undefined = () => undefined;
+
+/** @internal Installed by `Tensor.ts`, which imports this module (so this one cannot import it). */
+export function setTensorShapeReader(f: (v: object) => Shape | undefined): void {
+  tensorShape = f;
+}
+
 /** How a value is shown in an error message: its kind and, when short, the value itself. */
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'undefined';
@@ -33,14 +41,25 @@ export function describeValue(v: unknown): string {
   }
   if (Array.isArray(v)) return v.length <= 6 && v.every((e) => typeof e === 'number') ? `the array [${v.join(', ')}]` : `an array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
-  const name = (v as object).constructor?.name;
-  if (name === 'Tensor') {
-    const shape = (v as { readonly shape?: unknown }).shape;
-    return Array.isArray(shape) ? `a Tensor of shape [${shape.join(', ')}]` : 'a Tensor';
-  }
-  if (name !== undefined && name !== 'Object') return `a ${name}`;
+  const shape = tensorShape(v as object);
+  if (shape !== undefined) return `a Tensor of shape ${formatShape(shape)}`;
+  // (a getter on a proxy, or a constructor property, may throw: the message must still be built)
+  const name = safely(() => (v as object).constructor?.name);
+  // not one of this library's tensors: another library's, or a prototype or proxy posing as one
+  if (name === 'Tensor') return "a Tensor that is not adjoint's (another library's, or made with Object.create or a Proxy: only adjoint's constructors make tensors)";
+  if (typeof name === 'string' && name !== '' && name !== 'Object') return `a ${name}`;
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return 'an object that is not a plain object (its prototype is neither Object.prototype nor null)';
   const keys = Object.keys(v as object);
   return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''}`;
+}
+
+function safely<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
 }
 
 /** A plain object: `{ ... }` or `Object.create(null)`, not an array, tensor, map or class instance. */
@@ -314,6 +333,9 @@ function allAxes(ndim: number): ReadonlyArray<number> {
   return (ALL_AXES[ndim] ??= Object.freeze(Array.from({ length: ndim }, (_, i) => i)));
 }
 
+/** An object meant as options: anything but an array (of axes) or a tensor (an axis given as one is refused by the axis parser). */
+const isOptionsLike = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v) && tensorShape(v) === undefined;
+
 /**
  * The axis argument of an op, in either form NumPy, JAX and tfjs users write: positional,
  * `op(x, axis, rest)`, where `rest` is the positional value of `restKey` (`keepdims` for the
@@ -328,13 +350,14 @@ export function parseAxisArguments<K extends string>(
   keys: ReadonlyArray<K>,
   restKey?: K,
 ): { readonly axis?: unknown } & { readonly [P in K]?: unknown } {
-  if (isPlainObject(axisOrOptions)) {
+  if (isOptionsLike(axisOrOptions)) {
+    // (parseOptions refuses an object that is not plain, such as Object.create({ axis: 1 }))
     const options = parseOptions(op, 'options', axisOrOptions, ['axis', ...keys]);
     if (rest !== undefined) invalidArgument(op, 'the argument after the options object', rest, 'put every option in the one options object');
     return options;
   }
   if (rest === undefined) return { axis: axisOrOptions } as { readonly axis?: unknown };
-  if (isPlainObject(rest)) {
+  if (isOptionsLike(rest)) {
     if (keys.length === 0) invalidArgument(op, 'the argument after the axis', rest, 'omit it');
     return { ...parseOptions(op, 'options', rest, keys), axis: axisOrOptions };
   }

@@ -23,7 +23,7 @@
  * @since 0.1.0
  */
 import { AdjointError, formatShape } from './errors.js';
-import { Tensor } from './Tensor.js';
+import { isTensor, type Tensor } from './Tensor.js';
 import { mapTensors } from './Tree.js';
 
 /** The trace-side facts a scope needs about a traced value (installed by Trace.ts). */
@@ -222,7 +222,7 @@ export function withScopeChecked<T>(scope: ClosureScope, body: () => T): T {
 
 function noteReturned(v: unknown): void {
   if (Array.isArray(v)) for (const x of v) noteReturned(x);
-  else if (v instanceof Tensor && info!.level(v) !== undefined) noteKnown(v);
+  else if (isTensor(v) && info!.level(v) !== undefined) noteKnown(v);
 }
 
 let onScopesChanged: () => void = () => {};

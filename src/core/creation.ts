@@ -7,7 +7,7 @@
 import { checkArity, checkSize, describeValue, invalidArgument, isPlainObject, parseDType, parseDTypeOrOptions, parseInteger, parseNumber, parseShape } from './args.js';
 import { ArgumentError, formatShape, ShapeError } from './errors.js';
 import { SCALAR_SHAPE, type Shape, sizeOf } from './shape.js';
-import { allocate, checkIntact, dataOf, type DType, type FloatArray, fromData, makeScalar, type NestedArray, Tensor } from './Tensor.js';
+import { allocate, checkIntact, dataOf, type DType, type FloatArray, fromData, isTensor, makeScalar, type NestedArray, type Tensor } from './Tensor.js';
 
 /**
  * Options shared by the constructors. Wherever a constructor takes options, a dtype string alone
@@ -33,7 +33,11 @@ function notNumeric(op: string, path: string, v: unknown): never {
     'NOT_NUMERIC',
     op,
     `the element at ${path || 'the top level'} is ${describeValue(v)}; tensors hold numbers only: ` +
-      (v instanceof Tensor ? 'join tensors with stack or concat' : 'convert booleans and strings with Number() first'),
+      (isTensor(v)
+        ? 'join tensors with stack or concat'
+        : typeof v === 'object' && v !== null
+          ? 'pass numbers, nested arrays of numbers or a typed array (another library\'s tensor: its data as an array)'
+          : 'convert booleans and strings with Number() first'),
   );
 }
 
@@ -128,12 +132,12 @@ export function tensor(value: TensorLike, options?: DType | (TensorOptions & { r
   const op = 'tensor';
   checkArity(op, arguments.length, 2, 'tensor(value, dtype or { dtype, shape }?)');
   const opts = parseDTypeOrOptions(op, options, ['shape']);
-  if (value instanceof Tensor) checkIntact(op, value);
-  const dtype = parseDType(op, 'dtype', opts.dtype, value instanceof Tensor ? value.dtype : 'float64');
+  if (isTensor(value)) checkIntact(op, value);
+  const dtype = parseDType(op, 'dtype', opts.dtype, isTensor(value) ? value.dtype : 'float64');
   const newShape = opts.shape === undefined ? undefined : parseShape(op, 'shape', opts.shape);
   let shape: Shape;
   let data: FloatArray;
-  if (value instanceof Tensor) {
+  if (isTensor(value)) {
     if (value.dtype === dtype && newShape === undefined) return value;
     shape = value.shape;
     data = allocate(dtype, value.size);
@@ -249,9 +253,10 @@ export function ones(shape: ReadonlyArray<number>, options?: DType | TensorOptio
  * of the latter are parsed like any other.
  */
 function likeOf(op: string, t: unknown): { readonly shape: unknown; readonly dtype: DType } {
-  if (t instanceof Tensor) return asTensor(op, t);
+  if (isTensor(t)) return asTensor(op, t);
   if (typeof t === 'number') return { shape: SCALAR_SHAPE, dtype: 'float64' };
-  if (typeof t === 'object' && t !== null && !Array.isArray(t) && 'shape' in t && 'dtype' in t) {
+  // a plain object only: a forged tensor has shape and dtype getters that cannot be read
+  if (isPlainObject(t) && 'shape' in t && 'dtype' in t) {
     return { shape: (t as { shape: unknown }).shape, dtype: parseDType(op, 'dtype', (t as { dtype: unknown }).dtype) };
   }
   return invalidArgument(op, 'the first argument', t, 'pass a tensor (or a number, for a 0-d result)');
@@ -402,7 +407,7 @@ let lastConstant: Tensor = makeScalar(0, 'float64');
 
 /** @internal Converts an op argument to a tensor: numbers become 0-d constants of `dtype`. */
 export function asTensor(op: string, x: Tensor | number, dtype: DType = 'float64'): Tensor {
-  if (x instanceof Tensor) {
+  if (isTensor(x)) {
     // wrappers read the shape to parse axes: it must be the tensor's own
     checkIntact(op, x);
     return x;

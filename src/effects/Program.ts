@@ -136,6 +136,13 @@ const ProgramImpl = class Program {
   static nodeOf(p: unknown): Node {
     return (p as Program).#node;
   }
+  /**
+   * A brand check on the private field: an `Object.create` of the prototype or a `Proxy` of a
+   * program (which `instanceof` accepts, but whose node cannot be read) is not a program.
+   */
+  static isProgram(u: unknown): boolean {
+    return typeof u === 'object' && u !== null && #node in u;
+  }
   *[Symbol.iterator](): Generator<unknown, unknown, unknown> {
     // `yield* program` inside Program.gen: hand the program to the driver, receive its result
     return yield this;
@@ -146,12 +153,13 @@ Object.freeze(ProgramImpl.prototype);
 Object.freeze(ProgramImpl);
 
 const nodeOf = ProgramImpl.nodeOf;
+const branded = ProgramImpl.isProgram;
 
 const make = <A, E>(node: Node): Program<A, E> => new ProgramImpl(node) as unknown as Program<A, E>;
 
-/** True for programs. */
+/** True for programs (made by this library: not an `Object.create` of the prototype, nor a `Proxy` of one). */
 export function isProgram(u: unknown): u is Program<unknown, unknown> {
-  return u instanceof ProgramImpl;
+  return branded(u);
 }
 
 // ---- argument checks -------------------------------------------------------------------------------
@@ -166,12 +174,14 @@ function notAProgram(op: string, what: string, got: unknown): AdjointError {
       `${what} is a promise; a program's steps are synchronous functions: await inside a program with IO.promise(() => ...) and run it with runPromise`,
     );
   }
-  return new ArgumentError('NOT_A_PROGRAM', op, `${what} is ${describeValue(got)}; pass a Program (Program.of(value) wraps a plain value)`);
+  // (instanceof reads the prototype chain only: true for a forged or proxied program, which is not one)
+  const described = got instanceof ProgramImpl ? 'an object posing as a Program (made with Object.create or a Proxy: only the constructors and combinators make programs)' : describeValue(got);
+  return new ArgumentError('NOT_A_PROGRAM', op, `${what} is ${described}; pass a Program (Program.of(value) wraps a plain value)`);
 }
 
 /** `v` if it is a program; otherwise a typed error naming `op` and the parameter. */
 export function parseProgram(op: string, param: string, v: unknown): Program<unknown, unknown> {
-  if (v instanceof ProgramImpl) return v as unknown as Program<unknown, unknown>;
+  if (branded(v)) return v as unknown as Program<unknown, unknown>;
   throw notAProgram(op, param, v);
 }
 
@@ -219,7 +229,7 @@ export const tap: {
 } = dual('Program.tap', 'f', (p, f) =>
   bind(p, (a) => {
     const q: unknown = f(a);
-    if (!(q instanceof ProgramImpl)) throw notAProgram('Program.tap', 'the result of f', q);
+    if (!branded(q)) throw notAProgram('Program.tap', 'the result of f', q);
     return bind(q as unknown as Program<unknown, unknown>, () => of(a));
   }),
 );
@@ -320,7 +330,7 @@ export function traverse<T, B, E>(items: ReadonlyArray<T>, f: (item: T, index: n
     list.forEach((item, i) => {
       p = bind(p, () => {
         const q = fn(item, i);
-        if (!(q instanceof ProgramImpl)) throw notAProgram(op, `the result of f for items[${i}]`, q);
+        if (!branded(q)) throw notAProgram(op, `the result of f for items[${i}]`, q);
         return bind(q as unknown as Program<unknown, unknown>, (b: B) => of(void (out[i] = b)));
       });
     });
@@ -343,7 +353,7 @@ export function gen<Y extends Program<unknown, unknown>, A>(body: () => Generato
     const step = (input: unknown): Program<unknown, unknown> => {
       const r = it.next(input);
       if (r.done) return of(r.value);
-      if (!(r.value instanceof ProgramImpl)) throw notAProgram(op, 'a value the generator yielded (use yield* with a program, not yield)', r.value);
+      if (!branded(r.value)) throw notAProgram(op, 'a value the generator yielded (use yield* with a program, not yield)', r.value);
       return bind(r.value as unknown as Program<unknown, unknown>, step);
     };
     return step(undefined);
@@ -442,7 +452,7 @@ function drive(m: Machine, async: boolean, resumeWith?: Continuation): Suspensio
             break;
           case 'Defer': {
             const p = node.thunk();
-            if (!(p instanceof ProgramImpl)) throw notAProgram('Program.defer', 'the result of the thunk', p);
+            if (!branded(p)) throw notAProgram('Program.defer', 'the result of the thunk', p);
             current = nodeOf(p as unknown as Program<unknown, unknown>);
             continue;
           }
@@ -545,7 +555,7 @@ function drive(m: Machine, async: boolean, resumeWith?: Continuation): Suspensio
       }
       if (typeof top === 'function') {
         const next = top(value);
-        if (!(next instanceof ProgramImpl)) throw continuationError(next);
+        if (!branded(next)) throw continuationError(next);
         current = nodeOf(next as unknown as Program<unknown, unknown>);
       } else if (top.kind === 'handler') {
         handlers.pop();

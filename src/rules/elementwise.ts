@@ -25,7 +25,7 @@ import { checkArity, parseDType } from '../core/args.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { broadcastShapes } from '../core/shape.js';
 import { bind, evaluationsWatched, scalarEntry } from '../core/primitive.js';
-import { type DType, isScalarF64, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
+import { type DType, isScalarF64, isTensor, makeScalar, scalarOf, type Tensor } from '../core/Tensor.js';
 import { binary, binaryExamples, binaryShape, comparison, installOps, Partial, rule, ScalarImpl, unary, unaryLinear, unaryZero } from './combinators.js';
 import type { Rule } from '../core/rule.js';
 import { mapBinary, mapTernary, mapUnary, promote } from '../core/kernels.js';
@@ -166,8 +166,8 @@ export const notEqualP = comparison('notEqual', (x, y) => x !== y);
 
 /** @internal Converts two operands; a bare number takes the other operand's dtype (weak typing). */
 export function binaryOperands(op: string, x: Operand, y: Operand): [Tensor, Tensor] {
-  if (x instanceof Tensor) return [x, y instanceof Tensor ? y : asTensor(op, y, x.dtype)];
-  if (y instanceof Tensor) return [asTensor(op, x, y.dtype), y];
+  if (isTensor(x)) return [x, isTensor(y) ? y : asTensor(op, y, x.dtype)];
+  if (isTensor(y)) return [asTensor(op, x, y.dtype), y];
   return [asTensor(op, x), asTensor(op, y)];
 }
 
@@ -179,7 +179,7 @@ export function binaryOperands(op: string, x: Operand, y: Operand): [Tensor, Ten
 function concreteScalar(a: Operand): number | undefined {
   if (typeof a === 'number') return a;
   // private state, not the getters: a tensor whose public shape was redefined must not pass as a scalar
-  return a instanceof Tensor && isScalarF64(a) ? scalarOf(a) : undefined;
+  return isTensor(a) && isScalarF64(a) ? scalarOf(a) : undefined;
 }
 
 /** @internal The public function of a binary elementwise row (math.ts's rows use it too): arity, data-last form, scalar path. */

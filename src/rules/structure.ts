@@ -12,7 +12,7 @@ import { broadcastData, promote, stridedCopy } from '../core/kernels.js';
 import { bind } from '../core/primitive.js';
 import { checkArity, checkSize, invalidArgument, isPlainObject, parseAxes, parseAxis, parseAxisArguments, parseDimension, parseNumber, parseOptions, parseShape } from '../core/args.js';
 import { broadcastShapes, SCALAR_SHAPE, sameShape, type Shape, sizeOf, stridesOf } from '../core/shape.js';
-import { allocate, dataOf, type DType, fromData, makeScalar, scalarOf, Tensor } from '../core/Tensor.js';
+import { allocate, dataOf, type DType, fromData, isTensor, makeScalar, scalarOf, type Tensor } from '../core/Tensor.js';
 import { isZero, type Tangent, Zero } from '../core/zero.js';
 import { alignFront, batchedFront, moveAxis, toFront } from '../core/batching.js';
 import { engineOps } from '../core/engineOps.js';
@@ -517,7 +517,7 @@ function batchScatterAdd(x: Tensor, dx: number | undefined, ind: Tensor, di: num
  * array (nested for more dimensions) or a tensor. Its values are checked by `indexValues`.
  */
 export function parseIndices(op: string, indices: unknown): Tensor {
-  if (indices instanceof Tensor || typeof indices === 'number') return asTensor(op, indices);
+  if (isTensor(indices) || typeof indices === 'number') return asTensor(op, indices);
   if (Array.isArray(indices)) return tensor(indices as ReadonlyArray<number>);
   return invalidArgument(op, 'indices', indices, 'pass integer indices: a number, an array (nested for more dimensions) or a tensor');
 }

@@ -18,7 +18,7 @@ import { asTensor } from '../core/creation.js';
 import { AdjointError, ArgumentError, formatShape, IndexError, ShapeError } from '../core/errors.js';
 import { isBatched } from '../core/BatchTrace.js';
 import { equal, where } from '../rules/elementwise.js';
-import { item, Tensor } from '../core/Tensor.js';
+import { isTensor, item, type Tensor } from '../core/Tensor.js';
 import { concreteOf, probeValue } from '../core/Trace.js';
 import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isProgram } from '../effects/Program.js';
@@ -89,7 +89,7 @@ function checkBranches(op: string, branches: ReadonlyArray<(...xs: unknown[]) =>
 
 /** The operands with every tensor (in arrays and plain objects) replaced by its concrete value. */
 function deepConcrete(v: unknown): unknown {
-  if (v instanceof Tensor) return probeValue(v);
+  if (isTensor(v)) return probeValue(v);
   if (Array.isArray(v)) return v.map(deepConcrete);
   if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deepConcrete(x)]));
@@ -126,7 +126,7 @@ export function cond<A extends unknown[], R>(pred: boolean | Tensor | number, tr
   parseFunction(op, 'trueFun', trueFun);
   parseFunction(op, 'falseFun', falseFun);
   const branches = [trueFun, falseFun] as unknown as ReadonlyArray<(...xs: unknown[]) => unknown>;
-  if (pred instanceof Tensor && isBatched(pred)) {
+  if (isTensor(pred) && isBatched(pred)) {
     // where would read NaN as true: every lane is checked, as an unbatched predicate is
     predicateLanes(op, 'predicate', pred);
     return selectBranches(op, pred, branches, operands) as R;
@@ -190,7 +190,7 @@ export function switchCase<A extends unknown[], R>(index: number | Tensor, branc
   const op = 'switchCase';
   if (!Array.isArray(branches) || branches.length === 0) throw new ArgumentError('INVALID_ARGUMENT', op, `branches is ${describeValue(branches)}; pass a non-empty array of functions`);
   branches.forEach((b, i) => parseFunction(op, `branches[${i}]`, b));
-  if (index instanceof Tensor && isBatched(index)) {
+  if (isTensor(index) && isBatched(index)) {
     const values = predicateLanes(op, 'index', index);
     for (let k = 0; k < values.length; k++) {
       const v = values[k]!;

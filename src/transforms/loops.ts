@@ -26,7 +26,7 @@ import { asTensor, zerosLike } from '../core/creation.js';
 import { AdjointError, ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { type AbstractValue, bindMulti } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
-import { dataOf, item, Tensor } from '../core/Tensor.js';
+import { dataOf, isTensor, item, type Tensor } from '../core/Tensor.js';
 import { isBatched } from '../core/BatchTrace.js';
 import { checkLive, concreteOf, reverseTraceOpen, tracesOpen, probeValue, stripGradient } from '../core/Trace.js';
 import { describeDef, flatten, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
@@ -940,7 +940,7 @@ export function whileLoop<C>(condFun: (carry: C) => boolean | Tensor, bodyFun: (
     let probe: unknown = unflatten(c.def, standIns, false);
     for (;;) {
       const pred = condFun(probe as C);
-      if (pred instanceof Tensor && isBatched(pred)) {
+      if (isTensor(pred) && isBatched(pred)) {
         batched = true;
         return;
       }

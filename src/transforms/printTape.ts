@@ -8,7 +8,7 @@
  */
 import { checkArity, parseFunction } from '../core/args.js';
 import { onesLike } from '../core/creation.js';
-import { dataOf, isConcrete, Tensor } from '../core/Tensor.js';
+import { dataOf, isConcrete, isTensor, type Tensor } from '../core/Tensor.js';
 import type { Equation } from '../core/ReverseTrace.js';
 import { reverseScope, runScoped } from './scope.js';
 import type { Program } from '../effects/Program.js';
@@ -55,7 +55,7 @@ export function printTape<A extends unknown[]>(f: (...args: A) => unknown): (...
         const scalarOut = lin.outLeaves.length === 1 && lin.outLeaves[0]!.size === 1 && lin.outTracers[0] !== undefined;
         const adj = scalarOut ? trace.backward([[lin.outTracers[0]!, onesLike(lin.outLeaves[0]!)]], true) : undefined;
         const name = (t: unknown): string => {
-          if (!(t instanceof Tensor)) return String(t);
+          if (!isTensor(t)) return String(t);
           const own = trace.own(t);
           if (own !== undefined) return `w${own.slot + 1}`;
           return t.size === 1 && isConcrete(t) ? formatValue(t) : `const:${shortType(t)}`;

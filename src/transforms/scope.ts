@@ -9,7 +9,7 @@
 import { invalidArgument, isPlainObject, parseBoolean, parseFunction, parseInteger, parseOptions } from '../core/args.js';
 import { AdjointError, ArgumentError, formatShape } from '../core/errors.js';
 import { asTensor, zerosLike } from '../core/creation.js';
-import { Tensor } from '../core/Tensor.js';
+import { isTensor, type Tensor } from '../core/Tensor.js';
 import { flatten, ignoreRejection, isThenable, type Leaf, mapTensors, type TreeDef, unflatten } from '../core/Tree.js';
 import { JvpTrace } from '../core/JvpTrace.js';
 import { closureScopeActive, noteKnown } from '../core/closure.js';
@@ -259,7 +259,7 @@ function linearized(op: string, trace: ReverseTrace, flat: FlatArgs, result: unk
   const [out, auxRaw] = splitAux(op, result, hasAux);
   const own = (t: Tensor): Tensor => trace.primalOf(t);
   const { leaves, def } = flatten(op, out);
-  const outTracers = leaves.map((l) => (l instanceof Tensor ? trace.own(l) : undefined));
+  const outTracers = leaves.map((l) => (isTensor(l) ? trace.own(l) : undefined));
   const outLeaves = leaves.map((l) => own(asTensor(op, l)));
   if (trace.checkNumerics) checkOutputs(trace, outLeaves, () => trace.firstNonFiniteValue());
   return {

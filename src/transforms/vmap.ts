@@ -19,7 +19,7 @@ import { type AbstractValue, bindMulti } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
 import { newLevel, withTrace } from '../core/Trace.js';
 import { AdjointError } from '../core/errors.js';
-import { Tensor } from '../core/Tensor.js';
+import { isTensor, type Tensor } from '../core/Tensor.js';
 import { mapTensors } from '../core/Tree.js';
 import type { Interception } from '../effects/Program.js';
 import { isBatchSafe } from '../effects/IO.js';
@@ -176,7 +176,7 @@ function vmapEffect(trace: BatchTrace, effect: string, op: string, payload: unkn
   const forward = (p: unknown = payload, after?: (v: unknown) => unknown): Interception => ({ _tag: 'Forward', op, payload: p, ...(after === undefined ? {} : { after }) });
   // through the traces of transforms inside the vmap: under vmap(grad(f)) the values f hands an
   // effect are the grad's tracers, whose primals hold the lanes
-  const batched = (v: unknown): boolean => v instanceof Tensor && trace.unwrapThrough(v)[1] !== undefined;
+  const batched = (v: unknown): boolean => isTensor(v) && trace.unwrapThrough(v)[1] !== undefined;
   const lanesFirst = (t: Tensor): Tensor => {
     const [v, d] = trace.unwrapThrough(t);
     return d === undefined ? t : d === 0 ? v : moveAxis(v, d, 0);

@@ -20,6 +20,7 @@ import {
   greater,
   greaterEqual,
   item,
+  jvp,
   less,
   lessEqual,
   log,
@@ -93,9 +94,10 @@ const OPS: ReadonlyArray<[string, (x: Tensor, y: Tensor) => Tensor | undefined]>
   ['where (tensor condition)', (x, y) => where(x, y, 2)],
   ['sum', (x) => sum(x)],
   ['sum axis -1 keepdims', (x) => (x.ndim > 0 ? sum(x, { axis: -1, keepdims: true }) : undefined)],
-  ['mean', (x) => mean(x)],
-  ['max', (x) => max(x)],
-  ['min axis 0', (x) => (x.ndim > 0 ? min(x, { axis: 0 }) : undefined)],
+  // (max, min and mean of an empty axis are refused)
+  ['mean', (x) => (x.size > 0 ? mean(x) : undefined)],
+  ['max', (x) => (x.size > 0 ? max(x) : undefined)],
+  ['min axis 0', (x) => (x.ndim > 0 && x.shape[0]! > 0 ? min(x, { axis: 0 }) : undefined)],
   ['logsumexp', (x) => logsumexp(x)],
   ['softmax', (x) => (x.ndim > 0 ? softmax(x) : undefined)],
   ['logSoftmax', (x) => (x.ndim > 0 ? logSoftmax(x, 0) : undefined)],
@@ -356,16 +358,37 @@ describe('tensors cannot be changed under the engine (issue 8 §3)', () => {
     }
   });
 
-  it('the scalar fast paths read private state: a 0-d tensor claiming to be a vector computes as the scalar it is', () => {
-    const s = scalar(3);
-    Object.defineProperty(s, 'shape', { value: Object.freeze([3]) });
-    Object.defineProperty(s, 'ndim', { value: 1 });
-    expect(toArray(add(s, 1))).toBe(4);
-    expect(toArray(grad((x: Tensor) => mul(x, s))(2))).toBe(3);
-    expectTyped(() => add(s, tensor([1, 2])), 'INVALID_ARGUMENT', 'add', ['redefined'], ArgumentError);
+  it('the scalar fast paths refuse a redefined 0-d tensor too, whether a constant or a traced value', () => {
+    for (const key of ['shape', 'dtype', 'size', 'ndim']) {
+      const s = scalar(3);
+      Object.defineProperty(s, key, { value: key === 'shape' ? Object.freeze([3]) : key === 'dtype' ? 'float32' : 3 });
+      expectTyped(() => add(s, 1), 'INVALID_ARGUMENT', 'add', ['redefined', 'its real shape is []'], ArgumentError);
+      expectTyped(() => sin(s), 'INVALID_ARGUMENT', 'sin', ['redefined'], ArgumentError);
+      expectTyped(() => mul(2, s), 'INVALID_ARGUMENT', 'mul', ['redefined'], ArgumentError);
+      // a constant on the reverse tape's scalar path
+      expectTyped(() => grad((x: Tensor) => mul(x, s))(2), 'INVALID_ARGUMENT', 'mul', ['redefined'], ArgumentError);
+      expectTyped(() => jvp((x: Tensor) => mul(x, s), [scalar(2)], [scalar(1)]), 'INVALID_ARGUMENT', 'mul', ['redefined'], ArgumentError);
+    }
+    // a traced 0-d value redefined inside the function
+    const redefine = (x: Tensor): Tensor => Object.defineProperty(x, 'shape', { value: Object.freeze([3]) });
+    expectTyped(() => grad((x: Tensor) => add(redefine(mul(x, x)), 1))(2), 'INVALID_ARGUMENT', 'add', ['redefined'], ArgumentError);
+    expectTyped(() => grad((x: Tensor) => sin(redefine(mul(x, x))))(2), 'INVALID_ARGUMENT', 'sin', ['redefined'], ArgumentError);
+    expectTyped(() => grad((x: Tensor) => sin(redefine(x)))(2), 'INVALID_ARGUMENT', 'sin', ['redefined'], ArgumentError);
     const v = tensor([1, 2, 3]);
     Object.defineProperty(v, 'ndim', { value: 0 });
     expectTyped(() => mul(v, 2), 'INVALID_ARGUMENT', 'mul', ['redefined'], ArgumentError);
+  });
+
+  it('toString and inspect render a redefined tensor from its private state', () => {
+    const u = tensor([1, 2, 3]);
+    Object.defineProperty(u, 'shape', { value: Object.freeze([5]) });
+    Object.defineProperty(u, 'size', { value: 5 });
+    expect(String(u)).toBe('tensor([1, 2, 3], shape=[3], dtype=float64)');
+    expect(inspect(u)).toBe('tensor([1, 2, 3], shape=[3], dtype=float64)');
+    const s = scalar(2);
+    Object.defineProperty(s, 'ndim', { value: 1 });
+    Object.defineProperty(s, 'dtype', { value: 'float32' });
+    expect(`${s}`).toBe('tensor(2, shape=[], dtype=float64)');
   });
 
   it('a tensor saved on a tape and tampered with before the reverse pass is refused there', () => {

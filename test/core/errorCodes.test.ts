@@ -224,6 +224,8 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['a tree.map callback returning a non-leaf', () => tree.map(() => 'a' as never, { w: 1 })],
     ['a leaf given to tree.unflatten', () => tree.unflatten(tree.flatten([1])[1], ['a' as never])],
     ['a leaf of a transform input', () => grad((x: Tensor) => x)('a' as unknown as Tensor)],
+    ['a Proxy of a tensor as an operand (a brand check, not instanceof)', () => sum(new Proxy(tensor([1, 2]), {}))],
+    ['Object.create(Tensor.prototype) given to tensor()', () => tensor(Object.create(Tensor.prototype) as Tensor)],
   ],
   ALLOCATION_TOO_LARGE: [
     ['a shape no buffer can hold', () => zeros([1e10, 1e10])],
@@ -256,6 +258,7 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
   INVALID_ARGUMENT: [
     ['new Tensor()', () => new (Tensor as unknown as new () => Tensor)()],
     ['a reader given a non-tensor', () => toArray(5 as unknown as Tensor)],
+    ['a reader given a Proxy of a tensor', () => toArray(new Proxy(tensor([1]), {}))],
     ['a creation shape that is not an array', () => zeros(3 as unknown as number[])],
     ['arange with step 0', () => arange(0, 1, 0)],
     ['slice, a fractional bound', () => slice(zeros([3]), [0.5])],
@@ -417,6 +420,7 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
   ],
   NOT_A_PROGRAM: [
     ['run of a number', () => run(5 as unknown as Program<number>)],
+    ['run of an object made from a program prototype', () => run(Object.create(Object.getPrototypeOf(Program.of(1))) as Program<number>)],
     ['runPromise of a number', () => runPromise(5 as unknown as Program<number>)],
     ['an element of Program.all', () => Program.all([Program.of(1), 2] as never)],
     ['a combinator given a non-program', () => (Program.map as (...a: unknown[]) => unknown)(5, (n: number) => n)],

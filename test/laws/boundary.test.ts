@@ -1,7 +1,7 @@
 /**
  * The boundary law: every exported function, fed malformed arguments (wrong types, shapes, axes,
- * options with unknown keys, NaN and ±Infinity, cyclic objects, huge sizes, tampered tensors, async
- * and throwing callbacks), either returns a well-formed result or throws an `AdjointError` whose code
+ * options with unknown keys, NaN and ±Infinity, cyclic objects, huge sizes, tampered, forged and
+ * proxied tensors and programs, async and throwing callbacks), either returns a well-formed result or throws an `AdjointError` whose code
  * is in `ERROR_CODES`: never a TypeError, a RangeError or another untyped error, never a hang (a
  * promise, from `runPromise` or an async callback, is awaited and judged the same way).
  *
@@ -19,6 +19,7 @@ import {
   add,
   ERROR_CODES,
   Fail,
+  grad,
   IO,
   Log,
   mul,
@@ -36,7 +37,8 @@ import {
   toTypedArray,
   zeros,
 } from '../../src/index.js';
-import { isIntact } from '../../src/core/Tensor.js';
+import { isIntact, isTensor } from '../../src/core/Tensor.js';
+import { expectTyped } from '../typed.js';
 
 /** What a fuzzed callback throws on purpose: the library must let it through untouched. */
 class UserError extends Error {}
@@ -91,6 +93,13 @@ const THUNKS: ReadonlyArray<() => unknown> = [
   () => zeros([0]),
   () => zeros([2, 0]),
   tampered,
+  // objects that pass instanceof but are not tensors or programs: refused as any other non-tensor
+  () => Object.create(Tensor.prototype),
+  () => new Proxy(tensor([1, 2]), {}),
+  () => new Proxy(tensor(3), {}),
+  () => Object.create(Object.getPrototypeOf(Program.of(1))),
+  () => new Proxy(Program.of(1), {}),
+  () => Object.create({ axis: 0 }),
   () => [],
   () => [1],
   () => [0, 1],
@@ -152,6 +161,21 @@ function programThunks(): Array<() => unknown> {
   ];
 }
 
+/**
+ * A callback using JavaScript operators: a tensor refuses them with a typed error, but other values
+ * can make the operator itself throw (a Symbol's TypeError), and that is the callback's own error.
+ */
+function userCode(f: (x: unknown) => unknown): (x: unknown) => unknown {
+  return (x) => {
+    try {
+      return f(x);
+    } catch (e) {
+      if (e instanceof AdjointError) throw e;
+      throw new UserError(`the callback's own error: ${String(e)}`);
+    }
+  };
+}
+
 /** Callbacks: well-behaved ones, and ones that misbehave in every way a user's can. */
 function functionThunks(): Array<() => unknown> {
   return [
@@ -167,9 +191,9 @@ function functionThunks(): Array<() => unknown> {
       throw new UserError('thrown by a callback');
     },
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    () => (x: any) => x * x,
+    () => userCode((x: any) => x * x),
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    () => (x: any) => (x > 0 ? x : 0),
+    () => userCode((x: any) => (x > 0 ? x : 0)),
     () => (x: unknown) => Program.of(x),
     () => async (x: unknown) => x,
     () => async (x: Tensor) => mul(x, 'a' as unknown as Tensor),
@@ -296,8 +320,8 @@ const SEEN = new WeakSet<object>();
 /** Checks a returned value: tensors are well formed; functions are called, programs run, in turn. */
 function checkResult(value: unknown, depth: number, args: fc.Arbitrary<unknown[]>, rng: () => unknown[]): void {
   if (value instanceof Tensor) {
-    // a tampered tensor from the pool, handed back as is (in an error's fields, a program's value)
-    if (!isIntact(value)) return;
+    // a tampered, forged or proxied tensor from the pool, handed back as is (in an error's fields, a program's value)
+    if (!isTensor(value) || !isIntact(value)) return;
     expect(Object.isFrozen(value.shape)).toBe(true);
     expect(value.shape.every((d) => Number.isSafeInteger(d) && d >= 0)).toBe(true);
     expect(value.ndim).toBe(value.shape.length);
@@ -378,4 +402,62 @@ describe('the boundary: every export, fed malformed arguments, returns a valid r
       while (pending.length > 0) await pending.shift();
     });
   }
+});
+
+describe('forged and proxied tensors and programs are refused like any other non-tensor, by every export', () => {
+  // instanceof accepts them; reading their private state would be a raw TypeError
+  const forged: ReadonlyArray<readonly [string, () => unknown]> = [
+    ['Object.create(Tensor.prototype)', () => Object.create(Tensor.prototype)],
+    ['a Proxy of a vector', () => new Proxy(tensor([1, 2]), {})],
+    ['a Proxy of a 0-d tensor', () => new Proxy(tensor(3), {})],
+    ['Object.create of a program prototype', () => Object.create(Object.getPrototypeOf(Program.of(1)))],
+    ['a Proxy of a program', () => new Proxy(Program.of(1), {})],
+  ];
+  // where the forged value goes: first, after a tensor, after a function (transforms, combinators), in an array
+  const placements: ReadonlyArray<(f: unknown) => unknown[]> = [
+    (f) => [f],
+    (f) => [tensor([1, 2]), f],
+    (f) => [f, tensor([1, 2])],
+    (f) => [(x: Tensor) => sum(x), f],
+    (f) => [[f, tensor([1, 2])]],
+    (f) => [(x: Tensor) => x, [f], [f]],
+  ];
+  const log = console.log;
+  beforeAll(() => {
+    console.log = vi.fn();
+  });
+  afterAll(() => {
+    console.log = log;
+    setCheckNumerics(false);
+  });
+
+  for (const [label, make] of forged) {
+    it(`${label}: a typed error or a valid result, never a TypeError (results called and run with it too)`, async () => {
+      for (const [, fn] of exportsToFuzz) {
+        for (const place of placements) {
+          const rng = (): unknown[] => [make()];
+          pending = [];
+          const xs = place(make());
+          settle(() => (isClass(fn) ? new (fn as unknown as new (...a: unknown[]) => unknown)(...xs) : fn(...xs)), 0, fc.constant(xs), rng);
+          while (pending.length > 0) await pending.shift();
+        }
+      }
+    });
+  }
+
+  it('the errors say what the value is', () => {
+    const t = tensor([1, 2]);
+    for (const v of [Object.create(Tensor.prototype), new Proxy(t, {})]) {
+      expectTyped(() => sum(v), 'NOT_NUMERIC', 'sum', ["a Tensor that is not adjoint's", 'Object.create or a Proxy']);
+      expectTyped(() => add(t, v), 'NOT_NUMERIC', 'add', ["a Tensor that is not adjoint's"]);
+      expectTyped(() => lib.toArray(v), 'INVALID_ARGUMENT', 'toArray', ["a Tensor that is not adjoint's"]);
+      expectTyped(() => tensor(v), 'NOT_NUMERIC', 'tensor', ["a Tensor that is not adjoint's", 'nested arrays of numbers']);
+      expect(String(v)).toContain("not adjoint's");
+    }
+    expectTyped(() => grad((x: Tensor) => sum(x))(new Proxy(t, {})), 'NOT_NUMERIC', 'grad', []);
+    for (const p of [Object.create(Object.getPrototypeOf(Program.of(1))), new Proxy(Program.of(1), {})]) {
+      expectTyped(() => run(p), 'NOT_A_PROGRAM', 'run', ['posing as a Program']);
+      expect(Program.isProgram(p)).toBe(false);
+    }
+  });
 });
