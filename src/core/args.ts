@@ -151,9 +151,17 @@ export function parseString(op: string, param: string, v: unknown): string {
   return v;
 }
 
-/** One of the listed string values. */
-export function parseEnum<T extends string>(op: string, param: string, v: unknown, values: ReadonlyArray<T>): T {
-  if (typeof v !== 'string' || !(values as ReadonlyArray<string>).includes(v)) invalidArgument(op, param, v, `pass one of ${values.map((x) => JSON.stringify(x)).join(', ')}`);
+/**
+ * One of the listed string values. A string that is not one is named with the nearest value (a
+ * typo: `'matmul'` for `'matmuls'`); `orElse` describes what else the parameter accepts (`'or a
+ * function (name) => boolean'`), for a caller that handles the other kinds itself.
+ */
+export function parseEnum<T extends string>(op: string, param: string, v: unknown, values: ReadonlyArray<T>, orElse?: string): T {
+  if (typeof v !== 'string' || !(values as ReadonlyArray<string>).includes(v)) {
+    const hint = typeof v === 'string' ? closest(v, values) : undefined;
+    const listed = values.map((x) => JSON.stringify(x)).join(', ');
+    invalidArgument(op, param, v, `${hint === undefined ? '' : `did you mean ${JSON.stringify(hint)}? `}pass ${values.length === 1 ? listed : `one of ${listed}`}${orElse === undefined ? '' : ` ${orElse}`}`);
+  }
   return v as T;
 }
 
@@ -209,11 +217,14 @@ export function checkArity(op: string, got: number, max: number, usage: string):
 
 // ---- dtypes ------------------------------------------------------------------------------------------
 
+const DTYPES: ReadonlyArray<DType> = ['float64', 'float32'];
+
 /** A dtype; `undefined` gives `fallback` when one is given (else it is refused). */
 export function parseDType(op: string, param: string, v: unknown, fallback?: DType): DType {
   if (v === undefined && fallback !== undefined) return fallback;
   if (v !== 'float64' && v !== 'float32') {
-    throw new ArgumentError('INVALID_DTYPE', op, `${param} is ${describeValue(v)}; pass 'float64' or 'float32'`);
+    const hint = typeof v === 'string' ? closest(v, DTYPES) : undefined;
+    throw new ArgumentError('INVALID_DTYPE', op, `${param} is ${describeValue(v)}; ${hint === undefined ? '' : `did you mean ${JSON.stringify(hint)}? `}pass 'float64' or 'float32'`);
   }
   return v;
 }

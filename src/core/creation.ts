@@ -28,11 +28,11 @@ export function dtypeOption(op: string, options: unknown, fallback: DType = 'flo
   return parseDType(op, 'dtype', parseDTypeOrOptions(op, options, []).dtype, fallback);
 }
 
-function notNumeric(op: string, path: string, v: unknown): never {
+function notNumeric(op: string, path: string, v: unknown, param?: string): never {
   throw new ArgumentError(
     'NOT_NUMERIC',
     op,
-    `the element at ${path || 'the top level'} is ${describeValue(v)}; tensors hold numbers only: ` +
+    `the element${param === undefined ? '' : ` of ${param}`} at ${path || 'the top level'} is ${describeValue(v)}; ${param === undefined ? 'tensors hold' : `${param} holds`} numbers only: ` +
       (isTensor(v)
         ? 'join tensors with stack or concat'
         : typeof v === 'object' && v !== null
@@ -71,7 +71,7 @@ function pathOf(shape: ReadonlyArray<number>, dims: number, flat: number): strin
  * Copies a nested array of `shape` into `out`, level by level (no recursion, so nesting depth is not
  * limited by the call stack). A row of the wrong length is `RAGGED_ARRAY`, a non-number `NOT_NUMERIC`.
  */
-function flattenInto(op: string, value: unknown, shape: ReadonlyArray<number>, out: FloatArray): void {
+function flattenInto(op: string, value: unknown, shape: ReadonlyArray<number>, out: FloatArray, param?: string): void {
   let level: unknown[] = [value];
   for (let dim = 0; dim < shape.length; dim++) {
     const next: unknown[] = [];
@@ -84,7 +84,7 @@ function flattenInto(op: string, value: unknown, shape: ReadonlyArray<number>, o
         throw new ShapeError(
           'RAGGED_ARRAY',
           op,
-          `ragged nested array: ${path || 'the top level'} has ${got}, expected length ${n} (inferred shape ${formatShape(shape)}); every row must have the same length`,
+          `ragged nested array${param === undefined ? '' : ` ${param}`}: ${path || 'the top level'} has ${got}, expected length ${n} (inferred shape ${formatShape(shape)}); every row must have the same length`,
         );
       }
       for (let i = 0; i < n; i++) next.push(row[i]);
@@ -95,8 +95,8 @@ function flattenInto(op: string, value: unknown, shape: ReadonlyArray<number>, o
     const v = level[i];
     if (typeof v !== 'number') {
       const path = pathOf(shape, shape.length, i);
-      if (Array.isArray(v)) throw new ShapeError('RAGGED_ARRAY', op, `ragged nested array: ${path} is an array but its siblings are numbers; every row must have the same length`);
-      notNumeric(op, path, v);
+      if (Array.isArray(v)) throw new ShapeError('RAGGED_ARRAY', op, `ragged nested array${param === undefined ? '' : ` ${param}`}: ${path} is an array but its siblings are numbers; every row must have the same length`);
+      notNumeric(op, path, v, param);
     }
     out[i] = v;
   }
@@ -174,6 +174,17 @@ export function tensor(value: TensorLike, options?: DType | (TensorOptions & { r
     shape = newShape;
   }
   return fromData(shape.length === 0 ? SCALAR_SHAPE : Object.freeze([...shape]), dtype, data);
+}
+
+/**
+ * @internal A tensor from nested arrays of numbers given as an op's argument (`take`'s indices):
+ * its errors name `op` and the parameter, not `tensor`.
+ */
+export function fromNestedArray(op: string, param: string, value: ReadonlyArray<unknown>): Tensor {
+  const shape = inferShape(op, value);
+  const data = allocate('float64', sizeOf(shape));
+  flattenInto(op, value, shape, data, param);
+  return fromData(Object.freeze(shape), 'float64', data);
 }
 
 /**

@@ -123,8 +123,15 @@ export function jacobiEigh(a: Float64Array, n: number): { w: Float64Array; v: Fl
   let total = 0;
   for (let i = 0; i < n * n; i++) total += a[i]! * a[i]!;
   if (!Number.isFinite(total)) {
-    // NaN or infinite input: the result is NaN, as the arithmetic would make it
-    return { w: new Float64Array(n).fill(NaN), v: v.fill(NaN) };
+    let big = 0;
+    for (let i = 0; i < n * n; i++) big = Math.max(big, Math.abs(a[i]!));
+    // NaN or infinite input (eigh refuses it before the kernel runs): NaN, as the arithmetic would make it
+    if (!Number.isFinite(big)) return { w: new Float64Array(n).fill(NaN), v: v.fill(NaN) };
+    // finite entries whose squares overflow: the eigenvalues of a / big, scaled back (the eigenvectors are the same)
+    for (let i = 0; i < n * n; i++) a[i] = a[i]! / big;
+    const scaled = jacobiEigh(a, n);
+    for (let i = 0; i < n; i++) scaled.w[i] = scaled.w[i]! * big;
+    return scaled;
   }
   for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
     let off = 0;

@@ -16,12 +16,14 @@
  *   `RAGGED_ARRAY`, `ALLOCATION_TOO_LARGE` (a shape whose element count no buffer can hold)
  * - values and arguments: `NOT_NUMERIC`, `NOT_SIZE_ONE`, `INVALID_ARGUMENT` (a value of the wrong
  *   kind or range), `UNKNOWN_OPTION` (an options object with a key the function does not know),
- *   `INVALID_DTYPE`, `TENSOR_COERCION` (a tensor used with a JavaScript operator: `x * y`, `x > 0`),
+ *   `INVALID_DTYPE` (an unknown dtype, or one that must equal another: a jvp tangent's and its
+ *   primal's), `TENSOR_COERCION` (a tensor used with a JavaScript operator: `x * y`, `x > 0`),
  *   `CYCLIC_TREE` (an object or array that contains itself), `NOT_A_PROGRAM` (a value where a
  *   `Program` belongs), `ASYNC_FUNCTION` (a promise where a value belongs)
  * - transforms: `NON_SCALAR_OUTPUT`, `ARGNUMS_OUT_OF_RANGE`, `TREE_MISMATCH`, `LEAKED_TRACER`,
- *   `CONCRETIZATION`, `MISSING_RULE`, `GRAD_CHECK_FAILED`, `NON_FINITE` (`checkNumerics` found a
- *   non-finite value or adjoint), `CLOSED_OVER_TRACER` (a custom rule, or a loop body on an iteration
+ *   `CONCRETIZATION`, `MISSING_RULE`, `GRAD_CHECK_FAILED`, `NON_FINITE` (a NaN or ±Infinity where
+ *   the computation needs finite values: `checkNumerics` found a non-finite value or adjoint, a
+ *   linear-algebra op's matrix holds one, `checkGrads`' point holds one), `CLOSED_OVER_TRACER` (a custom rule, or a loop body on an iteration
  *   other than the first, uses a traced value from outside it that is not an operand),
  *   `NONLINEAR_RULE` (a custom rule's tangent or cotangent map, transposed for the other mode, is
  *   not linear; so is `customLinearSolve`'s `matvec`, or a solver used for a derivative's linear
@@ -162,8 +164,8 @@ export class ArgumentError extends AdjointError {}
 
 /**
  * A matrix the operation cannot handle: singular where an inverse is needed (`SINGULAR_MATRIX`),
- * not positive definite for `cholesky` (`NOT_POSITIVE_DEFINITE`). The message names the op, the
- * matrix's shape and, for a batch, which matrix.
+ * not positive definite for `cholesky` (`NOT_POSITIVE_DEFINITE`), holding a NaN or ±Infinity
+ * (`NON_FINITE`). The message names the op, the matrix's shape and, for a batch, which matrix.
  *
  * @example
  * import { inv, tensor, LinAlgError } from 'adjoint'

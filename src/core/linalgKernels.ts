@@ -41,6 +41,31 @@ export function singularError(op: string, shape: Shape, t: number, what: string)
   );
 }
 
+/**
+ * Throws `NON_FINITE` when a matrix of `a` ([..., r, c]) has a NaN or ±Infinity among the entries the
+ * op reads (`triangle`: only the lower or upper one, diagonal included). A factorization would turn
+ * it into a misleading pivot (a NaN reported as singular) or a silent all-NaN result.
+ */
+export function checkFiniteMatrices(op: string, a: Tensor, triangle?: 'lower' | 'upper'): void {
+  if (a.size === 0) return;
+  const data = dataOf(a);
+  const r = a.shape[a.ndim - 2]!;
+  const c = a.shape[a.ndim - 1]!;
+  for (let k = 0; k < data.length; k++) {
+    const v = data[k]!;
+    if (v - v === 0) continue; // finite (NaN - NaN and ∞ - ∞ are NaN)
+    const i = Math.floor(k / c) % r;
+    const j = k % c;
+    if (triangle === 'lower' ? j > i : triangle === 'upper' ? j < i : false) continue;
+    const t = Math.floor(k / (r * c));
+    throw new LinAlgError(
+      'NON_FINITE',
+      op,
+      `${describeMatrix(a.shape, t)} has entry [${i}, ${j}] = ${v}; ${op} needs finite entries (a factorization would turn it into a wrong pivot or an all-NaN result): check the input for overflow or missing values`,
+    );
+  }
+}
+
 /** A float64 working copy of matrix `t` (`size` elements) of a batch. */
 function readMatrix(src: FloatArray, t: number, size: number): Float64Array {
   return new Float64Array(src.subarray(t * size, (t + 1) * size));

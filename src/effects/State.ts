@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { enableMapSet, isDraftable, produce } from 'immer';
+import { enableMapSet, Immer, isDraftable } from 'immer';
 import { invalidArgument, isPlainObject, parseFunction, parseString } from '../core/args.js';
 import { AdjointError } from '../core/errors.js';
 import { noteEffect } from '../core/Trace.js';
@@ -22,6 +22,10 @@ import { handle, type Handler, perform, type Program } from './Program.js';
 
 // `modify` recipes may edit Maps and Sets inside a cell's value
 enableMapSet();
+
+// Without auto-freezing: immer would freeze what a recipe returns, which may be the caller's own
+// object (`State.modify(c, () => mine)`). The new version is an owned copy, frozen by `own`, instead.
+const immer = new Immer({ autoFreeze: false });
 
 /**
  * What a `modify` recipe receives: a mutable draft of plain objects, arrays, Maps and Sets (immer),
@@ -77,9 +81,10 @@ interface Owned {
   readonly mutable: boolean;
 }
 
-function own(op: string, what: string, value: unknown): Owned {
+/** `what` names the value in messages, without an article (`value`, `initial value of cell "x"`); `param` as the parameter. */
+function own(op: string, what: string, value: unknown, param = `the ${what}`): Owned {
   if (value === undefined) {
-    invalidArgument(op, what, value, 'a cell holds a value (undefined would read as unset): pass the value, or null for "nothing"');
+    invalidArgument(op, param, value, 'a cell holds a value (undefined would read as unset): pass the value, or null for "nothing"');
   }
   const copy = ownedCopy(op, what, value);
   return { value: copy, mutable: lastCopyHeldMutable() };
@@ -138,7 +143,7 @@ function stateHandler(initial: ReadonlyArray<readonly [string, Owned]>): Handler
           // the recipe edits a copy when the value holds mutable containers, never the version itself
           const current = handOut('State.modify', entry);
           let result: unknown;
-          if (isDraftable(current)) result = produce(current, recipe as (d: unknown) => void);
+          if (isDraftable(current)) result = immer.produce(current, recipe as (d: unknown) => void);
           else {
             result = recipe!(current);
             // a typed array or Date (a private copy) may be edited in place, like a draft
@@ -151,7 +156,7 @@ function stateHandler(initial: ReadonlyArray<readonly [string, Owned]>): Handler
               `cell "${cell.name}" holds ${typeof current === 'object' ? 'a tensor' : `a ${typeof current}`}, which has no draft to edit; return the new value from the recipe (x => mul(x, 2))`,
             );
           }
-          write(state, cell.name, own('State.modify', 'the new value', result));
+          write(state, cell.name, own('State.modify', 'new value', result));
           return { _tag: 'Resume', value: undefined, state };
         }
       }
@@ -201,7 +206,7 @@ export const State = Object.freeze({
   set: function set<T>(cell: Cell<T>, value: T): Program<void, 'State'> {
     const c = parseCell('State.set', cell);
     if (arguments.length < 2) invalidArgument('State.set', 'value', undefined, 'pass the new value: State.set(cell, value)');
-    return perform('State', 'set', { cell: c, next: own('State.set', 'value', value) });
+    return perform('State', 'set', { cell: c, next: own('State.set', 'value', value, 'value') });
   },
   /** Writes a new version computed from the current one: an immer recipe for objects and arrays, or a function returning the new value. */
   modify: <T>(cell: Cell<T>, recipe: (draft: DraftOf<T>) => T | void): Program<void, 'State'> =>
@@ -211,7 +216,7 @@ export const State = Object.freeze({
   /** The handler: runs with `initial` cell values (copied now) and returns `[result, finalState]`. */
   run: <S extends Readonly<Record<string, unknown>>>(initial: S) => {
     if (!isPlainObject(initial)) invalidArgument('State.run', 'initial', initial, 'pass a plain object of initial cell values, e.g. State.run({ x: 0 }), or {}');
-    const cells = Object.keys(initial).map((k) => [k, own('State.run', `the initial value of cell "${k}"`, initial[k])] as const);
+    const cells = Object.keys(initial).map((k) => [k, own('State.run', `initial value of cell "${k}"`, initial[k])] as const);
     return <A, E>(program: Program<A, E>): Program<readonly [A, StateSnapshot<S>], Exclude<E, 'State'>> =>
       handle('State.run', program, stateHandler(cells) as Handler<unknown>);
   },

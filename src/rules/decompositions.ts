@@ -10,6 +10,7 @@
 import { batchLeadingMulti } from '../core/batching.js';
 import type { MultiPrimitive } from '../core/primitive.js';
 import { checkArity } from '../core/args.js';
+import { checkFiniteMatrices } from '../core/linalgKernels.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { eighKernel, qrKernel } from '../core/decompositionKernels.js';
 import { bindMulti } from '../core/primitive.js';
@@ -84,7 +85,7 @@ export const qrP: MultiRule<void> = {
       { shape: freeze([...batch, k, n]), dtype: a!.dtype },
     ];
   },
-  impl: ([a], _p, outs) => qrKernel(a!, outs[0]!.shape, outs[1]!.shape, outs[0]!.dtype),
+  impl: ([a], _p, outs) => (checkFiniteMatrices('qr', a!), qrKernel(a!, outs[0]!.shape, outs[1]!.shape, outs[0]!.dtype)),
   // the derivatives solve with R: at a rank-deficient input, SINGULAR_MATRIX (named as qr's)
   jvp: ([a], [aDot], [q, r]) => derivativeThroughInverse('qr', () => qrJvp(a!, aDot as Tensor, q!, r!)),
   vjp: ([qBar, rBar], [a], [q, r]) => derivativeThroughInverse('qr', () => [qrVjp(a!, qBar!, rBar!, q!, r!)]),
@@ -166,7 +167,7 @@ export const eighP: MultiRule<void> = {
     const n = squareSize('eigh', 'a', a!);
     return [{ shape: freeze([...a!.shape.slice(0, -2), n]), dtype: a!.dtype }, a!];
   },
-  impl: ([a], _p, outs) => eighKernel(a!, outs[0]!.shape, outs[0]!.dtype),
+  impl: ([a], _p, outs) => (checkFiniteMatrices('eigh', a!), eighKernel(a!, outs[0]!.shape, outs[0]!.dtype)),
   // the standard rule (Giles 2008, §3.1), with S = sym(dA) since the kernel decomposes sym(A) and
   // K = Vᵀ S V: dλ = diag(K), dV = V (F ∘ K). Exact only for distinct eigenvalues; between equal
   // ones F = 0 (no NaN), which is exact for symmetric functions of the eigenvalues only (see eigh).

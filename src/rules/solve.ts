@@ -8,6 +8,10 @@
  * "Differentiation of the Cholesky decomposition" (Cholesky). Each was re-derived for the conventions
  * used here (which triangle is read, symmetrized inputs), as the row comments say.
  *
+ * Non-finite input: a NaN or ±Infinity in a matrix these ops factor (in the triangle `triangularSolve`
+ * reads) is `NON_FINITE`, naming the op, the matrix and the entry; a right-hand side `b` is not
+ * checked (its NaN propagates, as through any arithmetic).
+ *
  * Singular input: `solve`, `inv` and `triangularSolve` throw `SINGULAR_MATRIX` at an exactly zero
  * pivot (as LAPACK reports it); `det` and `slogdet` return the value at a singular matrix (0, and
  * sign 0 with log|det| = -Infinity, as NumPy), and their derivatives there throw `SINGULAR_MATRIX`,
@@ -21,7 +25,7 @@ import { asTensor } from '../core/creation.js';
 import { checkArity, parseBoolean, parseOptions } from '../core/args.js';
 import { formatShape, LinAlgError, ShapeError } from '../core/errors.js';
 import { promote } from '../core/kernels.js';
-import { choleskyKernel, detKernel, invKernel, slogdetKernel, solveKernel, type TriangularParams, triangularSolveKernel } from '../core/linalgKernels.js';
+import { checkFiniteMatrices, choleskyKernel, detKernel, invKernel, slogdetKernel, solveKernel, type TriangularParams, triangularSolveKernel } from '../core/linalgKernels.js';
 import { type AbstractValue, bind, bindMulti } from '../core/primitive.js';
 import type { MultiRule, Rule } from '../core/rule.js';
 import { broadcastShapes, SCALAR_SHAPE, sameShape, type Shape } from '../core/shape.js';
@@ -93,7 +97,7 @@ export const solveP: Rule<void> = rule<void>({
     sameBatch('solve', a!, b!);
     return { shape: b!.shape, dtype: promote(a!.dtype, b!.dtype) };
   },
-  impl: ([a, b], _p, out) => solveKernel('solve', a!, b!, out.dtype),
+  impl: ([a, b], _p, out) => (checkFiniteMatrices('solve', a!), solveKernel('solve', a!, b!, out.dtype)),
   // X = A⁻¹B: dX = A⁻¹ (dB - dA X)
   jvp: ([a], [aDot, bDot], x) => {
     const rhs = isZero(aDot) ? bDot! : isZero(bDot) ? neg(mm(aDot!, x)) : sub(bDot!, mm(aDot!, x));
@@ -178,7 +182,7 @@ export const triangularSolveP: Rule<TriangularParams> = rule<TriangularParams>({
     sameBatch('triangularSolve', a!, b!);
     return { shape: b!.shape, dtype: promote(a!.dtype, b!.dtype) };
   },
-  impl: ([a, b], p, out) => triangularSolveKernel('triangularSolve', a!, b!, p, out.dtype),
+  impl: ([a, b], p, out) => (checkFiniteMatrices('triangularSolve', a!, p.lower ? 'lower' : 'upper'), triangularSolveKernel('triangularSolve', a!, b!, p, out.dtype)),
   // T = tri(A) is all the kernel reads, so dT = tri(dA). Left: op(T) X = B gives dX = op(T)⁻¹ (dB - op(dT) X);
   // right: X op(T) = B gives dX = (dB - X op(dT)) op(T)⁻¹
   jvp: ([a], [aDot, bDot], x, p) => {
@@ -260,7 +264,7 @@ export const invP: Rule<void> = rule<void>({
     squareSize('inv', 'a', a!);
     return a!;
   },
-  impl: ([a], _p, out) => invKernel('inv', a!, out.dtype),
+  impl: ([a], _p, out) => (checkFiniteMatrices('inv', a!), invKernel('inv', a!, out.dtype)),
   // d A⁻¹ = -A⁻¹ dA A⁻¹; Ā = -A⁻ᵀ C̄ A⁻ᵀ (Giles 2008, §2.2.3); both reuse the output
   jvp: (_primals, [aDot], ans) => neg(mm(mm(ans, aDot as Tensor), ans)),
   vjp: (ct, _primals, ans) => [neg(mm(mm(ans, ct, true, false), ans, false, true))],
@@ -294,7 +298,7 @@ export const detP: Rule<void> = rule<void>({
   name: 'det',
   examples: SQUARE_EXAMPLES,
   shape: determinantShape('det'),
-  impl: ([a], _p, out) => detKernel(a!, out.dtype),
+  impl: ([a], _p, out) => (checkFiniteMatrices('det', a!), detKernel(a!, out.dtype)),
   // d det A = det A · tr(A⁻¹ dA); Ā = c̄ det A · A⁻ᵀ (Giles 2008, §2.2.2). Through A⁻¹, so at a
   // singular A (where det is 0 but its derivative, the cofactor matrix, need not be) the rule
   // throws SINGULAR_MATRIX rather than return a NaN.
@@ -331,7 +335,7 @@ export const slogdetP: MultiRule<void> = {
     const out = determinantShape('slogdet')(args);
     return [out, out];
   },
-  impl: ([a], _p, outs) => slogdetKernel(a!, outs[0]!.dtype),
+  impl: ([a], _p, outs) => (checkFiniteMatrices('slogdet', a!), slogdetKernel(a!, outs[0]!.dtype)),
   // sign is piecewise constant: its derivative is 0 (undefined where det crosses 0).
   // d log|det A| = tr(A⁻¹ dA); Ā = c̄ A⁻ᵀ (Giles 2008, §2.2.2); SINGULAR_MATRIX at a singular A.
   jvp: ([a], [aDot]) => derivativeThroughInverse('slogdet', () => [Zero, traceOfSolve(a!, aDot as Tensor)]),
@@ -386,7 +390,7 @@ export const choleskyP: Rule<void> = rule<void>({
     squareSize('cholesky', 'a', a!);
     return a!;
   },
-  impl: ([a], _p, out) => choleskyKernel('cholesky', a!, out.dtype),
+  impl: ([a], _p, out) => (checkFiniteMatrices('cholesky', a!), choleskyKernel('cholesky', a!, out.dtype)),
   // Murray 2016, with S = sym(dA) since the kernel factors sym(A): dL = L Φ(L⁻¹ S L⁻ᵀ)
   jvp: (_primals, [aDot], l) => {
     const x = bind(triangularSolveP, [l, symmetrizeOp(aDot as Tensor)], lowerLeft(false)); // L⁻¹ S

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { asTensor, tensor, zerosLike } from '../core/creation.js';
+import { asTensor, fromNestedArray, zerosLike } from '../core/creation.js';
 import { AxisError, formatShape, IndexError, ShapeError, ArgumentError } from '../core/errors.js';
 import { broadcastData, promote, stridedCopy } from '../core/kernels.js';
 import { bind } from '../core/primitive.js';
@@ -518,7 +518,8 @@ function batchScatterAdd(x: Tensor, dx: number | undefined, ind: Tensor, di: num
  */
 export function parseIndices(op: string, indices: unknown): Tensor {
   if (isTensor(indices) || typeof indices === 'number') return asTensor(op, indices);
-  if (Array.isArray(indices)) return tensor(indices as ReadonlyArray<number>);
+  // built under op's name: a bad element is take's (or gather's) indices, not tensor's argument
+  if (Array.isArray(indices)) return fromNestedArray(op, 'indices', indices);
   return invalidArgument(op, 'indices', indices, 'pass integer indices: a number, an array (nested for more dimensions) or a tensor');
 }
 

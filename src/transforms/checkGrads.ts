@@ -9,12 +9,12 @@
  * @since 0.1.0
  */
 import { checkArity, invalidArgument, parseEnum, parseFunction, parseInteger, parseNumber, parseOptions } from '../core/args.js';
-import { GradCheckError } from '../core/errors.js';
+import { ArgumentError, GradCheckError } from '../core/errors.js';
 import { normal, key as makeKey, split, type Key } from '../core/random.js';
 import { dataOf, type Tensor } from '../core/Tensor.js';
 import { asTensor } from '../core/creation.js';
 import { flatten, type Leaf, unflatten } from '../core/Tree.js';
-import { jvp, vjp } from './transforms.js';
+import { jvpAs, vjpAs } from './transforms.js';
 import { add, mul, sub, div } from '../rules/elementwise.js';
 
 /**
@@ -76,6 +76,9 @@ function nextKey(ctx: Ctx): Key {
   return b!;
 }
 
+/** The transforms inside name checkGrads in their errors, the function the user called. */
+const OP = 'checkGrads';
+
 const leavesOf = (tree: unknown): Tensor[] => flatten('checkGrads', tree).leaves.map((l) => asTensor('checkGrads', l));
 
 /** A random tree shaped like `tree`. */
@@ -118,7 +121,7 @@ function checkOnce(ctx: Ctx, f: Fn, args: ReadonlyArray<unknown>, order: number)
   const call = f as (...a: unknown[]) => unknown;
   const v = args.map((a) => randomLike(ctx, a));
   const fwd = ctx.modes.includes('fwd');
-  const [out, tangent] = fwd ? jvp(call, [...args], v) : [call(...args), undefined];
+  const [out, tangent] = fwd ? jvpAs(OP, call, [...args], v, undefined) : [call(...args), undefined];
   const tangentLeaves = fwd ? leavesOf(tangent) : [];
   const outLeaves = leavesOf(out);
   if (fwd) {
@@ -151,7 +154,7 @@ function checkOnce(ctx: Ctx, f: Fn, args: ReadonlyArray<unknown>, order: number)
   }
   if (ctx.modes.includes('rev')) {
     const u = outLeaves.map((o) => normal(nextKey(ctx), o.shape, { dtype: o.dtype }));
-    const [, pullback] = vjp(call, ...args);
+    const [, pullback] = vjpAs(OP, call, args);
     const flatOut = flatten('checkGrads', out);
     const cts = pullback(unflatten(flatOut.def, u));
     const vLeaves = v.flatMap((t) => leavesOf(t));
@@ -174,9 +177,9 @@ function checkOnce(ctx: Ctx, f: Fn, args: ReadonlyArray<unknown>, order: number)
       );
     }
     ctx.dotMax = Math.max(ctx.dotMax, rel);
-    if (order < ctx.maxOrder) checkOnce(ctx, (...xs: unknown[]) => vjp(call, ...xs)[1](unflatten(flatOut.def, u)), args, order + 1);
+    if (order < ctx.maxOrder) checkOnce(ctx, (...xs: unknown[]) => vjpAs(OP, call, xs)[1](unflatten(flatOut.def, u)), args, order + 1);
   }
-  if (fwd && order < ctx.maxOrder) checkOnce(ctx, (...xs: unknown[]) => jvp(call, xs, v)[1], args, order + 1);
+  if (fwd && order < ctx.maxOrder) checkOnce(ctx, (...xs: unknown[]) => jvpAs(OP, call, xs, v, undefined)[1], args, order + 1);
 }
 
 /** `<u, (f(x + εv) - f(x - εv)) / 2ε>`, for checking reverse mode alone. */
@@ -204,6 +207,7 @@ export function checkGrads(f: Fn, args: ReadonlyArray<unknown>, options?: CheckG
   const fn = parseFunction<Fn>(op, 'f', f);
   if (!Array.isArray(args)) invalidArgument(op, 'args', args, 'pass an array with one entry per argument of f: checkGrads(f, [x])');
   const o = parseOptions(op, 'options', options, ['order', 'modes', 'eps', 'rtol', 'atol', 'dotRtol', 'seed']);
+  checkFinitePoint(args);
   const f32 = args.some((a) => leavesOf(a).some((t) => t.dtype === 'float32'));
   const positive = (name: string, v: unknown, fallback: number, allowZero: boolean): number => {
     if (v === undefined) return fallback;
@@ -225,6 +229,27 @@ export function checkGrads(f: Fn, args: ReadonlyArray<unknown>, options?: CheckG
   };
   checkOnce(ctx, fn, args, 1);
   return Object.freeze({ checks: ctx.checks, maxFiniteDifferenceError: ctx.fdMax, maxDotProductError: ctx.dotMax });
+}
+
+/**
+ * Refuses a point with a NaN or ±Infinity (`NON_FINITE`): finite differences there are NaN or
+ * meaningless, and the check would blame a rule for it.
+ */
+function checkFinitePoint(args: ReadonlyArray<unknown>): void {
+  args.forEach((a, i) => {
+    leavesOf(a).forEach((t, j, all) => {
+      const data = dataOf(t);
+      for (let k = 0; k < data.length; k++) {
+        if (!Number.isFinite(data[k])) {
+          throw new ArgumentError(
+            'NON_FINITE',
+            OP,
+            `element ${k} of argument ${i}${all.length > 1 ? ` (its leaf ${j})` : ''} is ${data[k]}; derivatives are checked at a finite point (finite differences there would be NaN): pass finite values`,
+          );
+        }
+      }
+    });
+  });
 }
 
 /**

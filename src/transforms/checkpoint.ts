@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { checkArity, describeValue, invalidArgument, parseFunction, parseOptions } from '../core/args.js';
+import { checkArity, describeValue, invalidArgument, parseEnum, parseFunction, parseOptions } from '../core/args.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { ArgumentError } from '../core/errors.js';
 import { type AbstractValue, bindMulti, type EvaluateHook, popEvaluateHook, pushEvaluateHook, withEvaluateHook } from '../core/primitive.js';
@@ -24,7 +24,7 @@ import { setCounted, State } from '../effects/State.js';
 import { newRecord, recorder, replay } from './replay.js';
 import { liftBatch } from './vmap.js';
 import { linearizeFlat } from './scope.js';
-import { jvp } from './transforms.js';
+import { jvpAs } from './transforms.js';
 
 /**
  * Which results a checkpointed function keeps for its pullback instead of recomputing them:
@@ -111,7 +111,7 @@ export const checkpointP: MultiRule<CheckpointParams> = {
   impl: (args, p) => (isProbe(p.conv, args) ? p.conv.probe.outputs : p.conv.call(args)),
   jvp: (primals, tangents, _ans, p) => {
     const call = (...xs: Tensor[]): Tensor[] => p.conv.call(xs);
-    const [, outTangents] = jvp(call, [...primals], tangents.map((t, i) => materialize(t, primals[i]!))) as unknown as [Tensor[], Tensor[]];
+    const [, outTangents] = jvpAs('checkpoint', call, [...primals], tangents.map((t, i) => materialize(t, primals[i]!)), undefined, true) as unknown as [Tensor[], Tensor[]];
     return outTangents;
   },
   vjp: (cts, primals, ans, p) => {
@@ -137,7 +137,9 @@ function policyPredicate(policy: unknown): ((name: string) => boolean) | undefin
       return answer;
     };
   }
-  invalidArgument('checkpoint', 'options.policy', policy, "pass 'nothing', 'matmuls' or a function (primitiveName) => boolean");
+  // every valid name was handled above: this refuses the rest, naming the nearest policy for a misspelt one
+  parseEnum('checkpoint', 'options.policy', policy, ['nothing', 'matmuls'], 'or a function (primitiveName) => boolean');
+  return undefined;
 }
 
 /**

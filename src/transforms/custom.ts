@@ -37,7 +37,7 @@ import { probeValue, traceOf, tracesOpen } from '../core/Trace.js';
 import { describeDef, flatten, mapTensors, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
 import { checkDotProduct, probePoint } from './linearity.js';
-import { type Cotangent, vjp } from './transforms.js';
+import { type Cotangent, vjpAs } from './transforms.js';
 import { liftBatch } from './vmap.js';
 
 /**
@@ -198,7 +198,7 @@ const materialize = (t: Tangent, like: AbstractValue): Tensor => (isZero(t) ? ze
  * transpose to `w`, and checks the dot-product identity `<lin(u), w> = <u, linᵀ(w)>`.
  */
 function transpose(owner: string, what: string, lin: (xs: ReadonlyArray<Tensor>) => Tensor[], u: ReadonlyArray<Tensor>, w: ReadonlyArray<Tensor>): Tensor[] {
-  const [lu, pullback] = vjp((...xs: Tensor[]) => lin(xs), ...u) as unknown as readonly [Tensor[], (ct: ReadonlyArray<Tensor>) => Tensor[]];
+  const [lu, pullback] = vjpAs(owner, (...xs: Tensor[]) => lin(xs), u) as unknown as readonly [Tensor[], (ct: ReadonlyArray<Tensor>) => Tensor[]];
   const out = pullback(w);
   checkDotProduct(owner, what, 'a tangent or cotangent rule must be linear in the (co)tangent (no squares, no constant offsets, no branching on its values)', u, lu, w, out);
   return out;

@@ -36,7 +36,7 @@ import { neg, sub } from '../rules/elementwise.js';
 import { closureConvert, type Converted } from './closureConvert.js';
 import { checkDotProduct, checkOdd, probePoint } from './linearity.js';
 import { liftBatch } from './vmap.js';
-import { jvp, vjp } from './transforms.js';
+import { jvpAs, vjpAs } from './transforms.js';
 
 type Solver = (matvec: (x: unknown) => unknown, b: unknown) => unknown;
 
@@ -158,7 +158,7 @@ function transposed(p: LinearSolveParams, caps: ReadonlyArray<Tensor>): (v: unkn
   const n = p.avals.length;
   return (v) => {
     const point = p.avals.map((a) => zerosLike(a as Tensor));
-    const [, pullback] = vjp((...xs: Tensor[]) => p.mv.call([...xs, ...caps]), ...point) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
+    const [, pullback] = vjpAs('customLinearSolve', (...xs: Tensor[]) => p.mv.call([...xs, ...caps]), point) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
     return unflatten(p.def, pullback(leavesOf('customLinearSolve', v).leaves).slice(0, n));
   };
 }
@@ -172,7 +172,7 @@ function checkMatvec(p: LinearSolveParams, caps: ReadonlyArray<Tensor>): void {
   const concrete = caps.map((c) => probeValue(c));
   const u = probePoint(p.avals);
   const w = probePoint(p.avals, 104729);
-  const [au, pullback] = vjp((...xs: Tensor[]) => p.mv.call([...xs, ...concrete]), ...u) as unknown as readonly [Tensor[], (ct: Tensor[]) => Tensor[]];
+  const [au, pullback] = vjpAs(p.names.matvec.owner, (...xs: Tensor[]) => p.mv.call([...xs, ...concrete]), u) as unknown as readonly [Tensor[], (ct: Tensor[]) => Tensor[]];
   const hint = 'matvec(x) must be linear in x (no squares of x, no constant offsets, no branching on its values): the solution is differentiated as if it were A⁻¹ b with A = matvec';
   checkDotProduct(p.names.matvec.owner, 'matvec', hint, u, au, w, pullback(w).slice(0, p.avals.length));
 }
@@ -222,7 +222,7 @@ export const linearSolveP: MultiRule<LinearSolveParams> = {
       // tangent alone it is not, and may be a map the library cannot trace: the solver's check covers that case)
       checkMatvec(p, caps);
       names = { ...names, linear: true };
-      const [, dAx] = jvp((...cs: Tensor[]) => p.mv.call([...ans, ...cs]), [...caps], tangents.slice(n).map((t, i) => materialize(t, caps[i]!))) as unknown as [unknown, Tensor[]];
+      const [, dAx] = jvpAs('customLinearSolve', (...cs: Tensor[]) => p.mv.call([...ans, ...cs]), [...caps], tangents.slice(n).map((t, i) => materialize(t, caps[i]!)), undefined, true) as unknown as [unknown, Tensor[]];
       rhs = rhs.map((r, i) => sub(r, dAx[i]!));
     }
     return derivativeSolve(names, (c) => operator(p, c), caps, p.def, p.avals, rhs, p.solve, p.transposeSolve);
@@ -237,7 +237,7 @@ export const linearSolveP: MultiRule<LinearSolveParams> = {
     const names: SolveNames = { matvec: p.names.matvec, solve: p.names.transposeSolve, transposeSolve: p.names.solve, linear: true };
     const bBar = derivativeSolve(names, (c) => transposed(p, c), caps, p.def, p.avals, ct, p.transposeSolve, p.solve);
     if (caps.length === 0) return bBar;
-    const [, pullback] = vjp((...cs: Tensor[]) => p.mv.call([...ans, ...cs]), ...caps) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
+    const [, pullback] = vjpAs('customLinearSolve', (...cs: Tensor[]) => p.mv.call([...ans, ...cs]), caps) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
     return [...bBar, ...pullback(bBar).map((c) => sub(0, c))];
   },
 };
@@ -319,7 +319,7 @@ function fAt(p: RootParams, caps: ReadonlyArray<Tensor>): (x: unknown) => unknow
 /** `v ↦ ∂f/∂x v` at the root `x` (linear), as a function of pytrees. */
 function jacobianAt(p: RootParams, x: ReadonlyArray<Tensor>, caps: ReadonlyArray<Tensor>): (v: unknown) => unknown {
   return (v) => {
-    const [, t] = jvp((...xs: Tensor[]) => p.fc.call([...xs, ...caps]), [...x], leavesOf('customRoot', v).leaves) as unknown as [unknown, Tensor[]];
+    const [, t] = jvpAs('customRoot', (...xs: Tensor[]) => p.fc.call([...xs, ...caps]), [...x], leavesOf('customRoot', v).leaves, undefined, true) as unknown as [unknown, Tensor[]];
     return unflatten(p.def, t);
   };
 }
@@ -327,7 +327,7 @@ function jacobianAt(p: RootParams, x: ReadonlyArray<Tensor>, caps: ReadonlyArray
 /** `w ↦ (∂f/∂x)ᵀ w` at the root `x`. */
 function jacobianTransposeAt(p: RootParams, x: ReadonlyArray<Tensor>, caps: ReadonlyArray<Tensor>): (w: unknown) => unknown {
   return (w) => {
-    const [, pullback] = vjp((...xs: Tensor[]) => p.fc.call([...xs, ...caps]), ...x) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
+    const [, pullback] = vjpAs('customRoot', (...xs: Tensor[]) => p.fc.call([...xs, ...caps]), x) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
     return unflatten(p.def, pullback(leavesOf('customRoot', w).leaves));
   };
 }
@@ -349,7 +349,7 @@ export const rootP: MultiRule<RootParams> = {
     const n = p.avals.length;
     const caps = primals.slice(n);
     if (tangents.slice(n).every((t) => isZero(t))) return ans.map((a) => zerosLike(a));
-    const [, dfdTheta] = jvp((...cs: Tensor[]) => p.fc.call([...ans, ...cs]), [...caps], tangents.slice(n).map((t, i) => materialize(t, caps[i]!))) as unknown as [unknown, Tensor[]];
+    const [, dfdTheta] = jvpAs('customRoot', (...cs: Tensor[]) => p.fc.call([...ans, ...cs]), [...caps], tangents.slice(n).map((t, i) => materialize(t, caps[i]!)), undefined, true) as unknown as [unknown, Tensor[]];
     const build = (v: ReadonlyArray<Tensor>) => jacobianAt(p, v.slice(0, n), v.slice(n));
     return derivativeSolve(TANGENT, build, [...ans, ...caps], p.def, p.avals, dfdTheta.map((t) => neg(t)), p.tangentSolve, p.tangentSolve);
   },
@@ -361,11 +361,11 @@ export const rootP: MultiRule<RootParams> = {
     const build = (v: ReadonlyArray<Tensor>) => jacobianTransposeAt(p, v.slice(0, n), v.slice(n));
     // on concrete values (the solver's check) one pullback serves every product
     const buildConcrete = (v: ReadonlyArray<Tensor>) => {
-      const [, pullback] = vjp((...xs: Tensor[]) => p.fc.call([...xs, ...v.slice(n)]), ...v.slice(0, n)) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
+      const [, pullback] = vjpAs('customRoot', (...xs: Tensor[]) => p.fc.call([...xs, ...v.slice(n)]), v.slice(0, n)) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
       return (w: unknown) => unflatten(p.def, pullback(leavesOf('customRoot', w).leaves));
     };
     const lambda = derivativeSolve(TANGENT, build, [...ans, ...caps], p.def, p.avals, ct, p.tangentSolve, p.tangentSolve, buildConcrete);
-    const [, pullback] = vjp((...cs: Tensor[]) => p.fc.call([...ans, ...cs]), ...caps) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
+    const [, pullback] = vjpAs('customRoot', (...cs: Tensor[]) => p.fc.call([...ans, ...cs]), caps) as unknown as readonly [unknown, (ct: Tensor[]) => Tensor[]];
     const capBar = pullback(lambda).map((c) => sub(0, c));
     return [...ans.map((a) => zerosLike(a)), ...capBar];
   },

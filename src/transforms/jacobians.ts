@@ -13,8 +13,8 @@ import { reshape, slice, stack, transpose } from '../rules/structure.js';
 import { withTrace } from '../core/Trace.js';
 import { vmapFlat } from './vmap.js';
 import { checkArity, invalidArgument, parseFunction } from '../core/args.js';
-import { type FlatArgs, flattenArgs, forwardScope, parseTransformOptions, reverseScope, runScoped, selectArgnums } from './scope.js';
-import { type Cotangent, type GradOptions, type GradSpec, grad, jvp, type Lifted, type OptionsOf, type Selected, type ValueOf } from './transforms.js';
+import { type FlatArgs, flattenArgs, forwardScope, parseTransformOptions, reverseScope, runScoped, selectArgnums, type TransformOptions } from './scope.js';
+import { type Cotangent, type GradOptions, type GradSpec, gradAs, jvpAs, type Lifted, type OptionsOf, type Selected, type ValueOf } from './transforms.js';
 
 /**
  * Options of `jacrev`, `jacfwd` and `hessian`: `argnums`, which may also be given directly
@@ -84,7 +84,11 @@ export function jacrev<A extends unknown[]>(f: (...args: A) => unknown, options?
   const op = 'jacrev';
   checkArity(op, arguments.length, 2, 'jacrev(f, argnums or { argnums, checkNumerics }?)');
   const fn = parseFunction<(...args: never[]) => unknown>(op, 'f', f);
-  const o = parseTransformOptions(op, options, ['argnums', 'checkNumerics']);
+  return jacrevAs(op, fn, parseTransformOptions(op, options, ['argnums', 'checkNumerics']));
+}
+
+/** `jacrev` with parsed options, its errors and traces named `op` (`hessian` is built on it). */
+function jacrevAs<A extends unknown[]>(op: string, fn: (...args: never[]) => unknown, o: TransformOptions): (...args: A) => any {
   return (...args: A) => {
     const argnums = selectArgnums(op, o.argnums, args.length);
     return runScoped(
@@ -133,7 +137,11 @@ export function jacfwd<A extends unknown[]>(f: (...args: A) => unknown, options?
   const op = 'jacfwd';
   checkArity(op, arguments.length, 2, 'jacfwd(f, argnums or { argnums, checkNumerics }?)');
   const fn = parseFunction<(...args: never[]) => unknown>(op, 'f', f);
-  const o = parseTransformOptions(op, options, ['argnums', 'checkNumerics']);
+  return jacfwdAs(op, fn, parseTransformOptions(op, options, ['argnums', 'checkNumerics']));
+}
+
+/** `jacfwd` with parsed options, its errors and traces named `op` (`hessian` is built on it). */
+function jacfwdAs<A extends unknown[]>(op: string, fn: (...args: never[]) => unknown, o: TransformOptions): (...args: A) => any {
   return (...args: A) => {
     const argnums = selectArgnums(op, o.argnums, args.length);
     const flat = flattenArgs(op, args, argnums, o.argnums.tuple);
@@ -240,10 +248,12 @@ function slicedBasis(width: number, offset: number, x: Tensor, mask: boolean): T
 export function hessian<R, const O extends GradSpec<JacobianOptions> = {}>(f: (x: Tensor) => R, options?: O): (x: Tensor | number) => Lifted<R, HessianResult<[Tensor], O, ValueOf<R>>>;
 export function hessian<A extends unknown[], R, const O extends GradSpec<JacobianOptions> = {}>(f: (...args: A) => R, options?: O): (...args: A) => Lifted<R, HessianResult<A, O, ValueOf<R>>>;
 export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options?: GradSpec<JacobianOptions>): (...args: A) => any {
-  checkArity('hessian', arguments.length, 2, 'hessian(f, argnums or { argnums, checkNumerics }?)');
-  const fn = parseFunction<(...args: A) => unknown>('hessian', 'f', f);
-  parseTransformOptions('hessian', options, ['argnums', 'checkNumerics']);
-  return jacfwd(jacrev(fn, options), options);
+  const op = 'hessian';
+  checkArity(op, arguments.length, 2, 'hessian(f, argnums or { argnums, checkNumerics }?)');
+  const fn = parseFunction<(...args: never[]) => unknown>(op, 'f', f);
+  const o = parseTransformOptions(op, options, ['argnums', 'checkNumerics']);
+  // both Jacobians are named hessian: an error in either (checkNumerics, a leaked tracer) names what the user called
+  return jacfwdAs(op, jacrevAs(op, fn, o), o);
 }
 
 /**
@@ -263,12 +273,13 @@ export function hessian<A extends unknown[]>(f: (...args: A) => unknown, options
  */
 export function hvp<A extends unknown[], R>(f: (...args: A) => R, primals: A, tangents: { readonly [K in keyof A]: unknown }): Lifted<R, Cotangent<A>>;
 export function hvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A, tangents: { readonly [K in keyof A]: unknown }): unknown {
-  checkArity('hvp', arguments.length, 3, 'hvp(f, primals, vectors)');
-  parseFunction('hvp', 'f', f);
-  if (!Array.isArray(primals)) invalidArgument('hvp', 'primals', primals, 'pass an array with one entry per argument: hvp(f, [x], [v])');
-  const argnums = primals.map((_, i) => i);
-  const g = grad(f, { argnums }) as (...args: A) => unknown;
-  const r = jvp(g, primals, tangents) as unknown;
+  const op = 'hvp';
+  checkArity(op, arguments.length, 3, 'hvp(f, primals, vectors)');
+  const fn = parseFunction<(...args: A) => unknown>(op, 'f', f);
+  if (!Array.isArray(primals)) invalidArgument(op, 'primals', primals, 'pass an array with one entry per argument: hvp(f, [x], [v])');
+  // the gradient and its jvp are named hvp: their errors name what the user called
+  const g = gradAs(op, fn, parseTransformOptions(op, primals.map((_, i) => i), ['argnums']));
+  const r = jvpAs(op, g, primals, tangents, undefined) as unknown;
   // an effectful f gives a program: the product is its result's tangent part
   return isProgram(r) ? map(r as Program<readonly [unknown, unknown], unknown>, (pair) => pair[1]) : (r as readonly [unknown, unknown])[1];
 }

@@ -21,7 +21,7 @@
  *
  * @since 0.1.0
  */
-import { checkArity, describeValue, invalidArgument, isPlainObject, parseFunction, parseInteger, parseOptions } from '../core/args.js';
+import { checkArity, describeValue, invalidArgument, isPlainObject, parseEnum, parseFunction, parseInteger, parseOptions } from '../core/args.js';
 import { asTensor, zerosLike } from '../core/creation.js';
 import { AdjointError, ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { type AbstractValue, bindMulti } from '../core/primitive.js';
@@ -40,7 +40,7 @@ import { closureConvert, type Converted } from './closureConvert.js';
 import { revolve, split } from './revolve.js';
 import { linearizeFlat } from './scope.js';
 import { liftBatch } from './vmap.js';
-import { jvp } from './transforms.js';
+import { jvpAs } from './transforms.js';
 
 // ---- options -------------------------------------------------------------------------------------
 
@@ -71,7 +71,8 @@ export interface ScanOptions {
 function parseCheckpoint(op: string, v: unknown): number {
   if (v === undefined || v === 'all') return 0;
   const forms = "pass 'all' (the default: keep every step) or { snapshots: s } with an integer s >= 1";
-  // the object form is one of two: the message names both, not only the object's keys
+  // a misspelt 'all' is named; the object form is one of two: the message names both, not only the object's keys
+  if (typeof v === 'string') parseEnum(op, 'options.checkpoint', v, ['all'], '(the default: keep every step) or { snapshots: s } with an integer s >= 1');
   if (!isPlainObject(v)) invalidArgument(op, 'options.checkpoint', v, forms);
   const o = parseOptions(op, 'options.checkpoint', v, ['snapshots']);
   if (o.snapshots === undefined) invalidArgument(op, 'options.checkpoint', v, forms);
@@ -238,7 +239,7 @@ function jvpStep(step: Step, xHas: ReadonlyArray<boolean>, cHas: ReadonlyArray<b
       const xd = x.map((xx, i) => (xHas[i] ? xdGiven[xi++]! : zerosLike(xx)));
       let ki = 0;
       const kd = k.map((kk, i) => (cHas[i] ? kdGiven[ki++]! : zerosLike(kk)));
-      const [out, outDot] = jvp((...o: Tensor[]) => step.call(o, index), [...c, ...x, ...k], [...cd, ...xd, ...kd]) as unknown as [Tensor[], Tensor[]];
+      const [out, outDot] = jvpAs('jvp', (...o: Tensor[]) => step.call(o, index), [...c, ...x, ...k], [...cd, ...xd, ...kd], undefined, true) as unknown as [Tensor[], Tensor[]];
       return [...out.slice(0, nCarry), ...outDot.slice(0, nCarry), ...out.slice(nCarry), ...outDot.slice(nCarry)];
     },
   };

@@ -80,6 +80,13 @@ export function parseTransformOptions(op: string, options: unknown, keys: Readon
 
 /** The selected argument indices, checked against the number of arguments of this call. */
 export function selectArgnums(op: string, argnums: Argnums, nargs: number): ReadonlyArray<number> {
+  if (nargs === 0) {
+    throw new ArgumentError(
+      'ARGNUMS_OUT_OF_RANGE',
+      op,
+      `the function was called with no arguments; ${op} differentiates with respect to arguments, so call it with at least one (argnums ${argnums.tuple ? `[${argnums.list.join(', ')}]` : argnums.list[0]} selects which)`,
+    );
+  }
   for (const a of argnums.list) {
     if (a >= nargs) {
       throw new ArgumentError(
@@ -99,6 +106,8 @@ export interface FlatArgs {
   rebuild(newLeaves: ReadonlyArray<Leaf>): unknown[];
   /** The selected arguments' structure filled with `leaves`: one tree, or a tuple for an argnums array. */
   structure(leaves: ReadonlyArray<Leaf>): unknown;
+  /** Where leaf `i` comes from, for messages: the argument's index, the leaf's place in it, and its leaf count. */
+  argumentOf(i: number): { readonly index: number; readonly leaf: number; readonly leaves: number };
 }
 
 export function flattenArgs(op: string, args: ReadonlyArray<unknown>, argnums: ReadonlyArray<number>, tuple: boolean): FlatArgs {
@@ -129,6 +138,11 @@ export function flattenArgs(op: string, args: ReadonlyArray<unknown>, argnums: R
     structure(ls) {
       const trees = split(ls).map((part, j) => unflatten(defs[j]!, part));
       return tuple ? Object.freeze(trees) : trees[0];
+    },
+    argumentOf(i) {
+      let j = 0;
+      while (i >= counts[j]!) i -= counts[j++]!;
+      return { index: argnums[j]!, leaf: i, leaves: counts[j]! };
     },
   };
 }

@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import { checkArity, invalidArgument, parseBoolean, parseFunction, parseOptions } from '../core/args.js';
+import { ArgumentError } from '../core/errors.js';
 import { asTensor, onesLike } from '../core/creation.js';
 import { astype } from '../rules/elementwise.js';
 import type { Tensor } from '../core/Tensor.js';
@@ -128,7 +129,14 @@ export function grad<A extends unknown[]>(f: (...args: A) => unknown, options?: 
   const op = 'grad';
   checkArity(op, arguments.length, 2, 'grad(f, argnums or { argnums, hasAux, checkNumerics }?)');
   const fn = parseFunction<(...args: A) => unknown>(op, 'f', f);
-  const o = parseTransformOptions(op, options, ['argnums', 'hasAux', 'checkNumerics']);
+  return gradAs(op, fn, parseTransformOptions(op, options, ['argnums', 'hasAux', 'checkNumerics']));
+}
+
+/**
+ * @internal `grad` with parsed options, its errors and traces named `op`: a public transform built on
+ * it (`hvp`) reports the name the user called.
+ */
+export function gradAs<A extends unknown[]>(op: string, fn: (...args: A) => unknown, o: TransformOptions): (...args: A) => any {
   return (...args: A) => gradCore(op, fn, args, o, (_value, g, aux) => (o.hasAux ? Object.freeze([g, aux]) : g));
 }
 
@@ -203,16 +211,20 @@ export function vjp<A extends unknown[], R>(
   ...primals: A
 ): Lifted<R, readonly [Cotangent<ValueOf<R>>, (ct: CotangentInput<ValueOf<R>>) => Cotangent<A>]>;
 export function vjp<A extends unknown[]>(f: (...args: A) => unknown, ...primals: A): any {
-  const op = 'vjp';
-  parseFunction(op, 'f', f);
+  parseFunction('vjp', 'f', f);
+  return vjpAs('vjp', f, primals);
+}
+
+/** @internal `vjp` of a checked function, its errors and traces named `op` (`checkGrads`). */
+export function vjpAs(op: string, f: (...args: never[]) => unknown, primals: ReadonlyArray<unknown>): any {
   const argnums = primals.map((_, i) => i);
   return runScoped(
-    reverseScope(op, f as (...a: never[]) => unknown, primals, argnums, true, false, (lin) => {
+    reverseScope(op, f, primals, argnums, true, false, (lin) => {
       const out = unflatten(lin.outDef, lin.outLeaves);
       const shapes = lin.outLeaves.map((l) => l.shape);
       const pullback = function (ct: unknown): readonly any[] {
-        checkArity('vjp pullback', arguments.length, 1, 'pullback(cotangent), one cotangent with the structure of the output');
-        const leaves = matchTree('vjp pullback', 'cotangent', ct, lin.outDef, shapes).map((l, i) =>
+        checkArity(`${op} pullback`, arguments.length, 1, 'pullback(cotangent), one cotangent with the structure of the output');
+        const leaves = matchTree(`${op} pullback`, 'cotangent', ct, lin.outDef, shapes).map((l, i) =>
           astype(asTensor(op, l, lin.outLeaves[i]!.dtype), lin.outLeaves[i]!.dtype),
         );
         return lin.flat.structure(lin.pullback(leaves)) as readonly any[];
@@ -251,16 +263,37 @@ export function jvp<A extends unknown[]>(f: (...args: A) => unknown, primals: A,
   const o = parseOptions(op, 'options', options, ['checkNumerics']);
   const checkNumerics = o.checkNumerics === undefined ? undefined : parseBoolean(op, 'checkNumerics', o.checkNumerics);
   parseFunction(op, 'f', f);
-  if (!Array.isArray(primals)) invalidArgument(op, 'primals', primals, 'pass an array with one entry per argument: jvp(f, [x], [dx])');
-  if (!Array.isArray(tangents)) invalidArgument(op, 'tangents', tangents, 'pass an array with one entry per argument: jvp(f, [x], [dx])');
+  return jvpAs(op, f, primals, tangents, checkNumerics);
+}
+
+/**
+ * @internal `jvp` of a checked function, its errors and traces named `op` (`hvp`, `checkGrads`, the
+ * rules of `checkpoint` and the implicit solvers). Each tangent must have its primal's structure,
+ * shape and dtype (`TREE_MISMATCH`, `INVALID_DTYPE`), as JAX requires; a bare number is weakly typed
+ * and takes its primal's dtype. `castTangents`: a rule's own tangents are converted instead (the
+ * engine keeps a tangent's dtype apart from its primal's where an op promoted).
+ */
+export function jvpAs(op: string, f: (...args: never[]) => unknown, primals: unknown, tangents: unknown, checkNumerics: boolean | undefined, castTangents = false): any {
+  const usage = `${op}(f, [x], [dx])`;
+  if (!Array.isArray(primals)) invalidArgument(op, 'primals', primals, `pass an array with one entry per argument: ${usage}`);
+  if (!Array.isArray(tangents)) invalidArgument(op, 'tangents', tangents, `pass an array with one entry per argument: ${usage}`);
   const argnums = primals.map((_, i) => i);
   const flat = flattenArgs(op, primals, argnums, true);
-  // tangents take their primal's dtype, as cotangents do in reverse mode
-  const tangentLeaves = matchTree(op, 'tangents', [...tangents], { _tag: 'Array', children: flat.defs }, flat.leaves.map((l) => l.shape)).map((l, i) =>
-    astype(asTensor(op, l, flat.leaves[i]!.dtype), flat.leaves[i]!.dtype),
-  );
+  const tangentLeaves = matchTree(op, 'tangents', [...tangents], { _tag: 'Array', children: flat.defs }, flat.leaves.map((l) => l.shape)).map((l, i) => {
+    const primal = flat.leaves[i]!;
+    if (castTangents) return astype(asTensor(op, l, primal.dtype), primal.dtype);
+    if (typeof l !== 'number' && l.dtype !== primal.dtype) {
+      const arg = flat.argumentOf(i);
+      throw new ArgumentError(
+        'INVALID_DTYPE',
+        op,
+        `the tangent for argument ${arg.index}${arg.leaves > 1 ? ` (its leaf ${arg.leaf})` : ''} is ${l.dtype} but its primal is ${primal.dtype}; a tangent has its primal's dtype: convert it with astype(tangent, '${primal.dtype}')`,
+      );
+    }
+    return asTensor(op, l, primal.dtype);
+  });
   return runScoped(
-    forwardScope(op, f as (...a: never[]) => unknown, flat, 1, tangentLeaves.map((t) => [t]), (r) =>
+    forwardScope(op, f, flat, 1, tangentLeaves.map((t) => [t]), (r) =>
       Object.freeze([unflatten(r.outDef, r.outLeaves), unflatten(r.outDef, r.tangentLeaves[0]!)] as const),
       checkNumerics,
     ),

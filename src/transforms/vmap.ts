@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { checkArity, describeValue, invalidArgument, isPlainObject, parseAxis, parseEnum, parseFunction, parseInteger, parseOptions } from '../core/args.js';
+import { checkArity, checkSize, describeValue, invalidArgument, isPlainObject, parseAxis, parseEnum, parseFunction, parseInteger, parseOptions } from '../core/args.js';
 import { BatchTrace, type BatchDim } from '../core/BatchTrace.js';
 import { batchedFront, moveAxis } from '../core/batching.js';
 import { asTensor, zerosLike } from '../core/creation.js';
@@ -231,6 +231,8 @@ function outputs(op: string, trace: BatchTrace, result: unknown, outAxes: unknow
       return value;
     }
     const to = normalizeLaneAxis(op, `the outAxes entry of result leaf ${i}`, a, value.ndim + (dim === undefined ? 1 : 0));
+    // an unbatched leaf is repeated in every lane: a size the buffer cannot hold is vmap's to report
+    if (dim === undefined) checkSize(op, [size, ...value.shape]);
     return moveAxis(batchedFront(value, dim, size), 0, to);
   });
   return unflatten(def, outs);

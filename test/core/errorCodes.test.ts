@@ -44,6 +44,7 @@ import {
   customRoot,
   customVjp,
   det,
+  eigh,
   ERROR_CODES,
   type ErrorCode,
   exp,
@@ -235,6 +236,7 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['random.split of too many keys', () => random.split(k, 1e10)],
     ['a result shape an op computes from counts (tile)', () => tile(zeros([2]), [1e10, 1e10])],
     ['the patches of a convolution', () => conv(zeros([1, 1, 1e5]), zeros([1, 1, 1]), { padding: [[1e10, 0]] })],
+    ['vmap, an unbatched result repeated over axisSize lanes', () => vmap(() => scalar(1), { inAxes: null, axisSize: 1e10 })()],
   ],
   UNKNOWN_OPTION: [
     ['a reduction option with a typo', () => sum(zeros([2, 2]), { axes: 1 } as never)],
@@ -326,6 +328,7 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['a dtype string for options', () => tensor([1], 'int8' as 'float32')],
     ['astype', () => astype(zeros([2]), 'int8' as 'float32')],
     ['astype without a dtype', () => astype(zeros([2]), undefined as never)],
+    ['a jvp tangent whose dtype is not its primal\'s', () => jvp((x: Tensor) => x, [tensor([1, 2])], [tensor([1, 1], 'float32')])],
     ['a sampler dtype', () => random.uniform(k, [2], 'int8' as 'float32')],
     ['oneHot', () => oneHot([0], 2, { dtype: 'int32' as 'float32' })],
     ['tree.add, paired leaves of different dtypes', () => tree.add({ a: zeros([1], 'float32') }, { a: zeros([1]) })],
@@ -336,6 +339,7 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['grad', () => grad((x: Tensor) => x, { argnums: 1 })(scalar(1))],
     ['a negative argnum', () => grad((x: Tensor) => x, -1)],
     ['jacrev', () => jacrev((x: Tensor) => x, { argnums: [0, 3] })(scalar(1))],
+    ['a transformed function called with no arguments', () => (grad((x: Tensor) => x) as () => unknown)()],
   ],
   TREE_MISMATCH: [
     ['a cotangent of another structure', () => vjp((x: Tensor) => [x, x], scalar(1))[1](scalar(1) as never)],
@@ -359,6 +363,9 @@ const TABLE: { readonly [C in ErrorCode]?: Entries } = {
     ['the dot-product identity', () => checkGrads((x: Tensor) => bind(badTransposeP, [x], undefined), [tensor([1, 2])])],
   ],
   NON_FINITE: [
+    ['a linear-algebra op given a matrix with a NaN', () => solve(tensor([[NaN, 1], [1, 1]]), tensor([1, 1]))],
+    ['eigh given a matrix with an infinity', () => eigh(tensor([[1, Infinity], [Infinity, 1]]))],
+    ['checkGrads at a non-finite point', () => checkGrads(sqrt, [tensor([NaN])])],
     ['checkNumerics, a reverse pass on the scalar path', () => grad((x: Tensor) => log(exp(x)), { checkNumerics: true })(scalar(1000))],
     ['checkNumerics, a reverse pass on the tensor path', () => grad((x: Tensor) => sum(log(exp(x))), { checkNumerics: true })(tensor([1000, 1]))],
     ['checkNumerics, a tangent in jvp', () => jvp((x: Tensor) => sqrt(x), [scalar(0)], [scalar(1)], { checkNumerics: true })],

@@ -39,6 +39,7 @@ import {
   toTypedArray,
 } from '../../src/index.js';
 import { thrown } from '../reference.js';
+import { expectTyped } from '../typed.js';
 
 describe('the scalar reverse path agrees with the tensor path', () => {
   it('a derivative that is zero by structure (sign) sends nothing, even against an infinite cotangent', () => {
@@ -71,10 +72,12 @@ describe('dtypes of derivatives', () => {
     const g = grad((x: Tensor) => mul(x, tensor(2)))(x32);
     expect(g.dtype).toBe('float32');
     expect(item(g)).toBe(2);
-    const [, dy] = jvp((x: Tensor) => mul(x, tensor(2)), [x32], [scalar(1)]);
+    const [, dy] = jvp((x: Tensor) => mul(x, tensor(2)), [x32], [scalar(1, 'float32')]);
     expect(dy.dtype).toBe('float64'); // the output is float64, so is its tangent
-    const [, dx32] = jvp((x: Tensor) => x, [x32], [scalar(1)]);
-    expect(dx32.dtype).toBe('float32'); // a float64 tangent given for a float32 primal is converted
+    const [, dx32] = jvp((x: Tensor) => x, [x32], [1]);
+    expect(dx32.dtype).toBe('float32'); // a bare number is weakly typed: it takes the primal's dtype
+    // a tangent tensor of another dtype is refused, as in JAX (it used to be converted silently)
+    expectTyped(() => jvp((x: Tensor) => x, [x32], [scalar(1)]), 'INVALID_DTYPE', 'jvp', ['argument 0', 'float64', 'float32']);
     expect(astype(tensor([1.5]), 'float32').dtype).toBe('float32');
   });
 });

@@ -301,6 +301,9 @@ describe('State: arguments are checked where the caller passes them', () => {
     expectCode(() => State.run({ x: bad(undefined) }), 'INVALID_ARGUMENT', 'State.run: the initial value of cell "x" is undefined');
     class Opt {}
     expectCode(() => State.run({ x: { inner: new Opt() } }), 'INVALID_ARGUMENT', 'at .inner is a Opt');
+    // (it said "the the initial value")
+    expectCode(() => State.run({ c: new Opt() }), 'INVALID_ARGUMENT', 'State.run: the initial value of cell "c" at the top level is a Opt');
+    expectCode(() => run(State.run({ c: 1 })(State.modify(c, () => new Opt() as never))), 'INVALID_ARGUMENT', 'State.modify: the new value at the top level is a Opt');
     expectCode(() => State.set(c, bad(new WeakSet())), 'INVALID_ARGUMENT', 'State.set: the value at the top level is a WeakSet');
   });
 
@@ -392,6 +395,28 @@ describe('State: nothing handed out can change a version, and no caller can reac
     expect(snap['m']).not.toBe(v);
     expect((snap['m'] as typeof v).seen).not.toBe(v.seen);
     expect([...initial.seen]).toEqual([['a', 1]]);
+  });
+
+  it('a value a modify recipe returns is copied as State.set copies it: the caller\'s object is neither frozen nor kept', () => {
+    const c = State.cell<{ step: number; hist: number[] }>('c');
+    const mine = { step: 5, hist: [1, 2] };
+    const [v] = run(State.run({ c: { step: 0, hist: [] } })(Program.flatMap(State.modify(c, () => mine), () => State.get(c))));
+    expect(Object.isFrozen(mine)).toBe(false);
+    expect(Object.isFrozen(mine.hist)).toBe(false);
+    mine.step = 6;
+    mine.hist.push(3);
+    expect(v).toEqual({ step: 5, hist: [1, 2] });
+    expect(v).not.toBe(mine);
+    expect(Object.isFrozen(v) && Object.isFrozen(v.hist)).toBe(true);
+    // a returned object holding part of the draft, and a non-draftable (tensor) cell's recipe result
+    const nested = { inner: [7] };
+    const [w] = run(State.run({ c: { step: 0, hist: [9] } })(Program.flatMap(State.modify(c, (d) => ({ step: d.step + 1, hist: d.hist, extra: nested }) as never), () => State.get(c))));
+    expect(w).toEqual({ step: 1, hist: [9], extra: { inner: [7] } });
+    expect(Object.isFrozen(nested) || Object.isFrozen(nested.inner)).toBe(false);
+    const n = State.cell<number[]>('n');
+    const list = [1];
+    run(State.run({ n: 0 as never })(State.modify(n, () => list)));
+    expect(Object.isFrozen(list)).toBe(false);
   });
 
   it('values without Maps, Sets or typed arrays are handed out as they are: frozen, shared, no copy', () => {

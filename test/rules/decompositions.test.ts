@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   add,
   AdjointError,
+  LinAlgError,
   cholesky,
   det,
   diagonal,
@@ -210,5 +211,51 @@ describe('every linear-algebra op', () => {
         expectClose(o, toArray(outs64[i]!), 1e-5);
       });
     }
+  });
+});
+
+describe('a matrix with a NaN or an infinity is NON_FINITE, in every op that factors it', () => {
+  const factoring: ReadonlyArray<readonly [string, (x: Tensor) => unknown]> = [
+    ['solve', (x) => solve(x, tensor([1, 2, 3]))],
+    ['triangularSolve', (x) => triangularSolve(x, tensor([1, 2, 3]), { lower: true })],
+    ['cholesky', cholesky],
+    ['inv', inv],
+    ['det', det],
+    ['slogdet', slogdet],
+    ['qr', qr],
+    ['eigh', eigh],
+  ];
+  const a = [[4, 2, 1], [2, 3, 0.5], [1, 0.5, 2]];
+
+  it('names the op, the matrix and the entry (solve said "pivot 0 is exactly 0"; eigh returned all NaN)', () => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      for (const [name, f] of factoring) {
+        const m = a.map((row) => [...row]);
+        m[2]![1] = bad; // in the lower triangle, which every op reads
+        const e = thrown(() => f(tensor(m)));
+        expect(e, name).toBeInstanceOf(LinAlgError);
+        expect([(e as AdjointError).code, (e as AdjointError).op]).toEqual(['NON_FINITE', name]);
+        expect((e as AdjointError).message).toContain(`the matrix of shape [3, 3] has entry [2, 1] = ${bad}`);
+        // in a batch, and under a transform (the check runs on the values, where the kernel runs)
+        const batch = tensor([a, m]);
+        const eb = thrown(() => f(batch));
+        expect((eb as AdjointError).message, name).toContain('matrix 1 (of shape [3, 3]) in the batch of shape [2, 3, 3]');
+        expect((thrown(() => grad((x: Tensor) => sum([f(x)].flat(2)[0] as Tensor))(tensor(m))) as AdjointError).code, name).toBe('NON_FINITE');
+      }
+    }
+  });
+
+  it('triangularSolve checks only the triangle it reads; a right-hand side is not checked (its NaN propagates)', () => {
+    expect(toArray(triangularSolve(tensor([[1, NaN], [1, 1]]), tensor([1, 1]), { lower: true }))).toEqual([1, 0]);
+    expect((thrown(() => triangularSolve(tensor([[1, NaN], [1, 1]]), tensor([1, 1]), { lower: false })) as AdjointError).code).toBe('NON_FINITE');
+    expect(Number.isNaN((toArray(solve(tensor([[2, 0], [0, 2]]), tensor([NaN, 2]))) as number[])[0])).toBe(true);
+  });
+
+  it('eigh of finite entries whose squares overflow: the eigenvalues, not NaN', () => {
+    const [w, v] = eigh(tensor([[1e200, 1], [1, 1e200]]));
+    expect(toArray(w)).toEqual([1e200, 1e200]);
+    expect(toTypedArray(v).every(Number.isFinite)).toBe(true);
+    const [w2] = eigh(tensor([[3e200, 1e200], [1e200, 3e200]]));
+    expect((toArray(w2) as number[]).map((x) => x / 1e200)).toEqual([2, 4].map((x) => expect.closeTo(x, 12)));
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   add,
   checkGrads,
+  checkpoint,
   grad,
   hessian,
   hvp,
@@ -18,14 +19,19 @@ import {
   mul,
   type Operand,
   printTape,
+  scalar,
+  scan,
   sin,
+  sqrt,
   stopGradient,
   sum,
+  take,
   type Tensor,
   tensor,
   toArray,
   valueAndGrad,
   vjp,
+  vmap,
 } from '../../src/index.js';
 import { expectTyped } from '../typed.js';
 
@@ -147,5 +153,63 @@ describe('bad argnums, options and functions are typed errors when the transform
     expectTyped(() => grad(f, 2)(3, 2), 'ARGNUMS_OUT_OF_RANGE', 'grad', ['2 argument(s)']);
     expectTyped(() => loose(grad((x: Tensor) => sum(x)))('a'), 'NOT_NUMERIC', 'grad', ['string']);
     expect(item(grad((x: Tensor) => add(x, 1))(2))).toBe(1);
+  });
+});
+
+describe('messages name the function the user called and say what is wrong (QA findings)', () => {
+  it('hessian, hvp and checkGrads report their own name, not that of the transforms they are built from', () => {
+    // checkNumerics under hessian (it is jacfwd of jacrev inside)
+    expectTyped(() => hessian((x: Tensor) => sum(sqrt(x)), { checkNumerics: true })(tensor([0, 2])), 'NON_FINITE', 'hessian', []);
+    const leaked: Tensor[] = [];
+    hessian((x: Tensor) => {
+      leaked.push(x);
+      return sum(mul(x, x));
+    })(tensor([1, 2]));
+    expectTyped(() => mul(leaked[0]!, 2), 'LEAKED_TRACER', 'hessian', []);
+    expectTyped(() => hvp((x: Tensor) => x, [tensor([0, 2])], [tensor([1, 1])]), 'NON_SCALAR_OUTPUT', 'hvp', []);
+    expectTyped(() => hvp((x: Tensor) => sum(x), [tensor([0, 2])], [tensor([1, 1], 'float32')]), 'INVALID_DTYPE', 'hvp', ['argument 0']);
+    expectTyped(() => loose(hvp)((x: Tensor) => sum(x), [tensor([1])], 5), 'INVALID_ARGUMENT', 'hvp', ['tangents is the number 5', 'hvp(f, [x], [dx])']);
+    expectTyped(() => checkGrads((x: Tensor) => [x, 'a'] as unknown as Tensor, [tensor([1])]), 'NOT_NUMERIC', 'checkGrads', []);
+  });
+
+  it('checkGrads refuses a non-finite point up front (it blamed the jvp rule)', () => {
+    expectTyped(() => checkGrads(sin, [tensor([NaN])]), 'NON_FINITE', 'checkGrads', ['element 0 of argument 0 is NaN', 'finite point']);
+    expectTyped(() => checkGrads((a: Tensor, b: { u: Tensor; v: Tensor }) => add(a, b.v), [tensor([1]), { u: tensor([1]), v: tensor([1, Infinity]) }]), 'NON_FINITE', 'checkGrads', [
+      'element 1 of argument 1 (its leaf 1) is Infinity',
+    ]);
+    expectTyped(() => checkGrads(sin, [-Infinity]), 'NON_FINITE', 'checkGrads', ['-Infinity']);
+  });
+
+  it('grad of a function called with no arguments says it needs one (it said "use indices 0..-1")', () => {
+    const e = expectTyped(() => grad((a: Tensor) => mul(a, a))(...([] as unknown as [Tensor])), 'ARGNUMS_OUT_OF_RANGE', 'grad', ['called with no arguments', 'at least one']);
+    expect(e.message).not.toContain('0..-1');
+    expectTyped(() => loose(jacrev((a: Tensor) => a))(), 'ARGNUMS_OUT_OF_RANGE', 'jacrev', ['no arguments']);
+    expectTyped(() => loose(valueAndGrad((a: Tensor) => a, [0, 1]))(), 'ARGNUMS_OUT_OF_RANGE', 'valueAndGrad', ['no arguments', 'argnums [0, 1]']);
+  });
+
+  it('take names itself and its indices for a bad index list (it named tensor)', () => {
+    expectTyped(() => take(tensor([1, 2, 3]), ['1'] as never), 'NOT_NUMERIC', 'take', ['element of indices at [0] is the string "1"']);
+    expectTyped(() => take(tensor([1, 2, 3]), [[0], [1, 2]]), 'RAGGED_ARRAY', 'take', ['indices']);
+  });
+
+  it('vmap names itself for an axisSize no buffer can hold (it named broadcastTo)', () => {
+    expectTyped(() => vmap(() => scalar(1), { inAxes: null, axisSize: 1e10 })(), 'ALLOCATION_TOO_LARGE', 'vmap', ['10000000000']);
+  });
+
+  it('an enum option suggests the nearest value (checkpoint policy, dtypes, scan checkpoint)', () => {
+    expectTyped(() => checkpoint(sin, { policy: 'matmul' } as never), 'INVALID_ARGUMENT', 'checkpoint', [
+      'options.policy is the string "matmul"',
+      'did you mean "matmuls"?',
+      'or a function',
+    ]);
+    expectTyped(() => checkpoint(sin, { policy: 5 } as never), 'INVALID_ARGUMENT', 'checkpoint', ['options.policy is the number 5']);
+    expectTyped(() => tensor([1], 'float3' as never), 'INVALID_DTYPE', 'tensor', ['did you mean "float32"?']);
+    expectTyped(() => vmap(sin, { randomness: 'sme' } as never), 'INVALID_ARGUMENT', 'vmap', ['did you mean "same"?']);
+    expectTyped(() => scan((c: Tensor) => [c, c], scalar(0), undefined, { length: 2, checkpoint: 'al' } as never), 'INVALID_ARGUMENT', 'scan', ['did you mean "all"?', '{ snapshots: s }']);
+  });
+
+  it('an options object whose prototype is not Object.prototype says it is not a plain object (it said "an empty object")', () => {
+    expectTyped(() => sum(tensor([[1, 2]]), Object.create({ axis: 1 })), 'INVALID_ARGUMENT', 'sum', ['not a plain object']);
+    expectTyped(() => sum(tensor([[1, 2]]), 1, Object.create({ keepdims: true })), 'INVALID_ARGUMENT', 'sum', ['not a plain object']);
   });
 });
