@@ -345,6 +345,9 @@ export function matchTree(op: string, what: string, tree: unknown, def: TreeDef,
 
 // ---- walks over effect values: mapTensors and ownedCopy ------------------------------------------------
 
+/** What effects (State values, Log entries) may hold, as messages and the README list it. */
+export const EFFECT_DATA = 'tensors, numbers, strings, booleans, bigints, null, arrays, plain objects, Maps, Sets, typed arrays and Dates';
+
 /** Set by `ownedCopy`: whether the copy holds mutable containers (Maps, Sets, typed arrays, Dates). */
 let copiedMutable = false;
 
@@ -453,15 +456,17 @@ export function lastCopyHeldMutable(): boolean {
  * A deep copy of `value` that no caller can reach, for the values effects keep (log entries, state
  * versions). Arrays and plain objects are copied and frozen. Maps, Sets, typed arrays, ArrayBuffers,
  * DataViews and Dates cannot be frozen, so they are copied (and `lastCopyHeldMutable()` becomes
- * true): whoever hands such a value out must hand out another `ownedCopy` of it. Tensors (immutable),
- * functions and primitives are shared. Anything else (a class instance, a promise, a WeakMap) is
- * refused: `INVALID_ARGUMENT` naming its path, `ASYNC_FUNCTION` for a promise, `CYCLIC_TREE` for a
- * value that contains itself. The caller's value is neither changed nor frozen.
+ * true): whoever hands such a value out must hand out another `ownedCopy` of it. Tensors (immutable)
+ * and primitives (numbers, strings, booleans, bigints, null, undefined inside a container) are
+ * shared. Anything else is not data and is refused: `INVALID_ARGUMENT` naming its path for a
+ * function (it may close over state no copy can reach), a symbol (no two runs could agree on it),
+ * a class instance or a WeakMap, `ASYNC_FUNCTION` for a promise, `CYCLIC_TREE` for a value that
+ * contains itself. The caller's value is neither changed nor frozen.
  */
 export function ownedCopy<T>(op: string, what: string, value: T): T {
   copiedMutable = false;
   return rebuild(op, what, value, true, (v, path, key) => {
-    if (typeof v !== 'object' || v === null || isTensor(v)) return v;
+    if ((typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol') || v === null || isTensor(v)) return v;
     if (ArrayBuffer.isView(v)) {
       copiedMutable = true;
       if (v instanceof DataView) return new DataView(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
@@ -483,8 +488,8 @@ export function ownedCopy<T>(op: string, what: string, value: T): T {
     throw new ArgumentError(
       'INVALID_ARGUMENT',
       op,
-      `the ${what} at ${where} is ${describeValue(v)}, which cannot be copied; ` +
-        'effects keep data: tensors, numbers, strings, booleans, null, arrays, plain objects, Maps, Sets, typed arrays and Dates (convert the object to one of these)',
+      `the ${what} at ${where} is ${describeValue(v)}, which ${typeof v === 'object' ? 'cannot be copied' : 'is not data'}; ` +
+        `effects keep data: ${EFFECT_DATA} (${typeof v === 'object' ? 'convert the object to one of these' : 'keep functions and symbols outside the program\'s state and log'})`,
     );
   }) as T;
 }

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
+import { checkArity } from '../core/args.js';
 import { AdjointError, DomainError } from '../core/errors.js';
 import { dataOf, type Tensor } from '../core/Tensor.js';
 import { lanesOf } from '../core/BatchTrace.js';
@@ -38,7 +39,10 @@ export const Fail = Object.freeze({
   /** Ends the program with `error` (an `Error`). */
   raise: fail,
   /** The handler: `Right(result)`, or `Left(error)` for the first failure. */
-  either: <A, E>(program: Program<A, E>): Program<Either<Error, A>, Exclude<E, 'Fail'>> => handle('Fail.either', program, failHandler as Handler<unknown>),
+  either: function either<A, E>(program: Program<A, E>): Program<Either<Error, A>, Exclude<E, 'Fail'>> {
+    checkArity('Fail.either', arguments.length, 1, 'Fail.either(program)');
+    return handle('Fail.either', program, failHandler as Handler<unknown>);
+  },
 } as const);
 
 /** The first element of `x` (concrete value) that fails `ok`, or -1. */

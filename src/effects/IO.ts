@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { invalidArgument, parseFunction, parseOptions } from '../core/args.js';
+import { checkArity, invalidArgument, parseFunction, parseOptions } from '../core/args.js';
 import { ArgumentError } from '../core/errors.js';
 import { concreteOf } from '../core/Trace.js';
 import { ignoreRejection, isThenable, mapTensors } from '../core/Tree.js';
@@ -102,5 +102,8 @@ export const IO = Object.freeze({
     return perform('IO', 'promise', marked('IO.promise', thunk, options));
   },
   /** The handler: runs each call. */
-  run: <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'IO'>> => handle('IO.run', program, ioHandler as Handler<unknown>),
+  run: function run<A, E>(program: Program<A, E>): Program<A, Exclude<E, 'IO'>> {
+    checkArity('IO.run', arguments.length, 1, 'IO.run(program)');
+    return handle('IO.run', program, ioHandler as Handler<unknown>);
+  },
 } as const);

@@ -5,12 +5,13 @@
  *
  * An entry holds a copy of the value taken where `Log.value` is called (`ownedCopy`): arrays and
  * plain objects frozen, so changing the caller's object later does not change the log, and nothing
- * handed out can change an entry; Maps, Sets, typed arrays and Dates are copied again for each run's
- * returned entries.
+ * handed out can change an entry. Maps, Sets, typed arrays and Dates cannot be frozen: each run's
+ * entries (each printed entry) get their own copy, the caller's to change, as `State` hands them
+ * out. Values are data (`ownedCopy` refuses functions, symbols, class instances).
  *
  * @since 0.1.0
  */
-import { parseString } from '../core/args.js';
+import { checkArity, invalidArgument, parseString } from '../core/args.js';
 import { concreteOf, noteEffect } from '../core/Trace.js';
 import { lastCopyHeldMutable, mapTensors, ownedCopy } from '../core/Tree.js';
 import { handle, type Handler, perform, type Program } from './Program.js';
@@ -83,15 +84,22 @@ function logHandler(emit: ((entry: LogEntry) => void) | undefined): Handler<Reco
  */
 export const Log = Object.freeze({
   /** Records `value` (its primal; a copy, as it is now) under `label`. */
-  value: (label: string, value: unknown): Program<void, 'Log'> => {
+  value: function value(label: string, value: unknown): Program<void, 'Log'> {
+    checkArity('Log.value', arguments.length, 2, 'Log.value(label, value)');
     const l = parseString('Log.value', 'label', label);
+    // as State.set: a missing value (Log.value('loss')) is a mistake, not a record of undefined
+    if (value === undefined) invalidArgument('Log.value', 'value', value, arguments.length < 2 ? 'pass the value to record: Log.value(label, value)' : 'pass the value to record, or null to record "nothing"');
     const copy = ownedCopy('Log.value', 'value', value);
     return perform('Log', 'value', { label: l, value: copy, mutable: lastCopyHeldMutable() } satisfies Record);
   },
   /** The handler that returns `[result, entries]`. */
-  collect: <A, E>(program: Program<A, E>): Program<readonly [A, ReadonlyArray<LogEntry>], Exclude<E, 'Log'>> =>
-    handle('Log.collect', program, logHandler(undefined) as Handler<unknown>),
+  collect: function collect<A, E>(program: Program<A, E>): Program<readonly [A, ReadonlyArray<LogEntry>], Exclude<E, 'Log'>> {
+    checkArity('Log.collect', arguments.length, 1, 'Log.collect(program)');
+    return handle('Log.collect', program, logHandler(undefined) as Handler<unknown>);
+  },
   /** The handler that prints each entry as it happens (`label: value`) and returns the result. */
-  print: <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Log'>> =>
-    handle('Log.print', program, logHandler((e) => console.log(`${e.label}: ${show(e.value)}`)) as Handler<unknown>),
+  print: function print<A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Log'>> {
+    checkArity('Log.print', arguments.length, 1, 'Log.print(program)');
+    return handle('Log.print', program, logHandler((e) => console.log(`${e.label}: ${show(e.value)}`)) as Handler<unknown>);
+  },
 } as const);

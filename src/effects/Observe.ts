@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { asTensor } from '../core/creation.js';
+import { checkArity } from '../core/args.js';
 import { AdjointError, formatShape } from '../core/errors.js';
 import { item, type Tensor } from '../core/Tensor.js';
 import { concreteOf, noteEffect } from '../core/Trace.js';
@@ -63,5 +64,8 @@ export const Observe = Object.freeze({
   /** Same as the top-level `observe`. */
   value: observe,
   /** The handler: answers each observation with the concrete number. */
-  run: <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Observe'>> => handle('Observe.run', program, observeHandler as Handler<unknown>),
+  run: function run<A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Observe'>> {
+    checkArity('Observe.run', arguments.length, 1, 'Observe.run(program)');
+    return handle('Observe.run', program, observeHandler as Handler<unknown>);
+  },
 } as const);

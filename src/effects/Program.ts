@@ -20,7 +20,7 @@ import type { Apply2 } from 'fp-ts/Apply';
 import type { Chain2 } from 'fp-ts/Chain';
 import type { Functor2 } from 'fp-ts/Functor';
 import type { Monad2 } from 'fp-ts/Monad';
-import { describeValue, invalidArgument, isPlainObject, parseFunction } from '../core/args.js';
+import { checkArity, describeValue, invalidArgument, isPlainObject, parseFunction } from '../core/args.js';
 import { AdjointError, ArgumentError } from '../core/errors.js';
 import { ignoreRejection, isThenable } from '../core/Tree.js';
 
@@ -611,6 +611,7 @@ const machine = (program: Program<unknown, unknown>): Machine => ({ stack: [], h
  * @since 0.1.0
  */
 export function run<A>(program: Program<A, never>): A {
+  checkArity('run', arguments.length, 1, 'run(program)');
   const m = machine(parseProgram('run', 'program', program));
   drive(m, false);
   return m.value as A;
@@ -632,6 +633,7 @@ export function run<A>(program: Program<A, never>): A {
  * @since 0.1.0
  */
 export function runPromise<A>(program: Program<A, never>): Promise<A> {
+  checkArity('runPromise', arguments.length, 1, 'runPromise(program)');
   return drivePromise(machine(parseProgram('runPromise', 'program', program))) as Promise<A>;
 }
 

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { invalidArgument, parseShape } from '../core/args.js';
+import { checkArity, invalidArgument, parseShape } from '../core/args.js';
 import { AdjointError, type ErrorCode } from '../core/errors.js';
 import * as random from '../core/random.js';
 import type { Tensor } from '../core/Tensor.js';
@@ -108,8 +108,12 @@ export const Random = Object.freeze({
     return perform('Random', 'split', undefined);
   },
   /** The handler: draws from `key`, splitting it at each draw. */
-  run: (key: random.Key) => {
+  run: function run(key: random.Key) {
+    checkArity('Random.run', arguments.length, 1, 'Random.run(key)(program)');
     checked('Random.run', () => random.split(key, 0));
-    return <A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Random'>> => handle('Random.run', program, randomHandler(key) as Handler<unknown>);
+    return function run<A, E>(program: Program<A, E>): Program<A, Exclude<E, 'Random'>> {
+      checkArity('Random.run', arguments.length, 1, 'Random.run(key)(program)');
+      return handle('Random.run', program, randomHandler(key) as Handler<unknown>);
+    };
   },
 } as const);

@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { enableMapSet, Immer, isDraftable } from 'immer';
-import { invalidArgument, isPlainObject, parseFunction, parseString } from '../core/args.js';
+import { checkArity, invalidArgument, isPlainObject, parseFunction, parseString } from '../core/args.js';
 import { AdjointError } from '../core/errors.js';
 import { noteEffect } from '../core/Trace.js';
 import { lastCopyHeldMutable, mapTensors, ownedCopy } from '../core/Tree.js';
@@ -214,10 +214,13 @@ export const State = Object.freeze({
   /** The version of the cell's current value: 0 for its first value (initial or first write), one more per write. */
   version: <T>(cell: Cell<T>): Program<number, 'State'> => perform('State', 'version', { cell: parseCell('State.version', cell) }),
   /** The handler: runs with `initial` cell values (copied now) and returns `[result, finalState]`. */
-  run: <S extends Readonly<Record<string, unknown>>>(initial: S) => {
+  run: function run<S extends Readonly<Record<string, unknown>>>(initial: S) {
+    checkArity('State.run', arguments.length, 1, 'State.run(initial)(program)');
     if (!isPlainObject(initial)) invalidArgument('State.run', 'initial', initial, 'pass a plain object of initial cell values, e.g. State.run({ x: 0 }), or {}');
     const cells = Object.keys(initial).map((k) => [k, own('State.run', `initial value of cell "${k}"`, initial[k])] as const);
-    return <A, E>(program: Program<A, E>): Program<readonly [A, StateSnapshot<S>], Exclude<E, 'State'>> =>
-      handle('State.run', program, stateHandler(cells) as Handler<unknown>);
+    return function run<A, E>(program: Program<A, E>): Program<readonly [A, StateSnapshot<S>], Exclude<E, 'State'>> {
+      checkArity('State.run', arguments.length, 1, 'State.run(initial)(program)');
+      return handle('State.run', program, stateHandler(cells) as Handler<unknown>);
+    };
   },
 } as const);

@@ -134,6 +134,36 @@ describe('Log: arguments and entries', () => {
     expectCode(() => Log.value(bad({ toString: () => 'x' }), 1), 'INVALID_ARGUMENT', 'label is an object with keys toString');
   });
 
+  it('a missing value is refused, as State.set refuses it (it logged undefined)', () => {
+    expectCode(() => (Log.value as (...a: unknown[]) => unknown)('loss'), 'INVALID_ARGUMENT', 'Log.value: value is undefined', 'Log.value(label, value)');
+    expectCode(() => Log.value('loss', undefined), 'INVALID_ARGUMENT', 'Log.value: value is undefined', 'null');
+    expectCode(() => (Log.value as (...a: unknown[]) => unknown)('loss', 1, 2), 'INVALID_ARGUMENT', 'got 3 arguments');
+    expect(run(Log.collect(Log.value('nothing', null)))[1]).toEqual([{ label: 'nothing', value: null }]);
+  });
+
+  it('functions and symbols are refused, as in State: effects keep data (they were kept as is)', () => {
+    expectCode(() => Log.value('f', () => 1), 'INVALID_ARGUMENT', 'Log.value: the value at the top level is a function, which is not data', 'effects keep data');
+    expectCode(() => Log.value('s', { tag: Symbol('t') }), 'INVALID_ARGUMENT', 'the value at .tag is a symbol');
+    expectCode(() => Log.value('m', new Map([[Symbol('k'), 1]])), 'INVALID_ARGUMENT', 'a symbol');
+    // every other primitive is data
+    expect(run(Log.collect(Log.value('p', { n: 1, s: 'a', b: true, i: 2n, u: undefined, z: null })))[1][0]!.value).toEqual({ n: 1, s: 'a', b: true, i: 2n, u: undefined, z: null });
+  });
+
+  it('a Map or typed array in an entry is the caller\'s own copy: changing it changes no other entry, run or printed line', () => {
+    const p = Log.value('m', { m: new Map([['k', 1]]), data: new Float64Array([1]) });
+    const [, first] = run(Log.collect(p));
+    const [, second] = run(Log.collect(p));
+    const a = first[0]!.value as { m: Map<string, number>; data: Float64Array };
+    const b = second[0]!.value as typeof a;
+    expect(a.m).not.toBe(b.m);
+    a.m.set('k', 55);
+    a.data[0] = 55;
+    expect([...b.m]).toEqual([['k', 1]]);
+    expect(Array.from((run(Log.collect(p))[1][0]!.value as typeof a).data)).toEqual([1]);
+    // the entry itself and its plain parts are frozen; a Map or typed array cannot be
+    expect(Object.isFrozen(first[0]) && Object.isFrozen(a)).toBe(true);
+  });
+
   it('a cyclic payload is CYCLIC_TREE; a class instance or a promise is refused', () => {
     const cyc: unknown[] = [1];
     cyc.push({ back: cyc });

@@ -9,14 +9,17 @@ import {
   add,
   Fail,
   grad,
+  IO,
   item,
   Log,
   type LogEntry,
   mul,
+  Observe,
   Program,
   random,
   Random,
   run,
+  runPromise,
   State,
   type Tensor,
   tensor,
@@ -381,6 +384,27 @@ describe('Program: arguments are checked where the caller passes them', () => {
     expectCode(() => run(bad(undefined)), 'NOT_A_PROGRAM', 'run: program is undefined');
     expectCode(() => run(bad({ node: { _tag: 'Pure', value: 1 } })), 'NOT_A_PROGRAM', 'an object with keys node');
     expectCode(() => run(bad(Promise.resolve(1))), 'ASYNC_FUNCTION', 'runPromise');
+  });
+
+  it('run, runPromise and every handler refuse an extra argument (run(p, 2) ignored the 2)', () => {
+    const loose = (f: unknown) => f as (...a: unknown[]) => unknown;
+    const p = Program.of(1);
+    const calls: ReadonlyArray<readonly [string, () => unknown]> = [
+      ['run', () => loose(run)(p, 2)],
+      ['runPromise', () => loose(runPromise)(p, 2)],
+      ['Log.collect', () => loose(Log.collect)(p, 2)],
+      ['Log.print', () => loose(Log.print)(p, 2)],
+      ['Fail.either', () => loose(Fail.either)(p, 2)],
+      ['IO.run', () => loose(IO.run)(p, 2)],
+      ['Observe.run', () => loose(Observe.run)(p, 2)],
+      ['State.run', () => loose(State.run)({}, {})],
+      ['State.run', () => loose(State.run({}))(p, 2)],
+      ['Random.run', () => loose(Random.run)(random.key(0), 1)],
+      ['Random.run', () => loose(Random.run(random.key(0)))(p, 2)],
+    ];
+    for (const [op, call] of calls) expectCode(call, 'INVALID_ARGUMENT', `${op}: got 2 arguments but takes at most 1`);
+    // one argument, as before, and the handlers still compose in pipe and as fp-ts arrows
+    expect(run(pipe(p, Log.collect, Fail.either))).toEqual({ _tag: 'Right', right: [1, []] });
   });
 
   it('Program.all of something that is not an array or record of programs', () => {

@@ -307,6 +307,15 @@ describe('State: arguments are checked where the caller passes them', () => {
     expectCode(() => State.set(c, bad(new WeakSet())), 'INVALID_ARGUMENT', 'State.set: the value at the top level is a WeakSet');
   });
 
+  it('functions and symbols are refused as values (initial, set, modify), as in Log: a cell holds data', () => {
+    expectCode(() => State.run({ c: () => 1 }), 'INVALID_ARGUMENT', 'State.run: the initial value of cell "c" at the top level is a function, which is not data');
+    expectCode(() => State.set(State.cell<unknown>('f'), () => 1), 'INVALID_ARGUMENT', 'State.set: the value at the top level is a function');
+    expectCode(() => State.set(State.cell<unknown>('s'), Symbol('s')), 'INVALID_ARGUMENT', 'is a symbol');
+    expectCode(() => State.run({ c: { step: (x: number) => x } }), 'INVALID_ARGUMENT', 'at .step is a function');
+    const o = State.cell<{ f?: unknown }>('o');
+    expectCode(() => run(State.run({ o: {} })(State.modify(o, (d) => void (d.f = Symbol('x'))))), 'INVALID_ARGUMENT', 'State.modify: the new value at .f is a symbol');
+  });
+
   it('a cyclic value (initial, set, modify) is CYCLIC_TREE, not a stack overflow', () => {
     const cyc: Record<string, unknown> = { a: 1 };
     cyc['self'] = cyc;
