@@ -401,19 +401,31 @@ describe('mapTensors', () => {
 });
 
 describe('ownedCopy', () => {
-  it('copies and freezes arrays and plain objects, shares tensors, leaves the caller value alone', () => {
+  it('copies and freezes arrays and plain objects, shares tensors and primitives, leaves the caller value alone', () => {
     const t = tensor([1, 2]);
-    const input = { a: [1, { b: 'x' }], t, n: null, f: Math.max };
+    const input = { a: [1, { b: 'x' }], t, n: null, big: 2n, u: undefined };
     const copy = ownedCopy('test', 'value', input);
     expect(copy).toEqual(input);
     expect(copy).not.toBe(input);
     expect(copy.a).not.toBe(input.a);
     expect(copy.t).toBe(t);
-    expect(copy.f).toBe(Math.max);
     expectDeepFrozen(copy);
     expect(Object.isFrozen(input)).toBe(false);
     expect(Object.isFrozen(input.a)).toBe(false);
     expect(lastCopyHeldMutable()).toBe(false);
+  });
+
+  it('refuses functions and symbols, anywhere in the value: they are not data (they were shared)', () => {
+    for (const [v, where, what] of [
+      [Math.max, 'the top level', 'a function'],
+      [{ f: () => 1 }, '.f', 'a function'],
+      [[1, Symbol('s')], '[1]', 'a symbol'],
+    ] as const) {
+      const e = thrown(() => ownedCopy('test', 'value', v));
+      expect(e).toBeInstanceOf(AdjointError);
+      expect((e as AdjointError).code).toBe('INVALID_ARGUMENT');
+      expect((e as AdjointError).message).toContain(`the value at ${where} is ${what}, which is not data`);
+    }
   });
 
   it('copies typed arrays, ArrayBuffers, DataViews, Maps, Sets and Dates, and says so', () => {
