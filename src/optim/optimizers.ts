@@ -17,7 +17,7 @@ import { asTensor, zerosLike } from '../core/creation.js';
 import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { checkArity, describeValue, invalidArgument, isPlainObject, parseBoolean, parseNumber, parseOptions } from '../core/args.js';
 import { argumentValues, describeLanes } from '../core/BatchTrace.js';
-import { Tensor } from '../core/Tensor.js';
+import { isTensor, type Tensor } from '../core/Tensor.js';
 import { flatten as flattenTree, type Tree } from '../core/Tree.js';
 import { add, astype, div, greater, mul, neg, pow, sqrt, square, sub, where } from '../rules/elementwise.js';
 import { zipWith } from './pairs.js';
@@ -71,7 +71,8 @@ export type LearningRate = number | Tensor;
 const LEARNING_RATE = 'pass a finite number ≥ 0 or a 0-d tensor holding one (to maximise an objective, minimise its negation)';
 
 function parseLearningRate(op: string, v: unknown): Tensor {
-  if (v instanceof Tensor) {
+  if (isTensor(v)) {
+    asTensor(op, v); // (refuses a tensor whose shape was redefined)
     if (v.ndim !== 0) throw new ShapeError('SHAPE_MISMATCH', op, `learningRate is a tensor of shape ${formatShape(v.shape)}; pass a number or a 0-d tensor`);
     const values = argumentValues(v);
     const d = values === undefined ? [] : values.data;

@@ -8,7 +8,7 @@
  */
 import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { sameShape, SCALAR_SHAPE, type Shape } from '../core/shape.js';
-import { Tensor } from '../core/Tensor.js';
+import { isTensor, type Tensor } from '../core/Tensor.js';
 import { describeDef, describeLeafPath, flatten as flattenTree, type Leaf, sameDef, type TreeDef, unflatten as unflattenTree } from '../core/Tree.js';
 import type { Operand } from '../rules/elementwise.js';
 
@@ -31,7 +31,7 @@ export function zipLeaves(op: string, trees: ReadonlyArray<unknown>, names?: Rea
   return { leaves, def: first.def };
 }
 
-const leafShape = (l: Leaf): Shape => (l instanceof Tensor ? l.shape : SCALAR_SHAPE);
+const leafShape = (l: Leaf): Shape => (isTensor(l) ? l.shape : SCALAR_SHAPE);
 
 /**
  * The leaves of two trees combined leaf by leaf (`tree.add`, `sub`, `dot`, `applyUpdates`,
@@ -56,7 +56,7 @@ export function pairLeaves(op: string, a: unknown, b: unknown, names: readonly [
         `the leaf at ${describeLeafPath(def, i)} has shape ${formatShape(sx)} in ${names[0]} but ${formatShape(sy)} in ${names[1]}; paired leaves must have equal shapes (${op} does not broadcast)`,
       );
     }
-    if (x instanceof Tensor && y instanceof Tensor && x.dtype !== y.dtype) {
+    if (isTensor(x) && isTensor(y) && x.dtype !== y.dtype) {
       throw new ArgumentError(
         'INVALID_DTYPE',
         op,

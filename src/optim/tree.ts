@@ -16,7 +16,7 @@ import { ArgumentError, formatShape, ShapeError } from '../core/errors.js';
 import { describeDef, flatten as flattenTree, freezeDef, type Leaf, type TreeDef, unflatten as unflattenTree } from '../core/Tree.js';
 import { pairLeaves, zipLeaves } from './pairs.js';
 import { checkArity, describeValue, invalidArgument, parseFunction } from '../core/args.js';
-import { Tensor } from '../core/Tensor.js';
+import { isTensor, type Tensor } from '../core/Tensor.js';
 import { add as addOp, astype, greater, mul, type Operand, sqrt, sub as subOp, where } from '../rules/elementwise.js';
 import { sum } from '../rules/reduction.js';
 
@@ -26,7 +26,7 @@ export type { TreeDef } from '../core/Tree.js';
 const leafTensor = (op: string, l: Leaf): Tensor => asTensor(op, l);
 
 function checkLeafResult(op: string, v: unknown, i: number): Leaf {
-  if (v instanceof Tensor || typeof v === 'number') return v;
+  if (isTensor(v) || typeof v === 'number') return v;
   throw new ArgumentError('NOT_NUMERIC', op, `leaf ${i} is ${describeValue(v)}; ${op === 'tree.unflatten' ? 'pass' : 'the function must return'} a Tensor or a number`);
 }
 
@@ -201,7 +201,7 @@ export function scale<T>(tree: T, s: Operand): T {
   const { leaves: ls, def } = flattenTree('tree.scale', tree);
   const factor = asTensor('tree.scale', s);
   if (factor.ndim !== 0) throw new ShapeError('SHAPE_MISMATCH', 'tree.scale', `s is a tensor of shape ${formatShape(factor.shape)}; pass a number or a 0-d tensor (a factor with axes would broadcast the leaves)`);
-  return unflattenTree<T>(def, ls.map((l) => mul(l, l instanceof Tensor && l.dtype !== factor.dtype ? astype(factor, l.dtype) : factor)));
+  return unflattenTree<T>(def, ls.map((l) => mul(l, isTensor(l) && l.dtype !== factor.dtype ? astype(factor, l.dtype) : factor)));
 }
 
 /**
