@@ -102,7 +102,7 @@ describe('reductions: every form of the axis argument', () => {
       `${name}: positional, positional + keepdims, keepdims options and one options object agree with the reference`,
       ([a, axis, keepdims]) => {
         const t = ref.toTensor(a);
-        if (name !== 'sum' && name !== 'logsumexp' && ref.normAxes(axis, a.shape.length).some((d) => a.shape[d] === 0)) {
+        if (['mean', 'max', 'min'].includes(name) && ref.normAxes(axis, a.shape.length).some((d) => a.shape[d] === 0)) {
           // an empty group has no max, min or mean, whichever form the axis is written in
           for (const args of [[{ axis, keepdims }], [axis, keepdims], [axis, { keepdims }]]) errorOf(() => call(f, t, ...args), ShapeError, 'SHAPE_MISMATCH', name);
           return;
