@@ -17,7 +17,7 @@ import { engineOps } from './engineOps.js';
 import { AdjointError, formatShape } from './errors.js';
 import { maskCotangents, type Mask } from './masks.js';
 import { bind, bindMulti, type Primitive, type ScalarEntry } from './primitive.js';
-import { checkIntact, dataOf, isConcrete, isIntact, isScalarF64, isTensor, makeScalar, makeScalarTracer, makeTracer, scalarOf, slotOfTensor, type Tensor, traceOfTensor } from './Tensor.js';
+import { checkIntact, dataOf, isConcrete, isIntact, isScalarF64, makeScalar, makeScalarTracer, makeTracer, scalarOf, slotOfTensor, type Tensor, traceOrNull } from './Tensor.js';
 import { Trace, type Tracer, traceOf, tracerOf } from './Trace.js';
 import { isZero, type Tangent, Zero } from './zero.js';
 import { type MultiRule, partialKindTable, type Rule, ruleTable } from './rule.js';
@@ -402,8 +402,7 @@ export class ReverseTrace extends Trace implements ScalarEntry {
    */
   private entrySlot(a: Tensor | number): number {
     if (typeof a === 'number') return CONSTANT;
-    if (!isTensor(a)) return INELIGIBLE;
-    const t = traceOfTensor(a);
+    const t = traceOrNull(a);
     if (t !== this) return t === undefined ? constantCode(a) : INELIGIBLE;
     const slot = slotOfTensor(a);
     // a tracer whose shape was redefined takes the general route, which refuses it

@@ -38,9 +38,17 @@ const INTERNAL: unique symbol = Symbol('adjoint.internal');
  * @internal Whether `v` is a tensor this library made: a brand check on its private state, so an
  * `Object.create(Tensor.prototype)` or a `Proxy` of a tensor (which `instanceof` accepts, but whose
  * private state cannot be read) is not one, and is refused as any other non-tensor is. Every place
- * that decides whether an argument is a tensor asks this, never `instanceof`.
+ * that decides whether an argument is a tensor asks this (or `traceOrNull`), never `instanceof`.
  */
 export let isTensor!: (v: unknown) => v is Tensor;
+
+/**
+ * @internal The trace of a tracer, undefined for a concrete tensor, and null for anything that is
+ * not a tensor (a number, a forged or proxied one): the brand check of the reverse tape's scalar
+ * entry, folded into the private read it needs anyway (a separate `#shape in v` costs that hot path
+ * a few nanoseconds per operand).
+ */
+export let traceOrNull!: (v: unknown) => object | undefined | null;
 
 /**
  * @internal The raw buffer of a concrete tensor. Kernels read it and never write it: every consumer
@@ -166,6 +174,13 @@ export class Tensor {
 
   static {
     isTensor = (v: unknown): v is Tensor => typeof v === 'object' && v !== null && #shape in v;
+    traceOrNull = (v) => {
+      try {
+        return (v as Tensor).#trace;
+      } catch {
+        return null;
+      }
+    };
     dataOf = (t) => {
       if (t.#data !== undefined) return t.#data;
       if (t.#trace !== undefined) throw concretizationError(t);
