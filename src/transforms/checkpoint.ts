@@ -12,7 +12,7 @@ import { asTensor, zerosLike } from '../core/creation.js';
 import { ArgumentError } from '../core/errors.js';
 import { type AbstractValue, bindMulti, type EvaluateHook, popEvaluateHook, pushEvaluateHook, withEvaluateHook } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
-import { Tensor } from '../core/Tensor.js';
+import { isTensor, type Tensor } from '../core/Tensor.js';
 import { tracesOpen } from '../core/Trace.js';
 import { flatten, type Leaf, mapTensors, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
@@ -241,7 +241,7 @@ function checkpointProgram(call: (...a: unknown[]) => unknown, args: ReadonlyArr
     return s;
   };
   // what the run closes over or is handed (a draw batched by a vmap outside) becomes an operand
-  const enter = (v: unknown): unknown => (v instanceof Tensor ? outputThroughScope(scope, v) : v);
+  const enter = (v: unknown): unknown => (isTensor(v) ? outputThroughScope(scope, v) : v);
   const view = { standIn: (v: unknown) => mapTensors(v, own), enter };
   // the policy keeps results of the run as of a plain function's first run (the hook is installed
   // while the program's steps run, and taken out while it waits)

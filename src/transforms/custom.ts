@@ -32,7 +32,7 @@ import { AdjointError, ArgumentError, formatShape, ShapeError } from '../core/er
 import type { AbstractValue } from '../core/primitive.js';
 import { bindMulti } from '../core/primitive.js';
 import type { MultiRule } from '../core/rule.js';
-import { Tensor } from '../core/Tensor.js';
+import { isTensor, type Tensor } from '../core/Tensor.js';
 import { probeValue, traceOf, tracesOpen } from '../core/Trace.js';
 import { describeDef, flatten, mapTensors, sameDef, type TreeDef, unflatten } from '../core/Tree.js';
 import { isZero, type Tangent } from '../core/zero.js';
@@ -96,7 +96,7 @@ function splitArgs(op: string, args: ReadonlyArray<unknown>, nondiff: ReadonlySe
     }
     const f = flatten(op, a);
     f.leaves.forEach((l) => leaves.push(asTensor(op, l)));
-    if (f.leaves.some((l) => !(l instanceof Tensor))) numeric.push(i);
+    if (f.leaves.some((l) => !isTensor(l))) numeric.push(i);
     defs.push(f.def);
     counts.push(f.leaves.length);
   });
@@ -151,7 +151,7 @@ function tracedIn(value: unknown): Tensor | undefined {
   const stack = [value];
   while (stack.length > 0) {
     const v = stack.pop();
-    if (v instanceof Tensor) {
+    if (isTensor(v)) {
       if (traceOf(v) !== undefined) return v;
       continue;
     }
