@@ -95,6 +95,12 @@ export function parseOptions<K extends string>(op: string, param: string, option
   return options as { readonly [P in K]?: unknown };
 }
 
+/** ` (did you mean 'x'?)` for a string within two edits of one of `known`, else nothing. */
+function suggestion(v: unknown, known: ReadonlyArray<string>): string {
+  const hint = typeof v === 'string' ? closest(v, known) : undefined;
+  return hint === undefined ? '' : ` (did you mean '${hint}'?)`;
+}
+
 /** The known key nearest to a typo, if any is within two edits. */
 function closest(key: string, known: ReadonlyArray<string>): string | undefined {
   let best: string | undefined;
@@ -153,14 +159,14 @@ export function parseString(op: string, param: string, v: unknown): string {
 
 /**
  * One of the listed string values. A string that is not one is named with the nearest value (a
- * typo: `'matmul'` for `'matmuls'`); `orElse` describes what else the parameter accepts (`'or a
- * function (name) => boolean'`), for a caller that handles the other kinds itself.
+ * typo: `'matmul'` for `'matmuls'`); `orElse` says what else the parameter accepts, after the
+ * values (`'or a function (name) => boolean'`), for a caller that handles the other kinds itself.
  */
 export function parseEnum<T extends string>(op: string, param: string, v: unknown, values: ReadonlyArray<T>, orElse?: string): T {
   if (typeof v !== 'string' || !(values as ReadonlyArray<string>).includes(v)) {
-    const hint = typeof v === 'string' ? closest(v, values) : undefined;
-    const listed = values.map((x) => JSON.stringify(x)).join(', ');
-    invalidArgument(op, param, v, `${hint === undefined ? '' : `did you mean ${JSON.stringify(hint)}? `}pass ${values.length === 1 ? listed : `one of ${listed}`}${orElse === undefined ? '' : ` ${orElse}`}`);
+    const quoted = values.map((x) => `'${x}'`);
+    const listed = orElse !== undefined || quoted.length === 1 ? quoted.join(', ') : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+    invalidArgument(op, param, v, `pass ${listed}${orElse === undefined ? '' : ` ${orElse}`}${suggestion(v, values)}`);
   }
   return v as T;
 }
@@ -223,8 +229,7 @@ const DTYPES: ReadonlyArray<DType> = ['float64', 'float32'];
 export function parseDType(op: string, param: string, v: unknown, fallback?: DType): DType {
   if (v === undefined && fallback !== undefined) return fallback;
   if (v !== 'float64' && v !== 'float32') {
-    const hint = typeof v === 'string' ? closest(v, DTYPES) : undefined;
-    throw new ArgumentError('INVALID_DTYPE', op, `${param} is ${describeValue(v)}; ${hint === undefined ? '' : `did you mean ${JSON.stringify(hint)}? `}pass 'float64' or 'float32'`);
+    throw new ArgumentError('INVALID_DTYPE', op, `${param} is ${describeValue(v)}; pass 'float64' or 'float32'${suggestion(v, DTYPES)}`);
   }
   return v;
 }

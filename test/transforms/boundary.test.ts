@@ -199,13 +199,12 @@ describe('messages name the function the user called and say what is wrong (QA f
   it('an enum option suggests the nearest value (checkpoint policy, dtypes, scan checkpoint)', () => {
     expectTyped(() => checkpoint(sin, { policy: 'matmul' } as never), 'INVALID_ARGUMENT', 'checkpoint', [
       'options.policy is the string "matmul"',
-      'did you mean "matmuls"?',
-      'or a function',
+      "pass 'nothing', 'matmuls' or a function (primitiveName) => boolean (did you mean 'matmuls'?)",
     ]);
     expectTyped(() => checkpoint(sin, { policy: 5 } as never), 'INVALID_ARGUMENT', 'checkpoint', ['options.policy is the number 5']);
-    expectTyped(() => tensor([1], 'float3' as never), 'INVALID_DTYPE', 'tensor', ['did you mean "float32"?']);
-    expectTyped(() => vmap(sin, { randomness: 'sme' } as never), 'INVALID_ARGUMENT', 'vmap', ['did you mean "same"?']);
-    expectTyped(() => scan((c: Tensor) => [c, c], scalar(0), undefined, { length: 2, checkpoint: 'al' } as never), 'INVALID_ARGUMENT', 'scan', ['did you mean "all"?', '{ snapshots: s }']);
+    expectTyped(() => tensor([1], 'float3' as never), 'INVALID_DTYPE', 'tensor', ["pass 'float64' or 'float32' (did you mean 'float32'?)"]);
+    expectTyped(() => vmap(sin, { randomness: 'sme' } as never), 'INVALID_ARGUMENT', 'vmap', ["pass 'different', 'same' or 'error' (did you mean 'same'?)"]);
+    expectTyped(() => scan((c: Tensor) => [c, c], scalar(0), undefined, { length: 2, checkpoint: 'al' } as never), 'INVALID_ARGUMENT', 'scan', ["pass 'all' (the default: keep every step) or { snapshots: s } with an integer s >= 1 (did you mean 'all'?)"]);
   });
 
   it('an options object whose prototype is not Object.prototype says it is not a plain object (it said "an empty object")', () => {
