@@ -84,7 +84,8 @@ export class BatchTrace extends Trace {
     return dim === undefined ? value : this.input(value, dim);
   }
 
-  process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
+  /** Each argument's value and lane axis, and whether any is batched. */
+  private unwrapAll(args: ReadonlyArray<Tensor>): readonly [Tensor[], BatchDim[], boolean] {
     const values: Tensor[] = [];
     const dims: BatchDim[] = [];
     let any = false;
@@ -94,6 +95,11 @@ export class BatchTrace extends Trace {
       dims.push(d);
       if (d !== undefined) any = true;
     }
+    return [values, dims, any];
+  }
+
+  process(prim: Rule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): Tensor {
+    const [values, dims, any] = this.unwrapAll(args);
     if (!any) return bind(prim, values, params);
     if (prim.batch === undefined) throw missingBatchRule(prim.name, this.transform);
     const [out, dim] = prim.batch(values, dims, params, this.size);
@@ -101,15 +107,7 @@ export class BatchTrace extends Trace {
   }
 
   processMulti(prim: MultiRule<unknown>, args: ReadonlyArray<Tensor>, params: unknown): ReadonlyArray<Tensor> {
-    const values: Tensor[] = [];
-    const dims: BatchDim[] = [];
-    let any = false;
-    for (const a of args) {
-      const [v, d] = this.unwrap(a);
-      values.push(v);
-      dims.push(d);
-      if (d !== undefined) any = true;
-    }
+    const [values, dims, any] = this.unwrapAll(args);
     if (!any) return bindMulti(prim, values, params);
     if (prim.batch === undefined) throw missingBatchRule(prim.name, this.transform);
     const [outs, outDims] = prim.batch(values, dims, params, this.size);
